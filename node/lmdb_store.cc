@@ -1,0 +1,461 @@
+#include "node/lmdb_store.h"
+
+#include <lmdb.h>
+
+#include <array>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include "protocol/limits.h"
+
+namespace govbus {
+
+namespace {
+
+constexpr size_t kCodeKeyBytes = kMaxDivisionCodeChars;
+constexpr size_t kFeedKeyBytes = kCodeKeyBytes + 8;
+constexpr size_t kHeadValueBytes = 8 + kHashBytes + 8;
+constexpr std::string_view kSchemaVersionKey = "schema_version";
+constexpr std::string_view kMaxLamportKey = "max_lamport";
+
+Error lmdbError(int rc, std::string_view op) {
+  if (rc == MDB_MAP_FULL) {
+    return makeError(ErrorCode::kMapFull, std::string(op) +
+                                              ": the LMDB map is full; raise store.map_size_mb in the "
+                                              "node config and restart (nothing of this batch was stored)");
+  }
+  return makeError(ErrorCode::kStorage, std::string(op) + ": " + mdb_strerror(rc));
+}
+
+using CodeKey = std::array<uint8_t, kCodeKeyBytes>;
+using FeedKey = std::array<uint8_t, kFeedKeyBytes>;
+
+CodeKey codeKey(std::string_view code) {
+  CodeKey k{};
+  std::memcpy(k.data(), code.data(), std::min(code.size(), kCodeKeyBytes));
+  return k;
+}
+
+FeedKey feedKey(std::string_view author, uint64_t seq) {
+  FeedKey k{};
+  std::memcpy(k.data(), author.data(), std::min(author.size(), kCodeKeyBytes));
+  putBigEndian64(seq, k.data() + kCodeKeyBytes);
+  return k;
+}
+
+std::string codeFromKey(const uint8_t* p) {
+  size_t n = 0;
+  while (n < kCodeKeyBytes && p[n] != 0) ++n;
+  return std::string(reinterpret_cast<const char*>(p), n);
+}
+
+template <typename T>
+MDB_val val(const T& bytes) {
+  return MDB_val{bytes.size(), const_cast<void*>(static_cast<const void*>(bytes.data()))};
+}
+
+ByteView view(const MDB_val& v) { return ByteView(static_cast<const uint8_t*>(v.mv_data), v.mv_size); }
+
+Bytes encodeHead(const FeedHead& h) {
+  Bytes b(kHeadValueBytes);
+  putBigEndian64(h.seq, b.data());
+  std::memcpy(b.data() + 8, h.id.data(), kHashBytes);
+  putBigEndian64(h.lamport, b.data() + 8 + kHashBytes);
+  return b;
+}
+
+Result<FeedHead> decodeHead(const MDB_val& v) {
+  if (v.mv_size != kHeadValueBytes) return makeError(ErrorCode::kStorage, "corrupt head entry");
+  const auto* p = static_cast<const uint8_t*>(v.mv_data);
+  FeedHead h;
+  h.seq = getBigEndian64(p);
+  std::memcpy(h.id.data(), p + 8, kHashBytes);
+  h.lamport = getBigEndian64(p + 8 + kHashBytes);
+  return h;
+}
+
+Bytes encodeFrontier(const Frontier& f) {
+  Bytes b;
+  b.reserve(8 + f.size() * kFeedKeyBytes);
+  uint8_t n[8];
+  putBigEndian64(f.size(), n);
+  b.insert(b.end(), n, n + 8);
+  for (const auto& e : f) {
+    FeedKey k = feedKey(e.author, e.seq);
+    b.insert(b.end(), k.begin(), k.end());
+  }
+  return b;
+}
+
+Result<Frontier> decodeFrontier(ByteView b) {
+  if (b.size() < 8) return makeError(ErrorCode::kStorage, "corrupt peer position");
+  uint64_t n = getBigEndian64(b.data());
+  if (b.size() != 8 + n * kFeedKeyBytes) return makeError(ErrorCode::kStorage, "corrupt peer position");
+  Frontier f;
+  f.reserve(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    const uint8_t* p = b.data() + 8 + i * kFeedKeyBytes;
+    f.push_back({codeFromKey(p), getBigEndian64(p + kCodeKeyBytes)});
+  }
+  return f;
+}
+
+std::array<uint8_t, kCodeKeyBytes + 4> certKey(std::string_view subject, uint32_t serial) {
+  std::array<uint8_t, kCodeKeyBytes + 4> k{};
+  std::memcpy(k.data(), subject.data(), std::min(subject.size(), kCodeKeyBytes));
+  for (int i = 0; i < 4; ++i) k[kCodeKeyBytes + i] = static_cast<uint8_t>(serial >> (8 * (3 - i)));
+  return k;
+}
+
+}  // namespace
+
+struct LmdbStore::Impl {
+  MDB_env* env = nullptr;
+  MDB_dbi feeds = 0, heads = 0, pending = 0, forks = 0, peers = 0, certs = 0, revocations = 0, meta = 0;
+  std::filesystem::path dir;
+
+  ~Impl() {
+    if (env) mdb_env_close(env);
+  }
+};
+
+namespace {
+
+// One LMDB transaction; read-only ones implement FeedReader, write ones FeedTxn.
+class LmdbTxn final : public FeedTxn {
+ public:
+  LmdbTxn(LmdbStore::Impl& s, MDB_txn* txn, bool write) : s_(s), txn_(txn), write_(write) {}
+  ~LmdbTxn() override {
+    if (txn_) mdb_txn_abort(txn_);
+  }
+
+  Result<std::optional<FeedHead>> head(std::string_view author) override {
+    CodeKey k = codeKey(author);
+    MDB_val key = val(k), v;
+    int rc = mdb_get(txn_, s_.heads, &key, &v);
+    if (rc == MDB_NOTFOUND) return std::optional<FeedHead>();
+    if (rc != 0) return lmdbError(rc, "read feed head");
+    GOVBUS_ASSIGN_OR_RETURN(FeedHead h, decodeHead(v));
+    return std::optional<FeedHead>(h);
+  }
+
+  Result<std::vector<std::pair<std::string, FeedHead>>> heads() override {
+    std::vector<std::pair<std::string, FeedHead>> out;
+    GOVBUS_TRY(scan(s_.heads, [&](const MDB_val& k, const MDB_val& v) -> Status {
+      GOVBUS_ASSIGN_OR_RETURN(FeedHead h, decodeHead(v));
+      out.emplace_back(codeFromKey(static_cast<const uint8_t*>(k.mv_data)), h);
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Result<std::optional<Hash256>> recordId(std::string_view author, uint64_t seq) override {
+    GOVBUS_ASSIGN_OR_RETURN(std::optional<MDB_val> v, getFeedValue(author, seq));
+    if (!v) return std::optional<Hash256>();
+    Hash256 id;
+    std::memcpy(id.data(), v->mv_data, kHashBytes);
+    return std::optional<Hash256>(id);
+  }
+
+  Result<std::optional<ByteView>> record(std::string_view author, uint64_t seq) override {
+    GOVBUS_ASSIGN_OR_RETURN(std::optional<MDB_val> v, getFeedValue(author, seq));
+    if (!v) return std::optional<ByteView>();
+    return std::optional<ByteView>(view(*v).subspan(kHashBytes));
+  }
+
+  Result<uint64_t> maxLamport() override {
+    MDB_val key = val(kMaxLamportKey), v;
+    int rc = mdb_get(txn_, s_.meta, &key, &v);
+    if (rc == MDB_NOTFOUND) return uint64_t{0};
+    if (rc != 0) return lmdbError(rc, "read max lamport");
+    if (v.mv_size != 8) return makeError(ErrorCode::kStorage, "corrupt max_lamport entry");
+    return getBigEndian64(static_cast<const uint8_t*>(v.mv_data));
+  }
+
+  Result<uint64_t> pendingCount() override {
+    MDB_stat st;
+    int rc = mdb_stat(txn_, s_.pending, &st);
+    if (rc != 0) return lmdbError(rc, "count pending records");
+    return uint64_t{st.ms_entries};
+  }
+
+  Result<std::vector<ForkEvidence>> forks() override {
+    std::vector<ForkEvidence> out;
+    GOVBUS_TRY(scan(s_.forks, [&](const MDB_val& k, const MDB_val& v) -> Status {
+      ByteView b = view(v);
+      if (b.size() < 8) return makeError(ErrorCode::kStorage, "corrupt fork evidence");
+      uint64_t n = getBigEndian64(b.data());
+      if (n > b.size() - 8) return makeError(ErrorCode::kStorage, "corrupt fork evidence");
+      const auto* kp = static_cast<const uint8_t*>(k.mv_data);
+      out.push_back(ForkEvidence{codeFromKey(kp), getBigEndian64(kp + kCodeKeyBytes), toBytes(b.subspan(8, n)),
+                                 toBytes(b.subspan(8 + n))});
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Result<std::optional<Frontier>> peerPosition(std::string_view peer) override {
+    CodeKey k = codeKey(peer);
+    MDB_val key = val(k), v;
+    int rc = mdb_get(txn_, s_.peers, &key, &v);
+    if (rc == MDB_NOTFOUND) return std::optional<Frontier>();
+    if (rc != 0) return lmdbError(rc, "read peer position");
+    GOVBUS_ASSIGN_OR_RETURN(Frontier f, decodeFrontier(view(v)));
+    return std::optional<Frontier>(std::move(f));
+  }
+
+  Result<std::vector<Bytes>> certificates() override {
+    std::vector<Bytes> out;
+    GOVBUS_TRY(scan(s_.certs, [&](const MDB_val&, const MDB_val& v) -> Status {
+      out.push_back(toBytes(view(v)));
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Result<std::vector<std::pair<std::string, KeyRevocation>>> revocations() override {
+    std::vector<std::pair<std::string, KeyRevocation>> out;
+    GOVBUS_TRY(scan(s_.revocations, [&](const MDB_val& k, const MDB_val& v) -> Status {
+      if (v.mv_size != 8 + kCodeKeyBytes || k.mv_size != kCodeKeyBytes + 4) {
+        return makeError(ErrorCode::kStorage, "corrupt revocation entry");
+      }
+      const auto* kp = static_cast<const uint8_t*>(k.mv_data);
+      const auto* vp = static_cast<const uint8_t*>(v.mv_data);
+      KeyRevocation r;
+      r.subject = codeFromKey(kp);
+      r.serial = uint32_t{kp[kCodeKeyBytes]} << 24 | uint32_t{kp[kCodeKeyBytes + 1]} << 16 |
+                 uint32_t{kp[kCodeKeyBytes + 2]} << 8 | kp[kCodeKeyBytes + 3];
+      r.fromSeq = getBigEndian64(vp);
+      out.emplace_back(codeFromKey(vp + 8), std::move(r));
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  // --- writes ---
+
+  Status append(std::string_view author, const FeedHead& newHead, ByteView signedRecord) override {
+    FeedKey fk = feedKey(author, newHead.seq);
+    MDB_val key = val(fk);
+    MDB_val v{kHashBytes + signedRecord.size(), nullptr};
+    // MDB_RESERVE: write the value in place instead of building it in a temporary buffer.
+    int rc = mdb_put(txn_, s_.feeds, &key, &v, MDB_NOOVERWRITE | MDB_RESERVE);
+    if (rc == MDB_KEYEXIST) {
+      return makeError(ErrorCode::kStorage, "feed " + std::string(author) + " already has seq " +
+                                                std::to_string(newHead.seq));
+    }
+    if (rc != 0) return lmdbError(rc, "append record");
+    std::memcpy(v.mv_data, newHead.id.data(), kHashBytes);
+    std::memcpy(static_cast<uint8_t*>(v.mv_data) + kHashBytes, signedRecord.data(), signedRecord.size());
+    CodeKey ck = codeKey(author);
+    Bytes hv = encodeHead(newHead);
+    MDB_val hkey = val(ck), hval = val(hv);
+    if (int r = mdb_put(txn_, s_.heads, &hkey, &hval, 0); r != 0) return lmdbError(r, "move feed head");
+    GOVBUS_ASSIGN_OR_RETURN(uint64_t maxL, maxLamport());
+    if (newHead.lamport > maxL) {
+      uint8_t lb[8];
+      putBigEndian64(newHead.lamport, lb);
+      MDB_val mk = val(kMaxLamportKey), mv{8, lb};
+      if (int r = mdb_put(txn_, s_.meta, &mk, &mv, 0); r != 0) return lmdbError(r, "store max lamport");
+    }
+    return Status::Ok();
+  }
+
+  Status putPending(std::string_view author, uint64_t seq, ByteView signedRecord) override {
+    FeedKey fk = feedKey(author, seq);
+    MDB_val key = val(fk), v = val(signedRecord);
+    int rc = mdb_put(txn_, s_.pending, &key, &v, 0);
+    return rc == 0 ? Status::Ok() : Status(lmdbError(rc, "buffer out-of-order record"));
+  }
+
+  Result<std::optional<Bytes>> peekPending(std::string_view author, uint64_t seq) override {
+    FeedKey fk = feedKey(author, seq);
+    MDB_val key = val(fk), v;
+    int rc = mdb_get(txn_, s_.pending, &key, &v);
+    if (rc == MDB_NOTFOUND) return std::optional<Bytes>();
+    if (rc != 0) return lmdbError(rc, "read out-of-order buffer");
+    return std::optional<Bytes>(toBytes(view(v)));
+  }
+
+  Result<std::optional<Bytes>> takePending(std::string_view author, uint64_t seq) override {
+    GOVBUS_ASSIGN_OR_RETURN(std::optional<Bytes> b, peekPending(author, seq));
+    if (!b) return b;
+    FeedKey fk = feedKey(author, seq);
+    MDB_val key = val(fk);
+    if (int rc = mdb_del(txn_, s_.pending, &key, nullptr); rc != 0) return lmdbError(rc, "release buffered record");
+    return b;
+  }
+
+  Status putForkEvidence(const ForkEvidence& e) override {
+    FeedKey fk = feedKey(e.author, e.seq);
+    Bytes v(8);
+    putBigEndian64(e.first.size(), v.data());
+    v.insert(v.end(), e.first.begin(), e.first.end());
+    v.insert(v.end(), e.second.begin(), e.second.end());
+    MDB_val key = val(fk), value = val(v);
+    // Keep the first evidence for a sequence; later conflicting copies add nothing.
+    int rc = mdb_put(txn_, s_.forks, &key, &value, MDB_NOOVERWRITE);
+    if (rc == MDB_KEYEXIST) return Status::Ok();
+    return rc == 0 ? Status::Ok() : Status(lmdbError(rc, "store fork evidence"));
+  }
+
+  Status putPeerPosition(std::string_view peer, const Frontier& position) override {
+    CodeKey k = codeKey(peer);
+    Bytes v = encodeFrontier(position);
+    MDB_val key = val(k), value = val(v);
+    int rc = mdb_put(txn_, s_.peers, &key, &value, 0);
+    return rc == 0 ? Status::Ok() : Status(lmdbError(rc, "store peer position"));
+  }
+
+  Status putCertificate(std::string_view subject, uint32_t serial, ByteView signedCertificate) override {
+    auto k = certKey(subject, serial);
+    MDB_val key = val(k), value = val(signedCertificate);
+    int rc = mdb_put(txn_, s_.certs, &key, &value, 0);
+    return rc == 0 ? Status::Ok() : Status(lmdbError(rc, "store certificate"));
+  }
+
+  Status putRevocation(std::string_view revoker, const KeyRevocation& r) override {
+    auto k = certKey(r.subject, r.serial);
+    std::array<uint8_t, 8 + kCodeKeyBytes> v{};
+    putBigEndian64(r.fromSeq, v.data());
+    CodeKey rk = codeKey(revoker);
+    std::memcpy(v.data() + 8, rk.data(), kCodeKeyBytes);
+    MDB_val key = val(k), value = val(v);
+    // Keep the lowest sequence: an earlier revocation is never weakened by a later one.
+    MDB_val old;
+    if (mdb_get(txn_, s_.revocations, &key, &old) == 0 && old.mv_size == v.size() &&
+        getBigEndian64(static_cast<const uint8_t*>(old.mv_data)) <= r.fromSeq) {
+      return Status::Ok();
+    }
+    int rc = mdb_put(txn_, s_.revocations, &key, &value, 0);
+    return rc == 0 ? Status::Ok() : Status(lmdbError(rc, "store key revocation"));
+  }
+
+  Status commit() override {
+    MDB_txn* t = txn_;
+    txn_ = nullptr;
+    int rc = mdb_txn_commit(t);
+    return rc == 0 ? Status::Ok() : Status(lmdbError(rc, "commit"));
+  }
+
+ private:
+  Result<std::optional<MDB_val>> getFeedValue(std::string_view author, uint64_t seq) {
+    FeedKey fk = feedKey(author, seq);
+    MDB_val key = val(fk), v;
+    int rc = mdb_get(txn_, s_.feeds, &key, &v);
+    if (rc == MDB_NOTFOUND) return std::optional<MDB_val>();
+    if (rc != 0) return lmdbError(rc, "read record");
+    if (v.mv_size < kHashBytes) return makeError(ErrorCode::kStorage, "corrupt feed entry");
+    return std::optional<MDB_val>(v);
+  }
+
+  template <typename Fn>
+  Status scan(MDB_dbi dbi, Fn&& fn) {
+    MDB_cursor* cursor = nullptr;
+    if (int rc = mdb_cursor_open(txn_, dbi, &cursor); rc != 0) return lmdbError(rc, "open cursor");
+    MDB_val k, v;
+    Status status;
+    for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+      status = fn(k, v);
+      if (!status) break;
+    }
+    mdb_cursor_close(cursor);
+    return status;
+  }
+
+  LmdbStore::Impl& s_;
+  MDB_txn* txn_;
+  [[maybe_unused]] bool write_;
+};
+
+}  // namespace
+
+LmdbStore::LmdbStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+LmdbStore::~LmdbStore() = default;
+
+Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::filesystem::path& dir, LmdbOptions options) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return makeError(ErrorCode::kIo, "data directory " + dir.string() + " cannot be created: " + ec.message());
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  if (int rc = mdb_env_create(&impl->env); rc != 0) return lmdbError(rc, "create LMDB environment");
+  mdb_env_set_maxdbs(impl->env, 16);
+  mdb_env_set_mapsize(impl->env, options.mapSizeBytes);
+  unsigned flags = MDB_NOTLS | (options.durable ? 0 : MDB_NOSYNC);
+  if (int rc = mdb_env_open(impl->env, dir.c_str(), flags, 0600); rc != 0) {
+    return makeError(rc == MDB_VERSION_MISMATCH || rc == MDB_INVALID ? ErrorCode::kVersion : ErrorCode::kStorage,
+                     "open store in " + dir.string() + ": " + mdb_strerror(rc));
+  }
+  MDB_txn* txn = nullptr;
+  if (int rc = mdb_txn_begin(impl->env, nullptr, 0, &txn); rc != 0) return lmdbError(rc, "begin setup");
+  struct Named {
+    const char* name;
+    MDB_dbi* dbi;
+  } dbs[] = {{"feeds", &impl->feeds}, {"heads", &impl->heads},           {"pending", &impl->pending},
+             {"forks", &impl->forks}, {"peers", &impl->peers},           {"certs", &impl->certs},
+             {"revocations", &impl->revocations}, {"meta", &impl->meta}};
+  for (auto& d : dbs) {
+    if (int rc = mdb_dbi_open(txn, d.name, MDB_CREATE, d.dbi); rc != 0) {
+      mdb_txn_abort(txn);
+      return lmdbError(rc, std::string("open table ") + d.name);
+    }
+  }
+  MDB_val key = val(kSchemaVersionKey), v;
+  int rc = mdb_get(txn, impl->meta, &key, &v);
+  if (rc == MDB_NOTFOUND) {
+    uint8_t b[8];
+    putBigEndian64(kStoreSchemaVersion, b);
+    MDB_val nv{8, b};
+    rc = mdb_put(txn, impl->meta, &key, &nv, 0);
+    if (rc != 0) {
+      mdb_txn_abort(txn);
+      return lmdbError(rc, "write schema version");
+    }
+  } else if (rc == 0) {
+    uint64_t version = v.mv_size == 8 ? getBigEndian64(static_cast<const uint8_t*>(v.mv_data)) : 0;
+    if (version != kStoreSchemaVersion) {
+      mdb_txn_abort(txn);
+      return makeError(ErrorCode::kVersion, "store in " + dir.string() + " has schema version " +
+                                                std::to_string(version) + "; this build reads version " +
+                                                std::to_string(kStoreSchemaVersion) +
+                                                " (upgrade govbus-node, or restore a backup)");
+    }
+  } else {
+    mdb_txn_abort(txn);
+    return lmdbError(rc, "read schema version");
+  }
+  if (rc = mdb_txn_commit(txn); rc != 0) return lmdbError(rc, "commit setup");
+  return std::unique_ptr<LmdbStore>(new LmdbStore(std::move(impl)));
+}
+
+Result<std::unique_ptr<FeedTxn>> LmdbStore::beginWrite() {
+  MDB_txn* txn = nullptr;
+  if (int rc = mdb_txn_begin(impl_->env, nullptr, 0, &txn); rc != 0) return lmdbError(rc, "begin write");
+  return std::unique_ptr<FeedTxn>(std::make_unique<LmdbTxn>(*impl_, txn, true));
+}
+
+Result<std::unique_ptr<FeedReader>> LmdbStore::beginRead() {
+  MDB_txn* txn = nullptr;
+  if (int rc = mdb_txn_begin(impl_->env, nullptr, MDB_RDONLY, &txn); rc != 0) return lmdbError(rc, "begin read");
+  return std::unique_ptr<FeedReader>(std::make_unique<LmdbTxn>(*impl_, txn, false));
+}
+
+Status LmdbStore::backupTo(const std::filesystem::path& file) {
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return makeError(ErrorCode::kIo, "backup file " + file.string() + ": " + std::strerror(errno));
+  int rc = mdb_env_copyfd2(impl_->env, fd, MDB_CP_COMPACT);
+  int syncRc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return lmdbError(rc, "backup");
+  if (syncRc != 0) return makeError(ErrorCode::kIo, "backup file " + file.string() + ": fsync failed");
+  return Status::Ok();
+}
+
+}  // namespace govbus

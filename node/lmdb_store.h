@@ -1,0 +1,59 @@
+// LmdbStore: a node's feeds, buffers, evidence and positions in one LMDB environment.
+//
+// Named databases (schema version 1):
+//   feeds     (author[12] seq[8 BE]) → id[32] || SignedRecord message
+//   heads     author[12]             → seq[8] id[32] lamport[8]
+//   pending   (author[12] seq[8 BE]) → SignedRecord message (out-of-order buffer)
+//   forks     (author[12] seq[8 BE]) → len[8] first || second (SignedRecord messages)
+//   peers     peer code              → encoded frontier (acknowledged positions)
+//   certs     (subject[12] serial[4 BE]) → SignedCertificate message
+//   revocations (subject[12] serial[4 BE]) → fromSeq[8]
+//   meta      "schema_version" → u32; "max_lamport" → u64
+// Author codes are NUL-padded to 12 bytes so keys sort by author, then sequence.
+//
+// LMDB rules apply: one write transaction at a time (beginWrite blocks while another is open, so
+// never open two on one thread); read transactions are short. commit() fsyncs unless the store was
+// opened with `durable = false` (benchmarks of the raw put rate only). Every LMDB failure becomes
+// an Error naming the operation; MDB_MAP_FULL becomes kMapFull with the remedy.
+//
+// Thread safety: the store may be shared between threads; each transaction belongs to one thread.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "sync/feed_store.h"
+
+namespace govbus {
+
+inline constexpr uint32_t kStoreSchemaVersion = 1;
+
+struct LmdbOptions {
+  // Address space reserved for the map; the file grows as data is written. Raise it when the node
+  // reports map_full.
+  uint64_t mapSizeBytes = uint64_t{64} << 30;
+  // Skip fsync on commit. Never for a real node: an acknowledged record must survive power loss.
+  bool durable = true;
+};
+
+class LmdbStore final : public FeedStore {
+ public:
+  // Creates `dir` if needed. Fails with a specific error for an unreadable directory, a store
+  // written by a newer schema version, or an LMDB error.
+  static Result<std::unique_ptr<LmdbStore>> open(const std::filesystem::path& dir, LmdbOptions options = {});
+  ~LmdbStore() override;
+
+  Result<std::unique_ptr<FeedTxn>> beginWrite() override;
+  Result<std::unique_ptr<FeedReader>> beginRead() override;
+
+  // A consistent copy of the store, taken while it runs (mdb_env_copy2 with compaction).
+  Status backupTo(const std::filesystem::path& file);
+
+  struct Impl;
+
+ private:
+  explicit LmdbStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace govbus

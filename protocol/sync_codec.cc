@@ -1,0 +1,1 @@
+#include "protocol/sync_codec.h"

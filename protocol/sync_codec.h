@@ -1,0 +1,2 @@
+// placeholder: filled by the sync-codec work
+#pragma once

@@ -1,0 +1,191 @@
+#include "sync/ingest.h"
+
+#include "crypto/hash.h"
+#include "protocol/record_codec.h"
+
+namespace govbus {
+
+namespace {
+
+IngestResult resultFor(const Envelope& env, IngestOutcome outcome, std::optional<Error> error = {}) {
+  return IngestResult{outcome, env.author, env.seq, std::move(error)};
+}
+
+std::string where(const Envelope& env) { return env.author + "#" + std::to_string(env.seq); }
+
+}  // namespace
+
+const char* ingestOutcomeName(IngestOutcome outcome) {
+  switch (outcome) {
+    case IngestOutcome::kAppended: return "appended";
+    case IngestOutcome::kDuplicate: return "duplicate";
+    case IngestOutcome::kBuffered: return "buffered";
+    case IngestOutcome::kFork: return "fork";
+    case IngestOutcome::kRejected: return "rejected";
+  }
+  return "unknown";
+}
+
+Result<CheckedRecord> checkRecord(SignedRecord signedRecord, const TrustStore& trust) {
+  CheckedRecord c;
+  GOVBUS_ASSIGN_OR_RETURN(c.record, decodeRecordBody(signedRecord.body));
+  c.id = blake2b256(signedRecord.body);
+  c.signature = trust.verifyRecordSignature(c.record.envelope, signedRecord.body, signedRecord.signature);
+  c.stored = encodeSignedRecord(signedRecord);
+  c.signedRecord = std::move(signedRecord);
+  return c;
+}
+
+Result<CheckedRecord> checkRecord(ByteView signedRecordBytes, const TrustStore& trust) {
+  GOVBUS_ASSIGN_OR_RETURN(SignedRecord sr, decodeSignedRecord(signedRecordBytes));
+  return checkRecord(std::move(sr), trust);
+}
+
+Result<IngestResult> Ingestor::apply(FeedTxn& txn, CheckedRecord record, std::vector<CheckedRecord>& appended) {
+  const Envelope& env = record.record.envelope;
+  GOVBUS_ASSIGN_OR_RETURN(std::optional<FeedHead> head, txn.head(env.author));
+  uint64_t headSeq = head ? head->seq : 0;
+
+  if (env.seq <= headSeq) {
+    GOVBUS_ASSIGN_OR_RETURN(std::optional<Hash256> storedId, txn.recordId(env.author, env.seq));
+    if (storedId && *storedId == record.id) return resultFor(env, IngestOutcome::kDuplicate);
+    if (!record.signature) return resultFor(env, IngestOutcome::kRejected, record.signature.error());
+    GOVBUS_ASSIGN_OR_RETURN(std::optional<ByteView> stored, txn.record(env.author, env.seq));
+    if (!stored) {
+      return makeError(ErrorCode::kStorage, "feed " + env.author + " has a head at " +
+                                                std::to_string(headSeq) + " but no record at " +
+                                                std::to_string(env.seq));
+    }
+    GOVBUS_TRY(txn.putForkEvidence(ForkEvidence{env.author, env.seq, toBytes(*stored), record.stored}));
+    return resultFor(env, IngestOutcome::kFork,
+                     makeError(ErrorCode::kForked, where(env) + ": two different records signed at one sequence"));
+  }
+
+  if (!record.signature) return resultFor(env, IngestOutcome::kRejected, record.signature.error());
+  // Trust may have changed since phase 1 (a revocation earlier in this batch).
+  if (auto signer = trust_.signerFor(env); !signer) {
+    return resultFor(env, IngestOutcome::kRejected, signer.error());
+  }
+
+  if (env.seq == headSeq + 1) return applyNext(txn, std::move(record), head, appended);
+
+  // A gap: wait for the predecessor, within bounds.
+  GOVBUS_ASSIGN_OR_RETURN(std::optional<Bytes> waiting, txn.peekPending(env.author, env.seq));
+  if (waiting) {
+    if (*waiting == record.stored) return resultFor(env, IngestOutcome::kDuplicate);
+    GOVBUS_ASSIGN_OR_RETURN(SignedRecord other, decodeSignedRecord(*waiting));
+    if (blake2b256(other.body) == record.id) return resultFor(env, IngestOutcome::kDuplicate);
+    // Both carry valid signatures by the author at one sequence: that is equivocation.
+    GOVBUS_TRY(txn.putForkEvidence(ForkEvidence{env.author, env.seq, *waiting, record.stored}));
+    return resultFor(env, IngestOutcome::kFork,
+                     makeError(ErrorCode::kForked, where(env) + ": two different records signed at one sequence"));
+  }
+  if (env.seq > headSeq + limits_.maxPendingAheadPerFeed) {
+    return resultFor(env, IngestOutcome::kRejected,
+                     makeError(ErrorCode::kBufferFull, where(env) + " is more than " +
+                                                           std::to_string(limits_.maxPendingAheadPerFeed) +
+                                                           " ahead of the feed's head " + std::to_string(headSeq)));
+  }
+  GOVBUS_ASSIGN_OR_RETURN(uint64_t pending, txn.pendingCount());
+  if (pending >= limits_.maxPendingRecords) {
+    return resultFor(env, IngestOutcome::kRejected,
+                     makeError(ErrorCode::kBufferFull, "out-of-order buffer is full (" +
+                                                           std::to_string(pending) + " records)"));
+  }
+  GOVBUS_TRY(txn.putPending(env.author, env.seq, record.stored));
+  return resultFor(env, IngestOutcome::kBuffered);
+}
+
+Result<IngestResult> Ingestor::applyNext(FeedTxn& txn, CheckedRecord record, const std::optional<FeedHead>& head,
+                                         std::vector<CheckedRecord>& appended) {
+  const Envelope env = record.record.envelope;
+  bool linked = head ? (env.prevHash.size() == kHashBytes &&
+                        std::equal(env.prevHash.begin(), env.prevHash.end(), head->id.begin()))
+                     : env.prevHash.empty();
+  if (!linked) {
+    return resultFor(env, IngestOutcome::kRejected,
+                     makeError(ErrorCode::kBrokenLink,
+                               where(env) + ": previous-hash does not match the stored record " +
+                                   std::to_string(env.seq - 1)));
+  }
+  GOVBUS_TRY(appendOne(txn, record, appended));
+
+  // Release buffered successors; each is checked like a fresh arrival (link, trust), but its
+  // signature was verified before it was buffered.
+  Hash256 prevId = record.id;
+  for (uint64_t seq = env.seq + 1;; ++seq) {
+    GOVBUS_ASSIGN_OR_RETURN(std::optional<Bytes> next, txn.takePending(env.author, seq));
+    if (!next) break;
+    auto sr = decodeSignedRecord(*next);
+    if (!sr) break;  // cannot happen: we stored it; dropping it loses nothing acknowledged
+    CheckedRecord c;
+    auto rec = decodeRecordBody(sr->body);
+    if (!rec) break;
+    c.record = std::move(*rec);
+    c.id = blake2b256(sr->body);
+    c.stored = std::move(*next);
+    c.signedRecord = std::move(*sr);
+    const Envelope& e = c.record.envelope;
+    bool ok = e.prevHash.size() == kHashBytes && std::equal(e.prevHash.begin(), e.prevHash.end(), prevId.begin()) &&
+              trust_.signerFor(e).ok();
+    if (!ok) break;  // the waiting record does not fit: dropped, never stored in the feed
+    prevId = c.id;
+    GOVBUS_TRY(appendOne(txn, c, appended));
+  }
+  return resultFor(env, IngestOutcome::kAppended);
+}
+
+Status Ingestor::appendOne(FeedTxn& txn, CheckedRecord& record, std::vector<CheckedRecord>& appended) {
+  const Envelope& env = record.record.envelope;
+  GOVBUS_TRY(txn.append(env.author, FeedHead{env.seq, record.id, env.lamport}, record.stored));
+  // Trust carried by the record applies to what follows it.
+  if (auto* cert = std::get_if<SignedCertificate>(&record.record.payload)) {
+    if (auto admitted = trust_.admit(*cert); admitted.ok() && *admitted) {
+      GOVBUS_ASSIGN_OR_RETURN(Certificate c, decodeCertificateBody(cert->body));
+      GOVBUS_TRY(txn.putCertificate(c.subject, c.serial, encodeSignedCertificate(*cert)));
+    }
+  } else if (auto* revocation = std::get_if<KeyRevocation>(&record.record.payload)) {
+    if (trust_.revoke(env.author, *revocation).ok()) GOVBUS_TRY(txn.putRevocation(env.author, *revocation));
+  }
+  appended.push_back(std::move(record));
+  return Status::Ok();
+}
+
+Result<BatchResult> ingestBatch(FeedStore& store, TrustStore& trust, std::span<const Bytes> signedRecords,
+                                IngestLimits limits) {
+  BatchResult out;
+  out.results.reserve(signedRecords.size());
+  std::vector<std::optional<CheckedRecord>> checked;
+  checked.reserve(signedRecords.size());
+  for (const Bytes& raw : signedRecords) {
+    auto c = checkRecord(raw, trust);
+    if (c) {
+      checked.emplace_back(std::move(*c));
+    } else {
+      checked.emplace_back();
+      out.results.push_back(IngestResult{IngestOutcome::kRejected, "", 0, c.error()});
+    }
+  }
+  GOVBUS_ASSIGN_OR_RETURN(std::unique_ptr<FeedTxn> txn, store.beginWrite());
+  Ingestor ingestor(trust, limits);
+  std::vector<IngestResult> ordered;
+  ordered.reserve(signedRecords.size());
+  size_t rejectedAtDecode = 0;
+  for (auto& c : checked) {
+    if (!c) {
+      ordered.push_back(std::move(out.results[rejectedAtDecode++]));
+      continue;
+    }
+    // A certificate that arrived in this batch may make a phase-1 "unknown signer" verifiable now.
+    if (!c->signature && c->signature.error().code == ErrorCode::kUnknownSigner) {
+      c->signature = trust.verifyRecordSignature(c->record.envelope, c->signedRecord.body, c->signedRecord.signature);
+    }
+    GOVBUS_ASSIGN_OR_RETURN(IngestResult r, ingestor.apply(*txn, std::move(*c), out.appended));
+    ordered.push_back(std::move(r));
+  }
+  GOVBUS_TRY(txn->commit());
+  out.results = std::move(ordered);
+  return out;
+}
+
+}  // namespace govbus

@@ -1,0 +1,93 @@
+// Ingest: the integrity check of DESIGN §4 and the append of records to feeds.
+//
+// Two phases, so that the expensive part runs outside the single write transaction:
+//   1. checkRecord (any thread, no store): decode within limits, compute the id (BLAKE2b-256 of the
+//      signed body), verify the signature under the author's enrolled key.
+//   2. Ingestor::apply (inside a FeedTxn): compare with the author's feed and decide:
+//        seq <= head, same id        → duplicate, a no-op (whatever the signature bytes are);
+//        seq <= head, different id   → fork: both records kept as evidence, nothing appended;
+//        seq == head + 1, link ok    → appended; buffered successors are appended after it;
+//        seq == head + 1, bad link   → rejected (kBrokenLink);
+//        seq >  head + 1             → buffered until the gap fills (bounded), or rejected when full.
+//      A record whose signature failed in phase 1 is rejected unless it is a duplicate.
+// A rejected record is never stored. Trust changes carried by appended records (certificates, key
+// revocations) take effect for the records after them, also within one batch.
+//
+// Thread safety: checkRecord is reentrant given a const TrustStore; an Ingestor belongs to the
+// thread that owns the write transaction.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "protocol/record.h"
+#include "sync/feed_store.h"
+#include "sync/trust_store.h"
+
+namespace govbus {
+
+// Out-of-order buffer bounds: total records waiting, and how far ahead of a feed's head a record
+// may be to wait at all (further ahead, the sender must resend it later).
+inline constexpr uint64_t kMaxPendingRecords = 65536;
+inline constexpr uint64_t kMaxPendingAheadPerFeed = 4096;
+static_assert(kMaxPendingAheadPerFeed <= kMaxPendingRecords);
+
+struct CheckedRecord {
+  Bytes stored;  // the SignedRecord message, exactly as it will be stored
+  SignedRecord signedRecord;
+  Record record;
+  Hash256 id{};
+  Status signature;  // phase-1 verdict, applied in phase 2 unless the record is a duplicate
+};
+
+// Phase 1 from a SignedRecord message.
+Result<CheckedRecord> checkRecord(ByteView signedRecordBytes, const TrustStore& trust);
+// Phase 1 from the parts of a SignedRecord (as found inside a batch message).
+Result<CheckedRecord> checkRecord(SignedRecord signedRecord, const TrustStore& trust);
+
+enum class IngestOutcome { kAppended, kDuplicate, kBuffered, kFork, kRejected };
+const char* ingestOutcomeName(IngestOutcome outcome);
+
+struct IngestResult {
+  IngestOutcome outcome = IngestOutcome::kRejected;
+  std::string author;
+  uint64_t seq = 0;
+  std::optional<Error> error;  // why it was rejected, or what the fork was
+};
+
+struct IngestLimits {
+  uint64_t maxPendingRecords = kMaxPendingRecords;
+  uint64_t maxPendingAheadPerFeed = kMaxPendingAheadPerFeed;
+};
+
+class Ingestor {
+ public:
+  explicit Ingestor(TrustStore& trust, IngestLimits limits = {}) : trust_(trust), limits_(limits) {}
+
+  // Phase 2 for one record. Every record appended to a feed, this one and buffered successors it
+  // released, is pushed onto `appended` in feed order (the state layer applies them next).
+  Result<IngestResult> apply(FeedTxn& txn, CheckedRecord record, std::vector<CheckedRecord>& appended);
+
+ private:
+  Result<IngestResult> applyNext(FeedTxn& txn, CheckedRecord record, const std::optional<FeedHead>& head,
+                                 std::vector<CheckedRecord>& appended);
+  Status appendOne(FeedTxn& txn, CheckedRecord& record, std::vector<CheckedRecord>& appended);
+
+  TrustStore& trust_;
+  IngestLimits limits_;
+};
+
+// Phase 1 and 2 for a batch in one write transaction, committed before returning: the whole batch
+// is durable, or (on a storage error) none of it is and the error says why. On a storage error the
+// caller must rebuild `trust` from the store, since trust changes may have been applied.
+struct BatchResult {
+  std::vector<IngestResult> results;  // one per input, in input order
+  std::vector<CheckedRecord> appended;
+};
+Result<BatchResult> ingestBatch(FeedStore& store, TrustStore& trust, std::span<const Bytes> signedRecords,
+                                IngestLimits limits = {});
+
+}  // namespace govbus
