@@ -1,1 +1,156 @@
+// The LMDB store: persistence, limits and errors, on a real LMDB in a temp dir.
+#include "node/lmdb_store.h"
+
 #include <gtest/gtest.h>
+#include <lmdb.h>
+
+#include "protocol/record_codec.h"
+#include "sync/ingest.h"
+#include "testing/test_network.h"
+
+namespace govbus {
+namespace {
+
+using testing::TempDir;
+using testing::TestNetwork;
+using testing::wireBytes;
+
+std::vector<Bytes> countyRecords(TestNetwork& net, const std::string& county, int n, size_t bytes = 400) {
+  std::vector<Bytes> out;
+  for (int i = 0; i < n; ++i) out.push_back(wireBytes(net.author(county, testing::sampleCaseEvent(county, i, bytes))));
+  return out;
+}
+
+TEST(LmdbStoreTest, CommittedRecordsArePresentAfterReopen) {
+  TempDir dir;
+  TestNetwork net;
+  TrustStore trust = net.trustStore();
+  auto records = countyRecords(net, "430102", 50);
+  {
+    auto store = LmdbStore::open(dir.path());
+    ASSERT_TRUE(store.ok());
+    auto r = ingestBatch(**store, trust, records);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+  }
+  auto store = LmdbStore::open(dir.path());
+  ASSERT_TRUE(store.ok());
+  auto view = (*store)->beginRead();
+  auto head = (*view)->head("430102");
+  ASSERT_TRUE(head.ok() && head->has_value());
+  EXPECT_EQ((*head)->seq, 50u);
+  for (uint64_t seq = 1; seq <= 50; ++seq) {
+    auto rec = (*view)->record("430102", seq);
+    ASSERT_TRUE(rec.ok() && rec->has_value());
+    EXPECT_EQ(toBytes(**rec), records[seq - 1]);
+  }
+  EXPECT_EQ(*(*view)->maxLamport(), 50u);
+}
+
+TEST(LmdbStoreTest, PeerPositionsSurviveReopen) {
+  TempDir dir;
+  Frontier position = {{"430000", 7}, {"430100", 3}, {"430102", 12}};
+  {
+    auto store = LmdbStore::open(dir.path());
+    auto txn = (*store)->beginWrite();
+    ASSERT_TRUE((*txn)->putPeerPosition("430100", position).ok());
+    ASSERT_TRUE((*txn)->commit().ok());
+  }
+  auto store = LmdbStore::open(dir.path());
+  auto view = (*store)->beginRead();
+  auto got = (*view)->peerPosition("430100");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ(**got, position);
+  EXPECT_FALSE((*view)->peerPosition("430200")->has_value());
+}
+
+TEST(LmdbStoreTest, UncommittedTransactionLeavesNoTrace) {
+  TempDir dir;
+  TestNetwork net;
+  auto store = LmdbStore::open(dir.path());
+  auto rec = net.author("430102", testing::sampleCaseEvent("430102", 1));
+  {
+    auto txn = (*store)->beginWrite();
+    ASSERT_TRUE((*txn)->append("430102", FeedHead{1, {}, 1}, wireBytes(rec)).ok());
+    // destroyed without commit
+  }
+  auto view = (*store)->beginRead();
+  EXPECT_FALSE((*view)->head("430102")->has_value());
+}
+
+TEST(LmdbStoreTest, FullMapIsAClearErrorAndKeepsWhatWasCommitted) {
+  TempDir dir;
+  TestNetwork net;
+  TrustStore trust = net.trustStore();
+  LmdbOptions options;
+  options.mapSizeBytes = 1 << 20;  // 1 MiB
+  auto store = LmdbStore::open(dir.path(), options);
+  ASSERT_TRUE(store.ok());
+  uint64_t committed = 0;
+  std::optional<Error> failure;
+  for (int batch = 0; batch < 100 && !failure; ++batch) {
+    auto records = countyRecords(net, "430102", 50, 2000);
+    auto r = ingestBatch(**store, trust, records);
+    if (r.ok()) {
+      committed += 50;
+    } else {
+      failure = r.error();
+    }
+  }
+  ASSERT_TRUE(failure) << "1 MiB cannot hold 10 MB of records";
+  EXPECT_EQ(failure->code, ErrorCode::kMapFull);
+  EXPECT_NE(failure->message.find("map_size"), std::string::npos) << failure->message;
+  // The failed batch is all-or-nothing; everything before it is intact and readable.
+  auto view = (*store)->beginRead();
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ((*(*view)->head("430102"))->seq, committed);
+}
+
+TEST(LmdbStoreTest, StoreFromANewerSchemaVersionIsRefused) {
+  TempDir dir;
+  { ASSERT_TRUE(LmdbStore::open(dir.path()).ok()); }
+  {  // Simulate a future version writing the store, with LMDB directly.
+    MDB_env* env;
+    mdb_env_create(&env);
+    mdb_env_set_maxdbs(env, 16);
+    ASSERT_EQ(mdb_env_open(env, dir.path().c_str(), 0, 0600), 0);
+    MDB_txn* txn;
+    mdb_txn_begin(env, nullptr, 0, &txn);
+    MDB_dbi meta;
+    mdb_dbi_open(txn, "meta", 0, &meta);
+    uint8_t v[8];
+    putBigEndian64(99, v);
+    MDB_val k{14, const_cast<char*>("schema_version")}, val{8, v};
+    mdb_put(txn, meta, &k, &val, 0);
+    mdb_txn_commit(txn);
+    mdb_env_close(env);
+  }
+  auto r = LmdbStore::open(dir.path());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kVersion);
+  EXPECT_NE(r.error().message.find("schema version 99"), std::string::npos) << r.error().message;
+}
+
+TEST(LmdbStoreTest, UnwritableDataDirectoryIsAClearError) {
+  auto r = LmdbStore::open("/proc/govbus-cannot-be-here");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("/proc/govbus-cannot-be-here"), std::string::npos) << r.error().message;
+}
+
+TEST(LmdbStoreTest, BackupIsAConsistentStoreOfItsOwn) {
+  TempDir dir;
+  TestNetwork net;
+  TrustStore trust = net.trustStore();
+  auto store = LmdbStore::open(dir.path() / "live");
+  ASSERT_TRUE(ingestBatch(**store, trust, countyRecords(net, "430102", 20)).ok());
+  ASSERT_TRUE((*store)->backupTo(dir.path() / "backup.mdb").ok());
+  EXPECT_FALSE((*store)->backupTo(dir.path() / "backup.mdb").ok()) << "never overwrite a backup";
+  std::filesystem::create_directories(dir.path() / "restored");
+  std::filesystem::copy_file(dir.path() / "backup.mdb", dir.path() / "restored" / "data.mdb");
+  auto restored = LmdbStore::open(dir.path() / "restored");
+  ASSERT_TRUE(restored.ok()) << restored.error().message;
+  auto view = (*restored)->beginRead();
+  EXPECT_EQ((*(*view)->head("430102"))->seq, 20u);
+}
+
+}  // namespace
+}  // namespace govbus

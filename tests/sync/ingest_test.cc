@@ -1,1 +1,351 @@
+// The integrity check at the door (DESIGN §4), against a real LMDB store in a temp dir.
+#include "sync/ingest.h"
+
 #include <gtest/gtest.h>
+#include <sodium.h>
+
+#include <cstring>
+
+#include "crypto/hash.h"
+#include "node/lmdb_store.h"
+#include "protocol/record_codec.h"
+#include "testing/test_network.h"
+
+namespace govbus {
+namespace {
+
+using testing::TempDir;
+using testing::TestNetwork;
+using testing::wireBytes;
+
+class IngestTest : public ::testing::Test {
+ protected:
+  IngestTest() : trust_(net_.trustStore()) {
+    auto s = LmdbStore::open(dir_.path() / "store");
+    EXPECT_TRUE(s.ok()) << s.error().message;
+    store_ = std::move(*s);
+  }
+
+  std::vector<IngestResult> ingest(const std::vector<SignedRecord>& records) {
+    std::vector<Bytes> raw;
+    for (const auto& r : records) raw.push_back(wireBytes(r));
+    return ingestRaw(raw);
+  }
+  std::vector<IngestResult> ingestRaw(const std::vector<Bytes>& raw) {
+    auto r = ingestBatch(*store_, trust_, raw);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return r.ok() ? r->results : std::vector<IngestResult>{};
+  }
+  IngestResult ingestOne(const SignedRecord& r) { return ingest({r}).at(0); }
+
+  uint64_t headSeq(const std::string& author) {
+    auto view = store_->beginRead();
+    auto h = (*view)->head(author);
+    return h.ok() && *h ? (*h)->seq : 0;
+  }
+
+  Payload caseEvent(const std::string& handler, uint64_t n) { return testing::sampleCaseEvent(handler, n); }
+
+  TestNetwork net_;
+  TrustStore trust_;
+  TempDir dir_;
+  std::unique_ptr<LmdbStore> store_;
+};
+
+TEST_F(IngestTest, RecordsInSequenceAreAppended) {
+  auto r1 = net_.author("430102", caseEvent("430102", 1));
+  auto r2 = net_.author("430102", caseEvent("430102", 2));
+  auto results = ingest({r1, r2});
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0].outcome, IngestOutcome::kAppended);
+  EXPECT_EQ(results[1].outcome, IngestOutcome::kAppended);
+  EXPECT_EQ(headSeq("430102"), 2u);
+}
+
+TEST_F(IngestTest, EverySingleByteFlipOfASignedRecordIsRejected) {
+  auto original = net_.author("430102", caseEvent("430102", 1));
+  Bytes wire = wireBytes(original);
+  size_t flips = 0;
+  for (size_t i = 0; i < wire.size(); ++i) {
+    for (uint8_t mask : {uint8_t{0x01}, uint8_t{0x80}}) {
+      Bytes mutated = wire;
+      mutated[i] ^= mask;
+      // A flip in Cap'n Proto padding can leave body and signature intact; then it is the same
+      // record and appending it would be correct. Every other flip must be rejected.
+      auto decoded = decodeSignedRecord(mutated);
+      bool sameRecord = decoded.ok() && decoded->body == original.body && decoded->signature == original.signature;
+      if (sameRecord) continue;
+      ++flips;
+      auto results = ingestRaw({mutated});
+      ASSERT_EQ(results.size(), 1u);
+      EXPECT_EQ(results[0].outcome, IngestOutcome::kRejected) << "flip at byte " << i << " mask " << int(mask);
+    }
+  }
+  EXPECT_GT(flips, wire.size());  // almost every flip changes the record
+  EXPECT_EQ(headSeq("430102"), 0u) << "no mutated record may be stored";
+  EXPECT_EQ(ingestOne(original).outcome, IngestOutcome::kAppended);
+}
+
+TEST_F(IngestTest, RecordSignedByTheWrongKeyIsRejected) {
+  Envelope env = net_.nextEnvelope("430102");
+  auto forged = net_.signAs("430103", env, caseEvent("430102", 1));  // 天心区's key, 芙蓉区's name
+  auto r = ingestOne(forged);
+  EXPECT_EQ(r.outcome, IngestOutcome::kRejected);
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->code, ErrorCode::kBadSignature) << r.error->message;
+  EXPECT_EQ(headSeq("430102"), 0u);
+}
+
+TEST_F(IngestTest, RecordFromAnUnenrolledNodeIsRejected) {
+  // 岳麓区 (430104) was enrolled only in another network whose anchor we do not trust.
+  TestNetwork other;
+  other.enroll("430104", "430100");
+  auto r = ingestOne(other.author("430104", caseEvent("430104", 1)));
+  EXPECT_EQ(r.outcome, IngestOutcome::kRejected);
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->code, ErrorCode::kUnknownSigner) << r.error->message;
+}
+
+TEST_F(IngestTest, RecordWithAnUnknownKeySerialIsRejected) {
+  Envelope env = net_.nextEnvelope("430102");
+  env.keySerial = 2;  // never issued
+  auto r = ingestOne(net_.signAs("430102", env, caseEvent("430102", 1)));
+  EXPECT_EQ(r.outcome, IngestOutcome::kRejected);
+  EXPECT_EQ(r.error->code, ErrorCode::kUnknownSigner);
+}
+
+TEST_F(IngestTest, RecordSignedByAKeyRevokedFromItsSequenceIsRejected) {
+  ASSERT_EQ(ingestOne(net_.author("430102", caseEvent("430102", 1))).outcome, IngestOutcome::kAppended);
+  ASSERT_EQ(ingestOne(net_.author("430102", caseEvent("430102", 2))).outcome, IngestOutcome::kAppended);
+  // 长沙市 revokes 芙蓉区's key from seq 3 on (compromise discovered).
+  auto revocation = net_.author("430100", KeyRevocation{"430102", 1, 3, "key leaked"});
+  ASSERT_EQ(ingestOne(revocation).outcome, IngestOutcome::kAppended);
+
+  auto r3 = ingestOne(net_.author("430102", caseEvent("430102", 3)));
+  EXPECT_EQ(r3.outcome, IngestOutcome::kRejected);
+  ASSERT_TRUE(r3.error);
+  EXPECT_EQ(r3.error->code, ErrorCode::kRevokedKey) << r3.error->message;
+  EXPECT_EQ(headSeq("430102"), 2u) << "records before the revoked sequence stay";
+}
+
+TEST_F(IngestTest, RevocationAndRevokedRecordInOneBatchAreJudgedInOrder) {
+  ASSERT_EQ(ingestOne(net_.author("430102", caseEvent("430102", 1))).outcome, IngestOutcome::kAppended);
+  auto revocation = net_.author("430100", KeyRevocation{"430102", 1, 2, "key leaked"});
+  auto r2 = net_.author("430102", caseEvent("430102", 2));
+  auto results = ingest({revocation, r2});
+  EXPECT_EQ(results[0].outcome, IngestOutcome::kAppended);
+  EXPECT_EQ(results[1].outcome, IngestOutcome::kRejected);
+  EXPECT_EQ(results[1].error->code, ErrorCode::kRevokedKey);
+}
+
+TEST_F(IngestTest, RevocationBySomeoneNotAnAncestorHasNoEffect) {
+  // 株洲市 (430200) is not 芙蓉区's ancestor: its revocation is stored but changes no trust.
+  auto revocation = net_.author("430200", KeyRevocation{"430102", 1, 1, "hostile"});
+  ASSERT_EQ(ingestOne(revocation).outcome, IngestOutcome::kAppended);
+  EXPECT_EQ(ingestOne(net_.author("430102", caseEvent("430102", 1))).outcome, IngestOutcome::kAppended);
+}
+
+TEST_F(IngestTest, ReplayedRecordIsANoOp) {
+  auto r1 = net_.author("430102", caseEvent("430102", 1));
+  ASSERT_EQ(ingestOne(r1).outcome, IngestOutcome::kAppended);
+  EXPECT_EQ(ingestOne(r1).outcome, IngestOutcome::kDuplicate);
+  EXPECT_EQ(ingest({r1, r1})[1].outcome, IngestOutcome::kDuplicate);
+  EXPECT_EQ(headSeq("430102"), 1u);
+}
+
+// Ed25519 signing is deterministic, so a second valid signature of the same bytes must be made by
+// hand: R = rB, S = r + H(R || A || M)·a (mod L) with a random r. Verifiers accept it.
+Bytes resignRandomized(const SigningKey& key, ByteView body) {
+  Bytes msg(kRecordSignatureDomain.size() + body.size());
+  std::memcpy(msg.data(), kRecordSignatureDomain.data(), kRecordSignatureDomain.size());
+  std::memcpy(msg.data() + kRecordSignatureDomain.size(), body.data(), body.size());
+  uint8_t h[64], a[32], r[32], R[32], k[32], ka[32], S[32];
+  crypto_hash_sha512(h, key.seed().data(), 32);
+  h[0] &= 248;
+  h[31] &= 127;
+  h[31] |= 64;
+  std::memcpy(a, h, 32);
+  crypto_core_ed25519_scalar_random(r);
+  crypto_scalarmult_ed25519_base_noclamp(R, r);
+  crypto_hash_sha512_state st;
+  uint8_t kh[64];
+  crypto_hash_sha512_init(&st);
+  crypto_hash_sha512_update(&st, R, 32);
+  crypto_hash_sha512_update(&st, key.publicKey().bytes().data(), 32);
+  crypto_hash_sha512_update(&st, msg.data(), msg.size());
+  crypto_hash_sha512_final(&st, kh);
+  crypto_core_ed25519_scalar_reduce(k, kh);
+  uint8_t aReduced[32];
+  uint8_t aWide[64] = {};
+  std::memcpy(aWide, a, 32);
+  crypto_core_ed25519_scalar_reduce(aReduced, aWide);
+  crypto_core_ed25519_scalar_mul(ka, k, aReduced);
+  crypto_core_ed25519_scalar_add(S, r, ka);
+  Bytes sig(64);
+  std::memcpy(sig.data(), R, 32);
+  std::memcpy(sig.data() + 32, S, 32);
+  return sig;
+}
+
+TEST_F(IngestTest, ReplayWithDifferentValidSignatureBytesIsStillADuplicate) {
+  auto r1 = net_.author("430102", caseEvent("430102", 1));
+  ASSERT_EQ(ingestOne(r1).outcome, IngestOutcome::kAppended);
+  SignedRecord resigned{r1.body, resignRandomized(net_.node("430102").key, r1.body)};
+  ASSERT_NE(resigned.signature, r1.signature);
+  ASSERT_TRUE(net_.node("430102").key.publicKey().verify(kRecordSignatureDomain, resigned.body, resigned.signature))
+      << "the test's second signature must be valid, or it proves nothing";
+  EXPECT_EQ(ingestOne(resigned).outcome, IngestOutcome::kDuplicate);
+
+  // And with signature bytes that are not valid at all: still the same record, still a no-op.
+  SignedRecord garbled{r1.body, Bytes(64, 0x5a)};
+  EXPECT_EQ(ingestOne(garbled).outcome, IngestOutcome::kDuplicate);
+  EXPECT_EQ(headSeq("430102"), 1u);
+}
+
+TEST_F(IngestTest, RecordTwoAheadWaitsAndIsAppliedWhenTheGapFills) {
+  auto r1 = net_.author("430102", caseEvent("430102", 1));
+  auto r2 = net_.author("430102", caseEvent("430102", 2));
+  auto r3 = net_.author("430102", caseEvent("430102", 3));
+  ASSERT_EQ(ingestOne(r1).outcome, IngestOutcome::kAppended);
+  EXPECT_EQ(ingestOne(r3).outcome, IngestOutcome::kBuffered);
+  EXPECT_EQ(headSeq("430102"), 1u);
+  EXPECT_EQ(ingestOne(r3).outcome, IngestOutcome::kDuplicate) << "a buffered record sent again";
+  EXPECT_EQ(ingestOne(r2).outcome, IngestOutcome::kAppended);
+  EXPECT_EQ(headSeq("430102"), 3u) << "the gap filled, so the waiting record was appended";
+  auto view = store_->beginRead();
+  EXPECT_EQ(*(*view)->pendingCount(), 0u);
+}
+
+TEST_F(IngestTest, BufferedRecordsAreReturnedForTheStateInFeedOrder) {
+  auto r1 = net_.author("430102", caseEvent("430102", 1));
+  auto r2 = net_.author("430102", caseEvent("430102", 2));
+  auto r3 = net_.author("430102", caseEvent("430102", 3));
+  std::vector<Bytes> raw = {wireBytes(r3), wireBytes(r2), wireBytes(r1)};
+  auto batch = ingestBatch(*store_, trust_, raw);
+  ASSERT_TRUE(batch.ok());
+  ASSERT_EQ(batch->appended.size(), 3u);
+  for (uint64_t i = 0; i < 3; ++i) EXPECT_EQ(batch->appended[i].record.envelope.seq, i + 1);
+}
+
+TEST_F(IngestTest, OutOfOrderBufferIsBounded) {
+  IngestLimits limits;
+  limits.maxPendingRecords = 2;
+  limits.maxPendingAheadPerFeed = 3;
+  std::vector<SignedRecord> feed;
+  for (int i = 1; i <= 6; ++i) feed.push_back(net_.author("430102", caseEvent("430102", i)));
+  auto run = [&](const SignedRecord& r) {
+    std::vector<Bytes> raw{wireBytes(r)};
+    auto b = ingestBatch(*store_, trust_, raw, limits);
+    EXPECT_TRUE(b.ok());
+    return b->results[0];
+  };
+  EXPECT_EQ(run(feed[4]).outcome, IngestOutcome::kRejected) << "seq 5 is more than 3 ahead of head 0";
+  EXPECT_EQ(run(feed[1]).outcome, IngestOutcome::kBuffered);
+  EXPECT_EQ(run(feed[2]).outcome, IngestOutcome::kBuffered);
+  auto full = run(feed[3]);
+  EXPECT_EQ(full.outcome, IngestOutcome::kRejected);
+  EXPECT_EQ(full.error->code, ErrorCode::kBufferFull);
+  EXPECT_EQ(run(feed[0]).outcome, IngestOutcome::kAppended);
+  EXPECT_EQ(headSeq("430102"), 3u);
+}
+
+TEST_F(IngestTest, ForkIsDetectedAndBothRecordsAreKept) {
+  Envelope env = net_.nextEnvelope("430102");
+  auto a = net_.signAs("430102", env, caseEvent("430102", 1));
+  auto b = net_.signAs("430102", env, caseEvent("430102", 99));  // same seq, other content
+  ASSERT_EQ(ingestOne(a).outcome, IngestOutcome::kAppended);
+  auto r = ingestOne(b);
+  EXPECT_EQ(r.outcome, IngestOutcome::kFork);
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->code, ErrorCode::kForked);
+
+  auto view = store_->beginRead();
+  auto forks = (*view)->forks();
+  ASSERT_TRUE(forks.ok());
+  ASSERT_EQ(forks->size(), 1u);
+  EXPECT_EQ((*forks)[0].author, "430102");
+  EXPECT_EQ((*forks)[0].seq, 1u);
+  EXPECT_EQ((*forks)[0].first, wireBytes(a));
+  EXPECT_EQ((*forks)[0].second, wireBytes(b));
+  EXPECT_EQ(headSeq("430102"), 1u);
+  auto stored = (*view)->record("430102", 1);
+  EXPECT_EQ(toBytes(**stored), wireBytes(a)) << "the feed keeps the first record";
+}
+
+TEST_F(IngestTest, ForkBetweenTwoWaitingRecordsIsDetected) {
+  ASSERT_EQ(ingestOne(net_.author("430102", caseEvent("430102", 1))).outcome, IngestOutcome::kAppended);
+  net_.author("430102", caseEvent("430102", 2));  // seq 2 never delivered
+  Envelope env = net_.nextEnvelope("430102");
+  auto a = net_.signAs("430102", env, caseEvent("430102", 3));
+  auto b = net_.signAs("430102", env, caseEvent("430102", 33));
+  EXPECT_EQ(ingestOne(a).outcome, IngestOutcome::kBuffered);
+  EXPECT_EQ(ingestOne(b).outcome, IngestOutcome::kFork);
+}
+
+TEST_F(IngestTest, ForkWithAnInvalidSignatureIsRejectedNotEvidence) {
+  Envelope env = net_.nextEnvelope("430102");
+  auto a = net_.signAs("430102", env, caseEvent("430102", 1));
+  ASSERT_EQ(ingestOne(a).outcome, IngestOutcome::kAppended);
+  auto b = net_.signAs("430103", env, caseEvent("430102", 2));  // not 芙蓉区's signature
+  EXPECT_EQ(ingestOne(b).outcome, IngestOutcome::kRejected);
+  auto view = store_->beginRead();
+  EXPECT_TRUE((*view)->forks()->empty()) << "an unsigned claim proves nothing about the author";
+}
+
+TEST_F(IngestTest, BrokenHashLinkIsRejected) {
+  ASSERT_EQ(ingestOne(net_.author("430102", caseEvent("430102", 1))).outcome, IngestOutcome::kAppended);
+  Envelope env = net_.nextEnvelope("430102");
+  env.prevHash.assign(32, 0xee);
+  auto r = ingestOne(net_.signAs("430102", env, caseEvent("430102", 2)));
+  EXPECT_EQ(r.outcome, IngestOutcome::kRejected);
+  EXPECT_EQ(r.error->code, ErrorCode::kBrokenLink);
+  EXPECT_EQ(headSeq("430102"), 1u);
+}
+
+TEST_F(IngestTest, RecordOutsideItsCertificatesValidityIsRejected) {
+  Envelope env = net_.nextEnvelope("430102");
+  env.wallTimeMs = testing::kTestEpochMs + 50 * testing::kYearMs;
+  auto r = ingestOne(net_.signAs("430102", env, caseEvent("430102", 1)));
+  EXPECT_EQ(r.outcome, IngestOutcome::kRejected);
+  EXPECT_EQ(r.error->code, ErrorCode::kExpiredCertificate);
+}
+
+TEST_F(IngestTest, CertificateRecordEnrolsANodeForTheRecordsAfterIt) {
+  // A province that starts with only the anchor learns 长沙市 and 芙蓉区 from their certificates,
+  // published as records, in the same batch as 芙蓉区's first record.
+  auto bare = TrustStore::create(net_.anchor());
+  ASSERT_TRUE(bare.ok());
+  trust_ = std::move(*bare);
+  auto certCity = net_.author("430000", net_.node("430100").certificate);
+  auto certCounty = net_.author("430100", net_.node("430102").certificate);
+  auto first = net_.author("430102", caseEvent("430102", 1));
+  std::vector<Bytes> raw = {wireBytes(certCity), wireBytes(first), wireBytes(certCounty)};
+  auto results = ingestRaw(raw);
+  // 湖南省 is trusted (the anchor), so its record admits 长沙市; 芙蓉区's record comes before the
+  // certificate that enrols it and is rejected, then accepted when sent again.
+  EXPECT_EQ(results[0].outcome, IngestOutcome::kAppended);
+  EXPECT_EQ(results[1].outcome, IngestOutcome::kRejected) << "芙蓉区 is not known before its certificate";
+  EXPECT_EQ(results[2].outcome, IngestOutcome::kAppended);
+  EXPECT_EQ(ingestOne(first).outcome, IngestOutcome::kAppended) << "known now";
+
+  // The learned certificates are stored, so a restart knows them.
+  auto view = store_->beginRead();
+  EXPECT_EQ((*view)->certificates()->size(), 2u);
+}
+
+TEST_F(IngestTest, MalformedInputIsRejectedWithAnErrorAndStoresNothing) {
+  std::vector<Bytes> bad = {Bytes{}, Bytes(7, 0), Bytes(64, 0xff), Bytes(1 << 20, 0)};
+  auto results = ingestRaw(bad);
+  ASSERT_EQ(results.size(), bad.size());
+  for (const auto& r : results) {
+    EXPECT_EQ(r.outcome, IngestOutcome::kRejected);
+    ASSERT_TRUE(r.error);
+    EXPECT_FALSE(r.error->message.empty());
+  }
+  EXPECT_EQ(results[3].error->code, ErrorCode::kTooLarge);
+  auto view = store_->beginRead();
+  EXPECT_TRUE((*view)->heads()->empty());
+}
+
+}  // namespace
+}  // namespace govbus
