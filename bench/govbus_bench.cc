@@ -1,0 +1,624 @@
+// govbus-bench: how close ingest comes to the cost of its two unavoidable parts.
+//
+// Ingesting a record costs at least one Ed25519 verification and one durable LMDB put. This binary
+// measures, in one run, over the same records (~400-byte bodies, three county feeds, each feed in
+// sequence order, signed before any timing starts):
+//   verify  PublicKey::verify over the record bodies (domain kRecordSignatureDomain);
+//   put     the plain LMDB C API: 1,000 puts per write transaction of the value the store writes
+//           (id || SignedRecord message) under the store's key (author[12] seq[8 BE]), fsync on
+//           commit, into a fresh environment;
+//   ingest  ingestBatch into a fresh, durable LmdbStore, batches of 1,000 pre-encoded records;
+//           every record must come back kAppended, or the bench stops;
+// and reports ingest / ideal with ideal = 1 / (1/verify + 1/put). The target is >= 0.8.
+//
+// The machine is small (2 cores) and noisy, so only rates measured side by side mean anything:
+// each of the 3 rounds interleaves the three measurements batch by batch, the ratio is taken per
+// round, and the table reports every round and the median.
+//
+// --breakdown adds what each step of ingest costs alone, in microseconds per record (decode, hash,
+// trust lookup, verify, re-encode; phase 2 against a bare FeedTxn::append), to see where the time
+// beyond the ideal goes.
+//
+// Stores live in fresh directories under $TMPDIR, removed afterwards; point TMPDIR at the disk to
+// measure.
+#include <lmdb.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crypto/hash.h"
+#include "crypto/keys.h"
+#include "node/lmdb_store.h"
+#include "protocol/limits.h"
+#include "protocol/record_codec.h"
+#include "sync/ingest.h"
+#include "sync/trust_store.h"
+#include "testing/test_network.h"
+
+namespace govbus::bench {
+namespace {
+
+using testing::TempDir;
+using testing::TestNetwork;
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kBatch = 1000;
+constexpr int kRounds = 3;
+constexpr size_t kDefaultRecords = 30000;
+constexpr size_t kQuickRecords = 2000;
+constexpr size_t kTargetBodyBytes = 400;
+constexpr int kPutCopies = 10;          // raw environments each batch is put into, per round
+constexpr double kPutMinSeconds = 1.0;  // breakdown: repeat the put baseline to this long
+constexpr double kTarget = 0.8;
+constexpr const char* kAuthors[] = {"430102", "430103", "430211"};  // three county feeds
+
+constexpr size_t kCodeKeyBytes = kMaxDivisionCodeChars;  // as node/lmdb_store.cc
+constexpr size_t kFeedKeyBytes = kCodeKeyBytes + 8;
+using FeedKey = std::array<uint8_t, kFeedKeyBytes>;
+
+volatile uint8_t gSink;  // keeps results the optimiser could otherwise drop
+// LMDB map size of every environment, the store's default unless --map-mb (valgrind cannot reserve
+// 64 GiB of address space).
+uint64_t gMapSizeBytes = LmdbOptions{}.mapSizeBytes;
+
+// Stops the bench: unwinds (so every temporary store is removed), then main reports and fails.
+struct Failure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+[[noreturn]] void die(const std::string& message) { throw Failure(message); }
+
+void checkLmdb(int rc, const char* op) {
+  if (rc != 0) die(std::string("raw LMDB ") + op + ": " + mdb_strerror(rc));
+}
+
+template <typename Fn>
+double timed(Fn&& fn) {
+  auto start = Clock::now();
+  fn();
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  size_t m = v.size() / 2;
+  return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+// Calls fn(begin, end) for each batch of kBatch records.
+template <typename Fn>
+void forEachBatch(size_t n, Fn&& fn) {
+  for (size_t b = 0; b < n; b += kBatch) fn(b, std::min(b + kBatch, n));
+}
+
+// The records every measurement works on, built (and signed) before any timing starts.
+struct Workload {
+  std::vector<SignedRecord> records;
+  std::vector<Bytes> wire;         // SignedRecord messages, what ingestBatch receives
+  std::vector<PublicKey> signers;  // the author's key, per record
+  std::vector<FeedKey> keys;       // the store's feeds key, per record
+  std::vector<Bytes> values;       // id || SignedRecord message, the store's feeds value
+  size_t bodyBytes = 0, wireBytes = 0, valueBytes = 0;  // totals
+  size_t sampleSizeArgument = 0;                        // what sampleCaseEvent was asked for
+
+  size_t size() const { return records.size(); }
+};
+
+// sampleCaseEvent's size argument is an estimate (its text is UTF-8 Chinese); find the argument
+// whose encoded body comes closest to `target`.
+size_t sampleSizeArgumentFor(const TestNetwork& net, size_t target) {
+  const std::string code = kAuthors[0];
+  Envelope e = net.nextEnvelope(code);
+  e.seq = 10000;
+  e.lamport = 10000;
+  e.prevHash = Bytes(kHashBytes, 0xab);
+  size_t best = target;
+  long bestDiff = LONG_MAX;
+  for (size_t arg = 0; arg <= 2 * target; arg += 4) {
+    long size = static_cast<long>(
+        encodeRecordBody(Record{e, testing::sampleCaseEvent(code, 10000, arg)}).size());
+    long diff = std::labs(size - static_cast<long>(target));
+    if (diff < bestDiff) best = arg, bestDiff = diff;
+  }
+  return best;
+}
+
+Workload makeWorkload(TestNetwork& net, size_t n) {
+  const size_t sizeArgument = sampleSizeArgumentFor(net, kTargetBodyBytes);
+  Workload w;
+  w.sampleSizeArgument = sizeArgument;
+  w.records.reserve(n);
+  w.wire.reserve(n);
+  w.signers.reserve(n);
+  w.keys.reserve(n);
+  w.values.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    const std::string code = kAuthors[i % std::size(kAuthors)];
+    SignedRecord r = net.author(code, testing::sampleCaseEvent(code, i, sizeArgument));
+    const testing::TestNode& node = net.node(code);
+    FeedKey key{};
+    std::memcpy(key.data(), code.data(), std::min(code.size(), kCodeKeyBytes));
+    putBigEndian64(node.seq, key.data() + kCodeKeyBytes);
+    Bytes wire = testing::wireBytes(r);
+    Hash256 id = blake2b256(r.body);
+    Bytes value(kHashBytes + wire.size());
+    std::memcpy(value.data(), id.data(), kHashBytes);
+    std::memcpy(value.data() + kHashBytes, wire.data(), wire.size());
+    w.bodyBytes += r.body.size();
+    w.wireBytes += wire.size();
+    w.valueBytes += value.size();
+    w.signers.push_back(node.key.publicKey());
+    w.keys.push_back(key);
+    w.values.push_back(std::move(value));
+    w.wire.push_back(std::move(wire));
+    w.records.push_back(std::move(r));
+  }
+  return w;
+}
+
+std::unique_ptr<LmdbStore> openStore(const TempDir& dir) {
+  LmdbOptions options;
+  options.mapSizeBytes = gMapSizeBytes;
+  options.durable = true;  // fsync on every commit
+  auto store = LmdbStore::open(dir.path() / "store", options);
+  if (!store) die("open LmdbStore: " + store.error().message);
+  return std::move(*store);
+}
+
+// --- the three measured operations, one batch [begin, end) at a time ---
+
+void verifyBatch(const Workload& w, size_t begin, size_t end) {
+  size_t good = 0;
+  for (size_t i = begin; i < end; ++i) {
+    good += w.signers[i].verify(kRecordSignatureDomain, w.records[i].body, w.records[i].signature);
+  }
+  if (good != end - begin)
+    die("verify: " + std::to_string(end - begin - good) + " signatures did not verify");
+}
+
+// A plain LMDB environment set up as LmdbStore sets up its own (durable, MDB_NOTLS, same map
+// size), with one table.
+class RawLmdb {
+ public:
+  RawLmdb() {
+    checkLmdb(mdb_env_create(&env_), "env create");
+    checkLmdb(mdb_env_set_maxdbs(env_, 16), "set maxdbs");
+    checkLmdb(mdb_env_set_mapsize(env_, gMapSizeBytes), "set mapsize");
+    checkLmdb(mdb_env_open(env_, dir_.path().c_str(), MDB_NOTLS, 0600), "env open");
+    MDB_txn* setup = nullptr;
+    checkLmdb(mdb_txn_begin(env_, nullptr, 0, &setup), "begin setup");
+    checkLmdb(mdb_dbi_open(setup, "feeds", MDB_CREATE, &dbi_), "open table");
+    checkLmdb(mdb_txn_commit(setup), "commit setup");
+  }
+  ~RawLmdb() { mdb_env_close(env_); }
+  RawLmdb(const RawLmdb&) = delete;
+  RawLmdb& operator=(const RawLmdb&) = delete;
+
+  // One write transaction with a put per record, committed with fsync.
+  void putBatch(const Workload& w, size_t begin, size_t end) {
+    MDB_txn* txn = nullptr;
+    checkLmdb(mdb_txn_begin(env_, nullptr, 0, &txn), "begin write");
+    for (size_t i = begin; i < end; ++i) {
+      MDB_val key{w.keys[i].size(), const_cast<uint8_t*>(w.keys[i].data())};
+      MDB_val value{w.values[i].size(), const_cast<uint8_t*>(w.values[i].data())};
+      checkLmdb(mdb_put(txn, dbi_, &key, &value, MDB_NOOVERWRITE), "put");
+    }
+    checkLmdb(mdb_txn_commit(txn), "commit");  // fsyncs: the environment is not MDB_NOSYNC
+  }
+
+ private:
+  TempDir dir_;  // declared first: outlives the environment
+  MDB_env* env_ = nullptr;
+  MDB_dbi dbi_ = 0;
+};
+
+void ingestOneBatch(FeedStore& store, TrustStore& trust, const Workload& w, size_t begin,
+                    size_t end) {
+  auto batch =
+      ingestBatch(store, trust, std::span<const Bytes>(w.wire).subspan(begin, end - begin));
+  if (!batch) die("ingestBatch failed: " + batch.error().message);
+  if (batch->results.size() != end - begin) die("ingestBatch returned the wrong number of results");
+  for (const IngestResult& r : batch->results) {
+    if (r.outcome != IngestOutcome::kAppended) {
+      die("ingest: record " + r.author + "#" + std::to_string(r.seq) + " was " +
+          ingestOutcomeName(r.outcome) + " instead of appended" +
+          (r.error ? ": " + r.error->message : std::string()));
+    }
+  }
+}
+
+// --- one round of the main table: the three measurements interleaved batch by batch ---
+//
+// For each batch of 1,000 records: verify it, put it into `putCopies` raw environments, ingest it
+// into the LmdbStore, in an order that rotates from batch to batch. A burst of noise on this
+// 2-core machine then lands on all three alike instead of on whichever ran at the time. The put
+// baseline is ~25 times faster than the rest, so it writes each batch into several environments
+// (each a fresh one, as the store is) to be timed over a useful stretch.
+
+struct RoundRates {
+  double verify = 0, put = 0, ingest = 0;  // records per second
+};
+
+RoundRates runRound(const TestNetwork& net, const Workload& w, int round, int putCopies) {
+  std::vector<std::unique_ptr<RawLmdb>> raw;
+  for (int c = 0; c < putCopies; ++c) raw.push_back(std::make_unique<RawLmdb>());
+  TempDir storeDir;
+  auto store = openStore(storeDir);
+  TrustStore trust = net.trustStore();
+
+  double verifySeconds = 0, putSeconds = 0, ingestSeconds = 0;
+  size_t batchIndex = 0;
+  forEachBatch(w.size(), [&](size_t begin, size_t end) {
+    for (size_t k = 0; k < 3; ++k) {
+      switch ((static_cast<size_t>(round) + batchIndex + k) % 3) {
+        case 0:
+          verifySeconds += timed([&] { verifyBatch(w, begin, end); });
+          break;
+        case 1:
+          putSeconds += timed([&] {
+            for (auto& env : raw) env->putBatch(w, begin, end);
+          });
+          break;
+        case 2:
+          ingestSeconds += timed([&] { ingestOneBatch(*store, trust, w, begin, end); });
+          break;
+      }
+    }
+    ++batchIndex;
+  });
+  const double n = static_cast<double>(w.size());
+  return {n / verifySeconds, n * putCopies / putSeconds, n / ingestSeconds};
+}
+
+// --- each measurement alone over the whole workload (for the breakdown), records per second ---
+
+double measureVerify(const Workload& w) {
+  return static_cast<double>(w.size()) /
+         timed([&] { forEachBatch(w.size(), [&](size_t b, size_t e) { verifyBatch(w, b, e); }); });
+}
+
+double measurePut(const Workload& w, double minSeconds) {
+  double seconds = 0;
+  size_t records = 0;
+  do {
+    RawLmdb env;
+    seconds +=
+        timed([&] { forEachBatch(w.size(), [&](size_t b, size_t e) { env.putBatch(w, b, e); }); });
+    records += w.size();
+  } while (seconds < minSeconds);
+  return static_cast<double>(records) / seconds;
+}
+
+double measureIngest(const TestNetwork& net, const Workload& w) {
+  TempDir dir;
+  auto store = openStore(dir);
+  TrustStore trust = net.trustStore();
+  double s = timed([&] {
+    forEachBatch(w.size(), [&](size_t b, size_t e) { ingestOneBatch(*store, trust, w, b, e); });
+  });
+  return static_cast<double>(w.size()) / s;
+}
+
+// --- output ---
+
+constexpr int kNameWidth = 36;
+
+std::string format(const char* fmt, double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, fmt, v);
+  return b;
+}
+
+void printRow(const std::string& name, const std::vector<std::string>& cells) {
+  std::printf("%-*s", kNameWidth, name.c_str());
+  for (const auto& c : cells) std::printf(" %11s", c.c_str());
+  std::printf("\n");
+}
+
+void printRule(size_t cells) {
+  std::printf("%s\n", std::string(kNameWidth + 12 * cells, '-').c_str());
+}
+
+std::vector<std::string> roundHeader() {
+  std::vector<std::string> h;
+  for (int r = 0; r < kRounds; ++r) h.push_back("round " + std::to_string(r + 1));
+  h.push_back("median");
+  return h;
+}
+
+// Cells for each round plus the median.
+std::vector<std::string> cells(const std::vector<double>& v, const char* fmt) {
+  std::vector<std::string> c;
+  for (double x : v) c.push_back(format(fmt, x));
+  c.push_back(format(fmt, median(v)));
+  return c;
+}
+
+// --- breakdown: each step of ingest alone, in microseconds per record ---
+
+struct Step {
+  std::string name;
+  std::function<double()> run;  // microseconds per record
+  std::vector<double> samples;
+};
+
+// Microseconds per record for fn(i) over the workload; fn returns false on failure.
+template <typename Fn>
+double perRecord(const char* what, size_t n, Fn&& fn) {
+  size_t bad = 0;
+  double s = timed([&] {
+    for (size_t i = 0; i < n; ++i) bad += !fn(i);
+  });
+  if (bad) die(std::string("breakdown: ") + what + " failed");
+  return s * 1e6 / static_cast<double>(n);
+}
+
+void runBreakdown(const TestNetwork& net, const Workload& w, double putMinSeconds) {
+  const size_t n = w.size();
+  const double dn = static_cast<double>(n);
+  // Phase-1 output for the phase-2 steps, checked once outside any timing.
+  std::vector<CheckedRecord> checked;
+  checked.reserve(n);
+  {
+    TrustStore trust = net.trustStore();
+    for (const Bytes& b : w.wire) {
+      auto c = checkRecord(ByteView(b), trust);
+      if (!c || !c->signature) die("breakdown: checkRecord failed");
+      checked.push_back(std::move(*c));
+    }
+  }
+  // Phase 2 of ingestBatch, or just the store's part of it, over pre-checked records.
+  auto phase2 = [&](bool ingestor) {
+    TempDir dir;
+    auto store = openStore(dir);
+    TrustStore trust = net.trustStore();
+    std::vector<CheckedRecord> copy = checked;  // apply consumes its input
+    double s = timed([&] {
+      forEachBatch(n, [&](size_t begin, size_t end) {
+        auto txn = store->beginWrite();
+        if (!txn) die("breakdown: beginWrite: " + txn.error().message);
+        Ingestor in(trust);
+        std::vector<CheckedRecord> appended;
+        for (size_t i = begin; i < end; ++i) {
+          if (ingestor) {
+            auto r = in.apply(**txn, std::move(copy[i]), appended);
+            if (!r || r->outcome != IngestOutcome::kAppended)
+              die("breakdown: apply did not append");
+          } else {
+            const CheckedRecord& c = copy[i];
+            const Envelope& e = c.record.envelope;
+            auto st = (*txn)->append(e.author, FeedHead{e.seq, c.id, e.lamport}, c.stored);
+            if (!st) die("breakdown: append: " + st.error().message);
+          }
+        }
+        if (auto st = (*txn)->commit(); !st) die("breakdown: commit: " + st.error().message);
+      });
+    });
+    return s * 1e6 / dn;
+  };
+  TrustStore trust = net.trustStore();
+
+  std::vector<Step> steps;
+  steps.push_back({"ingestBatch (whole)", [&] { return 1e6 / measureIngest(net, w); }, {}});
+  steps.push_back({"phase 1: checkRecord",
+                   [&] {
+                     return perRecord("checkRecord", n, [&](size_t i) {
+                       auto c = checkRecord(ByteView(w.wire[i]), trust);
+                       return c.ok() && c->signature.ok();
+                     });
+                   },
+                   {}});
+  steps.push_back(
+      {"  Ed25519 verify (PublicKey::verify)", [&] { return 1e6 / measureVerify(w); }, {}});
+  steps.push_back({"  decodeSignedRecord",
+                   [&] {
+                     return perRecord("decodeSignedRecord", n,
+                                      [&](size_t i) { return decodeSignedRecord(w.wire[i]).ok(); });
+                   },
+                   {}});
+  steps.push_back({"  decodeRecordBody",
+                   [&] {
+                     return perRecord("decodeRecordBody", n, [&](size_t i) {
+                       return decodeRecordBody(w.records[i].body).ok();
+                     });
+                   },
+                   {}});
+  steps.push_back({"  blake2b256 (record id)",
+                   [&] {
+                     return perRecord("blake2b256", n, [&](size_t i) {
+                       gSink = blake2b256(w.records[i].body)[0];
+                       return true;
+                     });
+                   },
+                   {}});
+  steps.push_back({"  TrustStore::signerFor",
+                   [&] {
+                     return perRecord("signerFor", n, [&](size_t i) {
+                       return trust.signerFor(checked[i].record.envelope).ok();
+                     });
+                   },
+                   {}});
+  steps.push_back({"  encodeSignedRecord (stored copy)",
+                   [&] {
+                     return perRecord("encodeSignedRecord", n, [&](size_t i) {
+                       return !encodeSignedRecord(w.records[i]).empty();
+                     });
+                   },
+                   {}});
+  steps.push_back({"phase 2: Ingestor::apply + commit", [&] { return phase2(true); }, {}});
+  steps.push_back({"  FeedTxn::append + commit", [&] { return phase2(false); }, {}});
+  steps.push_back(
+      {"  raw LMDB put (1000/txn, fsync)", [&] { return 1e6 / measurePut(w, putMinSeconds); }, {}});
+
+  for (int r = 0; r < kRounds; ++r) {
+    for (size_t k = 0; k < steps.size(); ++k) {
+      Step& s = steps[(static_cast<size_t>(r) + k) % steps.size()];
+      s.samples.push_back(s.run());
+    }
+  }
+
+  const double whole = median(steps[0].samples);
+  std::printf(
+      "\nbreakdown: each step alone, microseconds per record (%% of ingestBatch's median)\n");
+  std::vector<std::string> header = roundHeader();
+  header.push_back("% ingest");
+  printRow("us/record", header);
+  printRule(header.size());
+  auto row = [&](const std::string& name, const std::vector<double>& v) {
+    std::vector<std::string> c = cells(v, "%.2f");
+    c.push_back(format("%.1f", 100.0 * median(v) / whole));
+    printRow(name, c);
+  };
+  for (const Step& s : steps) row(s.name, s.samples);
+  printRule(header.size());
+  // Derived per round: what the listed steps do not account for.
+  auto derived = [&](auto fn) {
+    std::vector<double> v;
+    for (int r = 0; r < kRounds; ++r) v.push_back(fn(static_cast<size_t>(r)));
+    return v;
+  };
+  auto at = [&](size_t step, size_t r) { return steps[step].samples[r]; };
+  row("phase 1 - its listed steps", derived([&](size_t r) {
+        double sum = 0;
+        for (size_t k = 2; k <= 7; ++k) sum += at(k, r);
+        return at(1, r) - sum;
+      }));
+  row("phase 2 - FeedTxn::append + commit", derived([&](size_t r) { return at(8, r) - at(9, r); }));
+  row("append + commit - raw LMDB put", derived([&](size_t r) { return at(9, r) - at(10, r); }));
+  row("whole - phase 1 - phase 2",
+      derived([&](size_t r) { return at(0, r) - at(1, r) - at(8, r); }));
+  row("whole - verify - raw put",
+      derived([&](size_t r) { return at(0, r) - at(2, r) - at(10, r); }));
+}
+
+struct Options {
+  size_t records = kDefaultRecords;
+  double putMinSeconds = kPutMinSeconds;
+  int putCopies = kPutCopies;
+  bool breakdown = false;
+};
+
+Options parseArgs(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--quick") {
+      o.records = kQuickRecords;
+      o.putMinSeconds = 0;
+      o.putCopies = 1;
+    } else if (a == "--records" && i + 1 < argc) {
+      char* end = nullptr;
+      unsigned long long v = std::strtoull(argv[++i], &end, 10);
+      if (end == argv[i] || *end != '\0' || v == 0) {
+        die(std::string("--records needs a positive number, got ") + argv[i]);
+      }
+      o.records = static_cast<size_t>(v);
+    } else if (a == "--map-mb" && i + 1 < argc) {
+      char* end = nullptr;
+      unsigned long long v = std::strtoull(argv[++i], &end, 10);
+      if (end == argv[i] || *end != '\0' || v == 0) {
+        die(std::string("--map-mb needs a positive number, got ") + argv[i]);
+      }
+      gMapSizeBytes = uint64_t{v} << 20;
+    } else if (a == "--breakdown") {
+      o.breakdown = true;
+    } else if (a == "--help" || a == "-h") {
+      std::printf(
+          "usage: govbus-bench [--quick] [--records N] [--breakdown] [--map-mb N]\n"
+          "  --quick      %zu records, one put copy (smoke test)\n"
+          "  --records N  records per measurement (default %zu)\n"
+          "  --breakdown  also time each step of ingest alone (about doubles the run time)\n"
+          "  --map-mb N   LMDB map size in MiB (default: the store's; use e.g. 1024 under "
+          "valgrind)\n"
+          "Stores are created under $TMPDIR.\n",
+          kQuickRecords, kDefaultRecords);
+      std::exit(0);
+    } else {
+      die("unknown argument " + std::string(a) + " (try --help)");
+    }
+  }
+  return o;
+}
+
+int run(int argc, char** argv) {
+  const Options opt = parseArgs(argc, argv);
+  const auto started = Clock::now();
+
+  TestNetwork net;
+  std::printf("govbus-bench: signing %zu records for %zu county feeds...\n", opt.records,
+              std::size(kAuthors));
+  std::fflush(stdout);
+  const Workload w = makeWorkload(net, opt.records);
+  const double n = static_cast<double>(w.size());
+  std::printf("%zu records, batches of %zu, %d rounds; each round interleaves the three\n",
+              w.size(), kBatch, kRounds);
+  std::printf("measurements batch by batch; the put baseline writes each batch into %d fresh\n",
+              opt.putCopies);
+  std::printf("environment(s); ratios are taken per round\n");
+  std::printf("mean bytes: body %.0f (sampleCaseEvent size argument %zu), SignedRecord %.0f,\n",
+              static_cast<double>(w.bodyBytes) / n, w.sampleSizeArgument,
+              static_cast<double>(w.wireBytes) / n);
+  std::printf("stored value (id || SignedRecord) %.0f\n", static_cast<double>(w.valueBytes) / n);
+  std::printf("stores under %s, durable (fsync on every commit); %s\n\n",
+              std::filesystem::temp_directory_path().c_str(),
+              mdb_version(nullptr, nullptr, nullptr));
+  std::fflush(stdout);
+
+  std::vector<double> verify, put, ingest;
+  for (int r = 0; r < kRounds; ++r) {
+    RoundRates rates = runRound(net, w, r, opt.putCopies);
+    verify.push_back(rates.verify);
+    put.push_back(rates.put);
+    ingest.push_back(rates.ingest);
+  }
+  std::vector<double> ideal(kRounds), ratio(kRounds);
+  for (int r = 0; r < kRounds; ++r) {
+    ideal[r] = 1.0 / (1.0 / verify[r] + 1.0 / put[r]);
+    ratio[r] = ingest[r] / ideal[r];
+  }
+
+  std::vector<std::string> header = roundHeader();
+  printRow("records/s", header);
+  printRule(header.size());
+  printRow("1 Ed25519 verify", cells(verify, "%.0f"));
+  printRow("2 raw LMDB put (1000/txn, fsync)", cells(put, "%.0f"));
+  printRow("3 ingestBatch -> LmdbStore", cells(ingest, "%.0f"));
+  printRow("4 ideal 1/(1/verify + 1/put)", cells(ideal, "%.0f"));
+  printRule(header.size());
+  printRow("ingest / ideal", cells(ratio, "%.3f"));
+  const double medianRatio = median(ratio);
+  std::printf("\ntarget ingest / ideal >= %.2f: %s (median of the per-round ratios: %.3f)\n",
+              kTarget, medianRatio >= kTarget ? "MET" : "NOT MET", medianRatio);
+  std::fflush(stdout);
+
+  if (opt.breakdown) runBreakdown(net, w, opt.putMinSeconds);
+
+  std::printf("\ntotal run time %.1f s\n",
+              std::chrono::duration<double>(Clock::now() - started).count());
+  return 0;
+}
+
+}  // namespace
+}  // namespace govbus::bench
+
+int main(int argc, char** argv) {
+  try {
+    return govbus::bench::run(argc, argv);
+  } catch (const govbus::bench::Failure& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "govbus-bench: %s\n", e.what());
+    return 1;
+  }
+}
