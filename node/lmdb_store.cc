@@ -2,6 +2,7 @@
 
 #include <lmdb.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <fcntl.h>
@@ -115,7 +116,7 @@ std::array<uint8_t, kCodeKeyBytes + 4> certKey(std::string_view subject, uint32_
 
 struct LmdbStore::Impl {
   MDB_env* env = nullptr;
-  MDB_dbi feeds = 0, heads = 0, pending = 0, forks = 0, peers = 0, certs = 0, revocations = 0, meta = 0;
+  MDB_dbi feeds = 0, heads = 0, pending = 0, forks = 0, peers = 0, certs = 0, revocations = 0, meta = 0, state = 0;
   std::filesystem::path dir;
 
   ~Impl() {
@@ -236,7 +237,46 @@ class LmdbTxn final : public FeedTxn {
     return out;
   }
 
+  Result<std::optional<Bytes>> stateGet(ByteView k) override {
+    if (k.empty() || k.size() > 511) return makeError(ErrorCode::kInvalidArgument, "state key of bad size");
+    MDB_val key = val(k), v;
+    int rc = mdb_get(txn_, s_.state, &key, &v);
+    if (rc == MDB_NOTFOUND) return std::optional<Bytes>();
+    if (rc != 0) return lmdbError(rc, "read state");
+    return std::optional<Bytes>(toBytes(view(v)));
+  }
+
+  Status stateScan(ByteView prefix, const std::function<bool(ByteView, ByteView)>& visit) override {
+    MDB_cursor* cursor = nullptr;
+    if (int rc = mdb_cursor_open(txn_, s_.state, &cursor); rc != 0) return lmdbError(rc, "open state cursor");
+    MDB_val k = val(prefix), v;
+    int rc = prefix.empty() ? mdb_cursor_get(cursor, &k, &v, MDB_FIRST) : mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+    for (; rc == 0; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+      ByteView kv = view(k);
+      if (kv.size() < prefix.size() || !std::equal(prefix.begin(), prefix.end(), kv.begin())) break;
+      if (!visit(kv, view(v))) break;
+    }
+    mdb_cursor_close(cursor);
+    if (rc != 0 && rc != MDB_NOTFOUND) return lmdbError(rc, "scan state");
+    return Status::Ok();
+  }
+
   // --- writes ---
+
+  Status statePut(ByteView k, ByteView value) override {
+    if (k.empty() || k.size() > 511) return makeError(ErrorCode::kInvalidArgument, "state key of bad size");
+    MDB_val key = val(k), v = val(value);
+    int rc = mdb_put(txn_, s_.state, &key, &v, 0);
+    return rc == 0 ? Status::Ok() : Status(lmdbError(rc, "write state"));
+  }
+
+  Status stateDel(ByteView k) override {
+    if (k.empty() || k.size() > 511) return makeError(ErrorCode::kInvalidArgument, "state key of bad size");
+    MDB_val key = val(k);
+    int rc = mdb_del(txn_, s_.state, &key, nullptr);
+    if (rc == MDB_NOTFOUND) return Status::Ok();
+    return rc == 0 ? Status::Ok() : Status(lmdbError(rc, "delete state"));
+  }
 
   Status append(std::string_view author, const FeedHead& newHead, ByteView signedRecord) override {
     FeedKey fk = feedKey(author, newHead.seq);
@@ -336,6 +376,7 @@ class LmdbTxn final : public FeedTxn {
   }
 
   Status commit() override {
+    if (txn_ == nullptr) return makeError(ErrorCode::kInvalidArgument, "transaction already finished");
     MDB_txn* t = txn_;
     txn_ = nullptr;
     int rc = mdb_txn_commit(t);
@@ -359,11 +400,14 @@ class LmdbTxn final : public FeedTxn {
     if (int rc = mdb_cursor_open(txn_, dbi, &cursor); rc != 0) return lmdbError(rc, "open cursor");
     MDB_val k, v;
     Status status;
-    for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST);
+    for (; rc == 0; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
       status = fn(k, v);
       if (!status) break;
     }
     mdb_cursor_close(cursor);
+    // A cursor error must not pass for the end of the table: a short list would hide corruption.
+    if (status && rc != 0 && rc != MDB_NOTFOUND) return lmdbError(rc, "scan");
     return status;
   }
 
@@ -400,7 +444,7 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::filesystem::path& 
     MDB_dbi* dbi;
   } dbs[] = {{"feeds", &impl->feeds}, {"heads", &impl->heads},           {"pending", &impl->pending},
              {"forks", &impl->forks}, {"peers", &impl->peers},           {"certs", &impl->certs},
-             {"revocations", &impl->revocations}, {"meta", &impl->meta}};
+             {"revocations", &impl->revocations}, {"meta", &impl->meta}, {"state", &impl->state}};
   for (auto& d : dbs) {
     if (int rc = mdb_dbi_open(txn, d.name, MDB_CREATE, d.dbi); rc != 0) {
       mdb_txn_abort(txn);

@@ -9,6 +9,7 @@
 //   certs     (subject[12] serial[4 BE]) → SignedCertificate message
 //   revocations (subject[12] serial[4 BE]) → fromSeq[8]
 //   meta      "schema_version" → u32; "max_lamport" → u64
+//   state     derived state of the deterministic core (sync/state_engine.h), keys ≤ 511 bytes
 // Author codes are NUL-padded to 12 bytes so keys sort by author, then sequence.
 //
 // LMDB rules apply: one write transaction at a time (beginWrite blocks while another is open, so

@@ -1,5 +1,7 @@
 #include "protocol/certificate_codec.h"
 
+#include <cstring>
+
 #include "protocol/capnp_io.h"
 #include "protocol/certificate.capnp.h"
 #include "protocol/division_code.h"
@@ -9,6 +11,10 @@
 namespace govbus {
 
 namespace {
+
+// Text with its explicit size: kj's implicit conversion from std::string stops at a NUL, which
+// would silently sign something other than what the caller passed.
+capnp::Text::Reader text(const std::string& s) { return capnp::Text::Reader(s.data(), s.size()); }
 
 Error malformed(std::string_view problem) {
   return makeError(ErrorCode::kMalformed, "certificate: " + std::string(problem));
@@ -29,6 +35,9 @@ Result<Certificate> decodeCertificateBody(ByteView body) {
         Certificate c;
         GOVBUS_ASSIGN_OR_RETURN(c.subject, readCode(r.getSubject(), "subject"));
         if (r.getSubjectName().size() > kMaxTextBytes) return malformed("subjectName too long");
+        if (std::memchr(r.getSubjectName().cStr(), '\0', r.getSubjectName().size()) != nullptr) {
+          return malformed("subjectName contains a NUL byte");
+        }
         c.subjectName = std::string(r.getSubjectName().cStr(), r.getSubjectName().size());
         auto key = r.getPublicKey();
         if (key.size() != kPublicKeyBytes) return malformed("publicKey must be 32 bytes");
@@ -48,10 +57,10 @@ Result<Certificate> decodeCertificateBody(ByteView body) {
 Bytes encodeCertificateBody(const Certificate& c) {
   capnp::MallocMessageBuilder message(64);
   auto b = message.initRoot<wire::Certificate>();
-  b.setSubject(c.subject);
-  b.setSubjectName(c.subjectName);
+  b.setSubject(text(c.subject));
+  b.setSubjectName(text(c.subjectName));
   b.setPublicKey(capnp::Data::Reader(c.publicKey.data(), c.publicKey.size()));
-  b.setIssuer(c.issuer);
+  b.setIssuer(text(c.issuer));
   b.setSerial(c.serial);
   b.setNotBeforeMs(c.notBeforeMs);
   b.setNotAfterMs(c.notAfterMs);

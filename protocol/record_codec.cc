@@ -1,6 +1,7 @@
 #include "protocol/record_codec.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "protocol/capnp_io.h"
 #include "protocol/division_code.h"
@@ -12,6 +13,11 @@ namespace govbus {
 namespace {
 
 using capnp_io::readMessage;
+
+// Text with its explicit size: kj's implicit conversion from std::string stops at a NUL, which
+// would silently sign something other than what the caller passed.
+capnp::Text::Reader text(const std::string& s) { return capnp::Text::Reader(s.data(), s.size()); }
+
 
 Error malformed(std::string_view field, std::string_view problem) {
   return makeError(ErrorCode::kMalformed, std::string(field) + ": " + std::string(problem));
@@ -25,6 +31,9 @@ Result<std::string> readText(capnp::Text::Reader text, std::string_view field,
     return malformed(field, "text of " + std::to_string(text.size()) + " bytes exceeds " +
                                 std::to_string(maxBytes));
   }
+  // Cap'n Proto text may hold NUL bytes; C strings, logs and JSON cut them. Two different
+  // signed records must never look alike, so such text is malformed.
+  if (std::memchr(text.cStr(), '\0', text.size()) != nullptr) return malformed(field, "text contains a NUL byte");
   return std::string(text.cStr(), text.size());
 }
 
@@ -318,12 +327,12 @@ Result<Payload> readPayload(wire::Record::Reader r) {
 
 void writeRef(wire::RecordRef::Builder b, const std::optional<RecordRef>& ref) {
   if (!ref) return;
-  b.setAuthor(ref->author);
+  b.setAuthor(text(ref->author));
   b.setSeq(ref->seq);
 }
 
 void writeTextList(capnp::List<capnp::Text>::Builder b, const std::vector<std::string>& items) {
-  for (size_t i = 0; i < items.size(); ++i) b.set(static_cast<unsigned>(i), items[i]);
+  for (size_t i = 0; i < items.size(); ++i) b.set(static_cast<unsigned>(i), text(items[i]));
 }
 
 capnp::Data::Reader dataOf(const Bytes& b) { return capnp::Data::Reader(b.data(), b.size()); }
@@ -334,17 +343,17 @@ void writeSignedRecordStruct(wire::SignedRecord::Builder b, const SignedRecord& 
 }
 
 void writeCaseEvent(wire::CaseEvent::Builder b, const CaseEvent& e) {
-  b.setCaseId(e.caseId);
+  b.setCaseId(text(e.caseId));
   switch (e.type) {
     case CaseEventType::kReceived: {
       auto rc = b.initReceived();
-      rc.setItem(e.received.item);
-      rc.setHandler(e.received.handler);
-      rc.setRegion(e.received.region);
+      rc.setItem(text(e.received.item));
+      rc.setHandler(text(e.received.handler));
+      rc.setRegion(text(e.received.region));
       rc.setApplicantHash(dataOf(e.received.applicantHash));
       writeTextList(rc.initMaterials(static_cast<unsigned>(e.received.materials.size())), e.received.materials);
       writeRef(rc.initAuthority(), e.received.authority);
-      rc.setFirstResponsible(e.received.firstResponsible);
+      rc.setFirstResponsible(text(e.received.firstResponsible));
       break;
     }
     case CaseEventType::kAccepted: b.setAccepted(); break;
@@ -354,19 +363,19 @@ void writeCaseEvent(wire::CaseEvent::Builder b, const CaseEvent& e) {
     case CaseEventType::kMaterialsSupplied:
       writeTextList(b.initMaterialsSupplied(static_cast<unsigned>(e.materials.size())), e.materials);
       break;
-    case CaseEventType::kStepCompleted: b.setStepCompleted(e.text); break;
-    case CaseEventType::kSuspended: b.setSuspended(e.text); break;
+    case CaseEventType::kStepCompleted: b.setStepCompleted(text(e.text)); break;
+    case CaseEventType::kSuspended: b.setSuspended(text(e.text)); break;
     case CaseEventType::kResumed: b.setResumed(); break;
-    case CaseEventType::kApproved: b.setApproved(e.text); break;
+    case CaseEventType::kApproved: b.setApproved(text(e.text)); break;
     case CaseEventType::kDenied: {
       auto d = b.initDenied();
-      d.setReason(e.reason);
-      d.setLegalBasis(e.legalBasis);
+      d.setReason(text(e.reason));
+      d.setLegalBasis(text(e.legalBasis));
       break;
     }
     case CaseEventType::kClosed: b.setClosed(); break;
-    case CaseEventType::kWithdrawn: b.setWithdrawn(e.text); break;
-    case CaseEventType::kTransferred: b.setTransferred(e.text); break;
+    case CaseEventType::kWithdrawn: b.setWithdrawn(text(e.text)); break;
+    case CaseEventType::kTransferred: b.setTransferred(text(e.text)); break;
   }
 }
 
@@ -379,16 +388,16 @@ struct PayloadWriter {
   }
   void operator()(const KeyRevocation& k) {
     auto n = b.initKeyRevocation();
-    n.setSubject(k.subject);
+    n.setSubject(text(k.subject));
     n.setSerial(k.serial);
     n.setFromSeq(k.fromSeq);
-    n.setReason(k.reason);
+    n.setReason(text(k.reason));
   }
   void operator()(const CatalogItem& c) {
     auto n = b.initCatalogItem();
     n.setOp(static_cast<wire::CatalogOp>(c.op));
-    n.setCode(c.code);
-    n.setName(c.name);
+    n.setCode(text(c.code));
+    n.setName(text(c.name));
     n.setStatutoryDepth(c.statutoryDepth);
     n.setLegalDays(c.legalDays);
     n.setPromisedDays(c.promisedDays);
@@ -397,8 +406,8 @@ struct PayloadWriter {
   }
   void operator()(const Delegation& d) {
     auto n = b.initDelegation();
-    n.setItem(d.item);
-    n.setGrantee(d.grantee);
+    n.setItem(text(d.item));
+    n.setGrantee(text(d.grantee));
     n.setScope(static_cast<wire::DelegationScope>(d.scope));
     n.setMode(static_cast<wire::DelegationMode>(d.mode));
     n.setMayRedelegate(d.mayRedelegate);
@@ -410,33 +419,33 @@ struct PayloadWriter {
     auto n = b.initDelegationRevocation();
     writeRef(n.initDelegation(), v.delegation);
     n.setTransferPending(v.transferPending);
-    n.setReason(v.reason);
+    n.setReason(text(v.reason));
   }
   void operator()(const CaseEvent& e) { writeCaseEvent(b.initCaseEvent(), e); }
   void operator()(const SupervisionOrder& o) {
     auto n = b.initSupervisionOrder();
-    n.setCaseId(o.caseId);
+    n.setCaseId(text(o.caseId));
     n.setKind(static_cast<wire::OrderKind>(o.kind));
     writeRef(n.initLastSeen(), o.lastSeen);
-    n.setTransferTo(o.transferTo);
-    n.setNote(o.note);
+    n.setTransferTo(text(o.transferTo));
+    n.setNote(text(o.note));
   }
   void operator()(const Complaint& c) {
     auto n = b.initComplaint();
-    n.setComplaintId(c.complaintId);
-    n.setCaseId(c.caseId);
-    n.setAgainst(c.against);
-    n.setSummary(c.summary);
+    n.setComplaintId(text(c.complaintId));
+    n.setCaseId(text(c.caseId));
+    n.setAgainst(text(c.against));
+    n.setSummary(text(c.summary));
   }
   void operator()(const ComplaintUpdate& u) {
     auto n = b.initComplaintUpdate();
-    n.setComplaintId(u.complaintId);
+    n.setComplaintId(text(u.complaintId));
     n.setStatus(static_cast<wire::ComplaintStatus>(u.status));
-    n.setNote(u.note);
+    n.setNote(text(u.note));
   }
   void operator()(const ForkReport& f) {
     auto n = b.initForkReport();
-    n.setAuthor(f.author);
+    n.setAuthor(text(f.author));
     n.setSeq(f.seq);
     writeSignedRecordStruct(n.initFirst(), f.first);
     writeSignedRecordStruct(n.initSecond(), f.second);
@@ -484,7 +493,7 @@ Bytes encodeRecordBody(const Record& record) {
   capnp::MallocMessageBuilder message(128);
   auto b = message.initRoot<wire::Record>();
   const Envelope& env = record.envelope;
-  b.setAuthor(env.author);
+  b.setAuthor(text(env.author));
   b.setKeySerial(env.keySerial);
   b.setSeq(env.seq);
   b.setPrevHash(dataOf(env.prevHash));
@@ -494,7 +503,7 @@ Bytes encodeRecordBody(const Record& record) {
   std::sort(frontier.begin(), frontier.end());
   auto fl = b.initFrontier(static_cast<unsigned>(frontier.size()));
   for (size_t i = 0; i < frontier.size(); ++i) {
-    fl[static_cast<unsigned>(i)].setAuthor(frontier[i].author);
+    fl[static_cast<unsigned>(i)].setAuthor(text(frontier[i].author));
     fl[static_cast<unsigned>(i)].setSeq(frontier[i].seq);
   }
   std::visit(PayloadWriter{b}, record.payload);

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,6 +56,13 @@ class FeedReader {
   virtual Result<std::vector<Bytes>> certificates() = 0;
   // Revocations with the code of the node that authored each.
   virtual Result<std::vector<std::pair<std::string, KeyRevocation>>> revocations() = 0;
+
+  // The derived-state table: an ordered key-value map the deterministic core keeps its
+  // materialized state in, written in the same transaction as the records it derives from.
+  virtual Result<std::optional<Bytes>> stateGet(ByteView key) = 0;
+  // Calls `visit` for every entry whose key starts with `prefix`, in key order, until it returns
+  // false.
+  virtual Status stateScan(ByteView prefix, const std::function<bool(ByteView key, ByteView value)>& visit) = 0;
 };
 
 class FeedTxn : public FeedReader {
@@ -70,6 +78,8 @@ class FeedTxn : public FeedReader {
   virtual Status putPeerPosition(std::string_view peer, const Frontier& position) = 0;
   virtual Status putCertificate(std::string_view subject, uint32_t serial, ByteView signedCertificate) = 0;
   virtual Status putRevocation(std::string_view revoker, const KeyRevocation& revocation) = 0;
+  virtual Status statePut(ByteView key, ByteView value) = 0;
+  virtual Status stateDel(ByteView key) = 0;
   // Makes every change durable (fsync) and visible; the transaction is finished either way.
   virtual Status commit() = 0;
 };

@@ -1,0 +1,150 @@
+#include "fuzz/fuzz_fixture.h"
+
+#include <cstdlib>
+#include <map>
+
+#include "crypto/certificate.h"
+#include "crypto/hash.h"
+#include "protocol/certificate_codec.h"
+#include "protocol/record_codec.h"
+#include "protocol/sync_codec.h"
+
+namespace govbus::fuzz {
+
+namespace {
+
+constexpr int64_t kEpochMs = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
+constexpr int64_t kYearMs = 365LL * 24 * 3600 * 1000;
+
+SigningKey keyFor(uint8_t n) {
+  Bytes seed(32, n);
+  auto key = SigningKey::fromSeed(seed);
+  if (!key) std::abort();  // a constant 32-byte seed cannot fail
+  return std::move(*key);
+}
+
+// Authors the next record of one feed, with a correct link, lamport clock and wall time.
+class Feed {
+ public:
+  Feed(std::string code, const SigningKey& key) : code_(std::move(code)), key_(key) {}
+
+  SignedRecord next(Payload payload, Frontier frontier = {}) {
+    Envelope e;
+    e.author = code_;
+    e.keySerial = 1;
+    e.seq = ++seq_;
+    if (e.seq > 1) e.prevHash.assign(lastId_.begin(), lastId_.end());
+    e.lamport = e.seq;
+    e.wallTimeMs = kEpochMs + static_cast<int64_t>(e.seq) * 1000;
+    e.frontier = std::move(frontier);
+    Bytes body = encodeRecordBody(Record{std::move(e), std::move(payload)});
+    lastId_ = blake2b256(body);
+    Bytes signature = key_.sign(kRecordSignatureDomain, body);
+    return SignedRecord{std::move(body), std::move(signature)};
+  }
+
+ private:
+  std::string code_;
+  const SigningKey& key_;
+  uint64_t seq_ = 0;
+  Hash256 lastId_{};
+};
+
+CaseEvent received(uint64_t n) {
+  CaseEvent e;
+  e.caseId = "430102-" + std::to_string(n);
+  e.type = CaseEventType::kReceived;
+  e.received.item = "XK-SCJG-001";
+  e.received.handler = "430102";
+  e.received.region = "430102";
+  e.received.applicantHash = toBytes(blake2b256(asBytes("applicant-" + std::to_string(n))));
+  e.received.materials = {"申请书", "营业执照"};
+  e.received.firstResponsible = "窗口 3 号";
+  return e;
+}
+
+}  // namespace
+
+const FuzzNetwork& FuzzNetwork::instance() {
+  static const FuzzNetwork network;
+  return network;
+}
+
+FuzzNetwork::FuzzNetwork() {
+  SigningKey province = keyFor(1), city = keyFor(2), county = keyFor(3);
+  auto issue = [](const std::string& subject, const std::string& issuer, const SigningKey& key,
+                  const SigningKey& issuerKey) {
+    Certificate c{subject, "node " + subject,  toBytes(key.publicKey().bytes()), issuer,
+                  1,       kEpochMs - kYearMs, kEpochMs + 9 * kYearMs,           1};
+    return issueCertificate(c, issuerKey);
+  };
+  certificates_ = {issue("430000", "430000", province, province),
+                   issue("430100", "430000", city, province),
+                   issue("430102", "430100", county, city)};
+  auto trust = TrustStore::create(certificates_[0]);
+  if (!trust) std::abort();
+  for (size_t i = 1; i < certificates_.size(); ++i) {
+    if (!trust->admit(certificates_[i]).ok()) std::abort();
+  }
+  trust_.emplace(std::move(*trust));
+
+  Feed p("430000", province), c("430100", city), k("430102", county);
+  records_.push_back(p.next(certificates_[1]));
+  records_.push_back(p.next(CatalogItem{
+      CatalogOp::kInsert, "XK-SCJG-001", "食品经营许可", 3, 20, 10, true, {"申请书", "营业执照"}}));
+  records_.push_back(c.next(certificates_[2], {{"430000", 2}}));
+  records_.push_back(c.next(Delegation{"XK-SCJG-001", "430102", DelegationScope::kSubtree,
+                                       DelegationMode::kDevolve, true, kEpochMs, 0, std::nullopt}));
+  records_.push_back(c.next(DelegationRevocation{RecordRef{"430100", 2}, true, "调整"}));
+  records_.push_back(k.next(received(1), {{"430000", 2}, {"430100", 2}}));
+  CaseEvent denied;
+  denied.caseId = "430102-1";
+  denied.type = CaseEventType::kDenied;
+  denied.reason = "材料不全";
+  denied.legalBasis = "第三十二条";
+  records_.push_back(k.next(denied));
+  records_.push_back(k.next(Complaint{"TS-1", "430102-1", "430102", "超时"}));
+  records_.push_back(k.next(ComplaintUpdate{"TS-1", ComplaintStatus::kResolved, "已办结"}));
+  records_.push_back(c.next(SupervisionOrder{"430102-1", OrderKind::kTransfer,
+                                             RecordRef{"430102", 1}, "430102", "转办"}));
+  records_.push_back(p.next(KeyRevocation{"430102", 1, 9, "密钥泄露"}));
+  records_.push_back(p.next(ForkReport{"430102", 1, records_[5], records_[6]}));
+
+  keyFile_ = "govbus-ed25519-seed-v1\n" + toHex(county.seed()) + "\n";
+}
+
+std::vector<std::pair<std::string, Bytes>> corpusFor(const std::string& target) {
+  const FuzzNetwork& net = FuzzNetwork::instance();
+  std::vector<std::pair<std::string, Bytes>> out;
+  if (target == "record") {
+    for (size_t i = 0; i < net.records().size(); ++i) {
+      out.emplace_back("signed-record-" + std::to_string(i), encodeSignedRecord(net.records()[i]));
+      out.emplace_back("record-body-" + std::to_string(i), net.records()[i].body);
+    }
+  } else if (target == "certificate") {
+    for (size_t i = 0; i < net.certificates().size(); ++i) {
+      out.emplace_back("signed-certificate-" + std::to_string(i),
+                       encodeSignedCertificate(net.certificates()[i]));
+      out.emplace_back("certificate-body-" + std::to_string(i), net.certificates()[i].body);
+    }
+  } else if (target == "sync_message") {
+    const auto& certs = net.certificates();
+    const auto& records = net.records();
+    out.emplace_back(
+        "hello",
+        encodeSyncMessage(Hello{
+            kSyncProtocolVersion, "430102", {certs[1], certs[2]}, {{"430000", 4}, {"430100", 3}}}));
+    out.emplace_back("records", encodeSyncMessage(RecordsBatch{
+                                    {certs[1]}, {records[0], records[2], records[5]}}));
+    out.emplace_back("ack", encodeSyncMessage(Ack{{{"430000", 4}, {"430102", 4}}}));
+    out.emplace_back("ping", encodeSyncMessage(Ping{42, kEpochMs}));
+  } else if (target == "key_file") {
+    out.emplace_back("key", toBytes(asBytes(net.keyFile())));
+    std::string crlf = net.keyFile();
+    crlf.insert(crlf.size() - 1, "\r");
+    out.emplace_back("key-crlf", toBytes(asBytes(crlf)));
+  }
+  return out;
+}
+
+}  // namespace govbus::fuzz

@@ -1,0 +1,333 @@
+#include "sync/case_rules.h"
+
+#include <algorithm>
+#include <map>
+
+namespace govbus {
+
+std::string_view caseStatusName(CaseStatus s) {
+  switch (s) {
+    case CaseStatus::kNone: return "none";
+    case CaseStatus::kReceived: return "received";
+    case CaseStatus::kUnderReview: return "under_review";
+    case CaseStatus::kAwaitingMaterials: return "awaiting_materials";
+    case CaseStatus::kSuspended: return "suspended";
+    case CaseStatus::kApproved: return "approved";
+    case CaseStatus::kDenied: return "denied";
+    case CaseStatus::kClosed: return "closed";
+    case CaseStatus::kWithdrawn: return "withdrawn";
+  }
+  return "unknown";
+}
+
+bool isOpen(CaseStatus s) {
+  return s == CaseStatus::kReceived || s == CaseStatus::kUnderReview || s == CaseStatus::kAwaitingMaterials ||
+         s == CaseStatus::kSuspended;
+}
+
+std::string_view cardName(Card c) {
+  switch (c) {
+    case Card::kNone: return "none";
+    case Card::kGreen: return "green";
+    case Card::kYellow: return "yellow";
+    case Card::kRed: return "red";
+  }
+  return "unknown";
+}
+
+namespace {
+
+class CaseMachine {
+ public:
+  CaseMachine(const std::string& caseId, const AuthorityState& auth) : auth_(auth) { s_.caseId = caseId; }
+
+  VoidReason event(const CaseInput& in, const CaseEvent& e) {
+    const Envelope& env = in.envelope;
+    if (auth_.isForked(env)) return VoidReason::kAuthorForked;
+    if (e.type == CaseEventType::kReceived) return received(in, e);
+    if (s_.status == CaseStatus::kNone) return VoidReason::kUnknownCase;
+    if (VoidReason r = checkHandler(in); r != VoidReason::kNone) return r;
+    const int64_t t = env.wallTimeMs;
+    switch (e.type) {
+      case CaseEventType::kReceived: break;  // handled above
+      case CaseEventType::kAccepted: {
+        if (s_.status != CaseStatus::kReceived) return VoidReason::kIllegalTransition;
+        if (VoidReason r = haltCheck(in); r != VoidReason::kNone) return r;
+        if (VoidReason r = acceptanceAuthority(in); r != VoidReason::kNone) return r;
+        s_.status = CaseStatus::kUnderReview;
+        s_.acceptedAtMs = t;
+        return VoidReason::kNone;
+      }
+      case CaseEventType::kMaterialsRequested:
+        if (s_.status != CaseStatus::kUnderReview) return VoidReason::kIllegalTransition;
+        s_.status = CaseStatus::kAwaitingMaterials;
+        s_.pausedSinceMs = t;
+        ++s_.materialsRequests;  // a second one is a finding, not a void record (一次告知)
+        return VoidReason::kNone;
+      case CaseEventType::kMaterialsSupplied:
+        if (s_.status != CaseStatus::kAwaitingMaterials) return VoidReason::kIllegalTransition;
+        resumeClock(t);
+        s_.status = CaseStatus::kUnderReview;
+        return VoidReason::kNone;
+      case CaseEventType::kStepCompleted:
+        if (s_.status != CaseStatus::kUnderReview) return VoidReason::kIllegalTransition;
+        return haltCheck(in);
+      case CaseEventType::kSuspended:
+        if (s_.status != CaseStatus::kUnderReview) return VoidReason::kIllegalTransition;
+        s_.status = CaseStatus::kSuspended;
+        s_.pausedSinceMs = t;
+        return VoidReason::kNone;
+      case CaseEventType::kResumed:
+        if (s_.status != CaseStatus::kSuspended) return VoidReason::kIllegalTransition;
+        resumeClock(t);
+        s_.status = CaseStatus::kUnderReview;
+        return VoidReason::kNone;
+      case CaseEventType::kApproved:
+      case CaseEventType::kDenied: {
+        if (s_.status != CaseStatus::kUnderReview) return VoidReason::kIllegalTransition;
+        if (VoidReason r = haltCheck(in); r != VoidReason::kNone) return r;
+        if (e.type == CaseEventType::kDenied && (e.reason.empty() || e.legalBasis.empty())) {
+          return VoidReason::kDenialWithoutReason;  // 否定报备 needs both
+        }
+        s_.status = e.type == CaseEventType::kApproved ? CaseStatus::kApproved : CaseStatus::kDenied;
+        s_.denied = e.type == CaseEventType::kDenied;
+        s_.denialReason = e.reason;
+        s_.endedAtMs = t;
+        return VoidReason::kNone;
+      }
+      case CaseEventType::kClosed:
+        if (s_.status != CaseStatus::kApproved && s_.status != CaseStatus::kDenied) return VoidReason::kIllegalTransition;
+        if (VoidReason r = haltCheck(in); r != VoidReason::kNone) return r;
+        s_.status = CaseStatus::kClosed;
+        return VoidReason::kNone;
+      case CaseEventType::kWithdrawn:
+        if (!isOpen(s_.status)) return VoidReason::kIllegalTransition;
+        if (s_.pausedSinceMs != 0) resumeClock(t);
+        s_.status = CaseStatus::kWithdrawn;
+        s_.endedAtMs = t;
+        return VoidReason::kNone;
+      case CaseEventType::kTransferred:
+        if (!isOpen(s_.status)) return VoidReason::kIllegalTransition;
+        if (e.text == s_.handler || !onRegionPath(e.text)) return VoidReason::kHandlerNotOnRegionPath;
+        s_.handler = e.text;
+        pendingTransfer_.reset();
+        return VoidReason::kNone;
+    }
+    return VoidReason::kIllegalTransition;
+  }
+
+  VoidReason order(const CaseInput& in, const SupervisionOrder& o) {
+    if (auth_.isForked(in.envelope)) return VoidReason::kAuthorForked;
+    if (s_.status == CaseStatus::kNone) return VoidReason::kUnknownCase;
+    if (!auth_.isStrictAncestor(in.envelope.author, s_.handler)) return VoidReason::kOrderNotByAncestor;
+    bool final = s_.status == CaseStatus::kClosed || s_.status == CaseStatus::kWithdrawn;
+    switch (o.kind) {
+      case OrderKind::kUrge:
+        if (final) return VoidReason::kOrderOnFinalCase;
+        ++s_.urges;
+        return VoidReason::kNone;
+      case OrderKind::kCorrect:
+        if (s_.status == CaseStatus::kApproved || s_.status == CaseStatus::kDenied ||
+            s_.status == CaseStatus::kClosed) {
+          // 纠错: back to under review; the clock runs again from the order.
+          s_.status = CaseStatus::kUnderReview;
+          s_.denied = false;
+          s_.endedAtMs = 0;
+          s_.halted = false;
+          return VoidReason::kNone;
+        }
+        if (s_.halted) {
+          s_.halted = false;
+          return VoidReason::kNone;
+        }
+        return VoidReason::kOrderNothingToCorrect;
+      case OrderKind::kHalt:
+        if (final) return VoidReason::kOrderOnFinalCase;
+        s_.halted = true;
+        haltOrder_ = in.ref;
+        return VoidReason::kNone;
+      case OrderKind::kTransfer:
+        if (final) return VoidReason::kOrderOnFinalCase;
+        if (o.transferTo.empty() || !auth_.isAncestorOrSelf(in.envelope.author, o.transferTo) ||
+            !onRegionPath(o.transferTo)) {
+          return VoidReason::kOrderBadTransferTarget;
+        }
+        s_.handler = o.transferTo;
+        pendingTransfer_.reset();
+        return VoidReason::kNone;
+    }
+    return VoidReason::kOrderNothingToCorrect;
+  }
+
+  void recordValid(const CaseInput& in) {
+    ++s_.validEvents;
+    if (std::holds_alternative<CaseEvent>(in.body)) s_.lastEvent = in.ref;
+  }
+
+  CaseSummary take() { return std::move(s_); }
+
+ private:
+  VoidReason received(const CaseInput& in, const CaseEvent& e) {
+    if (s_.status != CaseStatus::kNone) return VoidReason::kCaseAlreadyReceived;
+    const CaseReceived& r = e.received;
+    auto entry = auth_.itemSeenBy(r.item, Visibility::of(in.envelope));
+    if (!entry) return VoidReason::kUnknownItem;
+    if (!auth_.isAncestorOrSelf(r.handler, r.region)) return VoidReason::kHandlerNotOnRegionPath;
+    if (!auth_.isAncestorOrSelf(r.handler, in.envelope.author)) return VoidReason::kReceiverNotUnderHandler;
+    s_.status = CaseStatus::kReceived;
+    s_.item = r.item;
+    s_.region = r.region;
+    s_.receiver = in.envelope.author;
+    s_.handler = r.handler;
+    s_.receivedAtMs = in.envelope.wallTimeMs;
+    s_.promisedDays = entry->promisedDays;
+    s_.legalDays = entry->legalDays;
+    return VoidReason::kNone;
+  }
+
+  bool onRegionPath(const std::string& node) const { return auth_.isAncestorOrSelf(node, s_.region); }
+
+  // Who may author the next lifecycle event. With a transfer pending on an unseen revocation, the
+  // old handler keeps acting in good faith until it sees the revocation; the new one from then on.
+  VoidReason checkHandler(const CaseInput& in) {
+    const std::string& author = in.envelope.author;
+    if (pendingTransfer_) {
+      bool seen = Visibility::of(in.envelope).sees(pendingTransfer_->revocation);
+      if (author == pendingTransfer_->oldHandler && !seen) return VoidReason::kNone;
+      if (author == s_.handler && seen) {
+        pendingTransfer_.reset();
+        return VoidReason::kNone;
+      }
+      return VoidReason::kNotTheHandler;
+    }
+    return author == s_.handler ? VoidReason::kNone : VoidReason::kNotTheHandler;
+  }
+
+  VoidReason haltCheck(const CaseInput& in) const {
+    if (!s_.halted) return VoidReason::kNone;
+    return Visibility::of(in.envelope).sees(*haltOrder_) ? VoidReason::kContradictsHaltOrder
+                                                         : VoidReason::kContradictsUnseenHaltOrder;
+  }
+
+  VoidReason acceptanceAuthority(const CaseInput& in) {
+    const Envelope& env = in.envelope;
+    Visibility vis = Visibility::of(env);
+    Holding h = auth_.holds(env.author, s_.item, env.wallTimeMs, vis);
+    if (!h.holds) return VoidReason::kHandlerLacksAuthority;
+    const AuthorityRecord* revocation = auth_.unseenRevocationOf(h.chain, vis);
+    if (!revocation) return VoidReason::kNone;
+    // Accepted in good faith on authority an ancestor had revoked: kept and flagged.
+    s_.authorityConflict = true;
+    s_.conflictRevocation = revocation->ref;
+    const auto& rv = std::get<DelegationRevocation>(revocation->payload);
+    if (rv.transferPending) {
+      std::string next = auth_.handlerFor(s_.item, s_.region, env.wallTimeMs);
+      if (!next.empty() && next != env.author) {
+        pendingTransfer_ = PendingTransfer{revocation->ref, env.author};
+        s_.handler = next;
+      }
+    }
+    return VoidReason::kNone;
+  }
+
+  void resumeClock(int64_t t) {
+    if (s_.pausedSinceMs != 0 && t > s_.pausedSinceMs) s_.pausedTotalMs += t - s_.pausedSinceMs;
+    s_.pausedSinceMs = 0;
+  }
+
+  struct PendingTransfer {
+    RecordRef revocation;
+    std::string oldHandler;
+  };
+
+  const AuthorityState& auth_;
+  CaseSummary s_;
+  std::optional<RecordRef> haltOrder_;
+  std::optional<PendingTransfer> pendingTransfer_;
+};
+
+}  // namespace
+
+CaseEvaluation evaluateCase(const std::string& caseId, std::vector<CaseInput> inputs, const AuthorityState& auth) {
+  std::vector<const CaseInput*> events;
+  std::map<RecordRef, std::vector<const CaseInput*>> anchored;  // last-seen event → orders
+  std::vector<const CaseInput*> unanchored;
+  for (const CaseInput& in : inputs) {
+    if (std::holds_alternative<CaseEvent>(in.body)) events.push_back(&in);
+  }
+  std::sort(events.begin(), events.end(), [](const CaseInput* a, const CaseInput* b) {
+    if (a->envelope.lamport != b->envelope.lamport) return a->envelope.lamport < b->envelope.lamport;
+    return a->ref < b->ref;
+  });
+  std::vector<std::pair<RecordRef, VoidReason>> voids;
+  for (const CaseInput& in : inputs) {
+    const auto* o = std::get_if<SupervisionOrder>(&in.body);
+    if (!o) continue;
+    bool found = o->lastSeen && std::any_of(events.begin(), events.end(), [&](const CaseInput* e) { return e->ref == *o->lastSeen; });
+    if (found) {
+      anchored[*o->lastSeen].push_back(&in);
+    } else if (!o->lastSeen) {
+      unanchored.push_back(&in);
+    } else {
+      voids.emplace_back(in.ref, VoidReason::kOrderLastSeenNotInCase);
+    }
+  }
+  auto byIssuer = [](const CaseInput* a, const CaseInput* b) {
+    int la = AuthorityState::levelOf(a->envelope.author), lb = AuthorityState::levelOf(b->envelope.author);
+    if (la != lb) return la > lb;  // deeper issuers first: the higher level acts last
+    return a->ref < b->ref;
+  };
+  for (auto& [ref, list] : anchored) std::sort(list.begin(), list.end(), byIssuer);
+  std::sort(unanchored.begin(), unanchored.end(), byIssuer);
+
+  CaseMachine m(caseId, auth);
+  auto run = [&](const CaseInput* in) {
+    VoidReason r = std::visit(
+        [&](const auto& body) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(body)>, CaseEvent>) {
+            return m.event(*in, body);
+          } else {
+            return m.order(*in, body);
+          }
+        },
+        in->body);
+    if (r == VoidReason::kNone) {
+      m.recordValid(*in);
+    } else {
+      voids.emplace_back(in->ref, r);
+    }
+  };
+  // Orders that name no event judge the case as it stands before any event: void, as there is
+  // no case yet; they are run first so that this holds whatever else arrives.
+  for (const CaseInput* o : unanchored) run(o);
+  for (const CaseInput* e : events) {
+    run(e);
+    if (auto it = anchored.find(e->ref); it != anchored.end()) {
+      for (const CaseInput* o : it->second) run(o);
+    }
+  }
+  std::sort(voids.begin(), voids.end());
+  return CaseEvaluation{m.take(), std::move(voids)};
+}
+
+Deadline deadlineAt(const CaseSummary& s, int64_t nowMs) {
+  Deadline d;
+  d.promisedMs = int64_t{s.promisedDays} * kDayMs;
+  d.legalMs = int64_t{s.legalDays} * kDayMs;
+  if (s.acceptedAtMs == 0) return d;
+  int64_t end = s.endedAtMs != 0 ? s.endedAtMs : (s.pausedSinceMs != 0 ? s.pausedSinceMs : nowMs);
+  d.usedMs = std::max<int64_t>(0, end - s.acceptedAtMs - s.pausedTotalMs);
+  d.dueAtMs = s.pausedSinceMs != 0 || s.endedAtMs != 0 ? 0 : s.acceptedAtMs + s.pausedTotalMs + d.promisedMs;
+  d.pastLegal = d.usedMs > d.legalMs;
+  if (!isOpen(s.status) || s.status == CaseStatus::kReceived) return d;
+  if (d.usedMs > d.promisedMs) {
+    d.card = Card::kRed;
+  } else if (3 * d.usedMs >= 2 * d.promisedMs) {
+    d.card = Card::kYellow;
+  } else {
+    d.card = Card::kGreen;
+  }
+  return d;
+}
+
+}  // namespace govbus

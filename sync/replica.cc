@@ -1,0 +1,154 @@
+#include "sync/replica.h"
+
+#include "protocol/certificate_codec.h"
+#include "protocol/record_codec.h"
+
+namespace govbus {
+
+Replica::Replica(FeedStore& store, TrustStore trust, std::string root, std::optional<Identity> identity,
+                 IngestLimits limits)
+    : store_(store), trust_(std::move(trust)), engine_(std::move(root)), identity_(std::move(identity)), limits_(limits) {}
+
+Result<std::unique_ptr<Replica>> Replica::open(FeedStore& store, const SignedCertificate& anchor,
+                                               std::optional<Identity> identity, IngestLimits limits) {
+  GOVBUS_ASSIGN_OR_RETURN(TrustStore trust, TrustStore::create(anchor));
+  std::string root = trust.anchor().subject;
+  if (identity && (identity->key == nullptr || identity->code.empty())) {
+    return makeError(ErrorCode::kInvalidArgument, "identity needs a code and a key");
+  }
+  std::unique_ptr<Replica> r(new Replica(store, std::move(trust), std::move(root), std::move(identity), limits));
+  r->anchor_ = anchor;
+  GOVBUS_TRY(r->reload());
+  return r;
+}
+
+Status Replica::reload() {
+  GOVBUS_ASSIGN_OR_RETURN(TrustStore fresh, TrustStore::create(anchor_));
+  GOVBUS_ASSIGN_OR_RETURN(std::unique_ptr<FeedReader> view, store_.beginRead());
+  GOVBUS_ASSIGN_OR_RETURN(std::vector<Bytes> certs, view->certificates());
+  std::vector<SignedCertificate> decoded;
+  for (const Bytes& c : certs) {
+    GOVBUS_ASSIGN_OR_RETURN(SignedCertificate sc, decodeSignedCertificate(c));
+    decoded.push_back(std::move(sc));
+  }
+  (void)fresh.admitAll(decoded);  // a stored certificate was admitted once; any left out stay out
+  GOVBUS_ASSIGN_OR_RETURN(auto revocations, view->revocations());
+  for (const auto& [revoker, revocation] : revocations) (void)fresh.revoke(revoker, revocation);
+  trust_ = std::move(fresh);
+  return engine_.load(*view);
+}
+
+Result<BatchResult> Replica::ingest(std::span<const Bytes> signedRecords, std::span<const SignedCertificate> certificates) {
+  // Certificates verify against the anchor on their own; admitting them is safe before the
+  // transaction, and they are persisted with the batch.
+  std::vector<SignedCertificate> admitted;
+  for (const auto& c : certificates) {
+    if (auto r = trust_->admit(c); r.ok() && *r) admitted.push_back(c);
+  }
+  BatchResult out;
+  std::vector<std::optional<CheckedRecord>> checked;
+  checked.reserve(signedRecords.size());
+  for (const Bytes& raw : signedRecords) {
+    auto c = checkRecord(raw, *trust_);
+    if (c) {
+      checked.emplace_back(std::move(*c));
+    } else {
+      checked.emplace_back();
+      out.results.push_back(IngestResult{IngestOutcome::kRejected, "", 0, c.error()});
+    }
+  }
+  auto run = [&]() -> Status {
+    GOVBUS_ASSIGN_OR_RETURN(std::unique_ptr<FeedTxn> txn, store_.beginWrite());
+    for (const auto& c : admitted) {
+      GOVBUS_ASSIGN_OR_RETURN(Certificate cert, decodeCertificateBody(c.body));
+      GOVBUS_TRY(txn->putCertificate(cert.subject, cert.serial, encodeSignedCertificate(c)));
+    }
+    Ingestor ingestor(*trust_, limits_);
+    std::vector<IngestResult> ordered;
+    size_t rejectedAtDecode = 0;
+    for (auto& c : checked) {
+      if (!c) {
+        ordered.push_back(std::move(out.results[rejectedAtDecode++]));
+        continue;
+      }
+      if (!c->signature && c->signature.error().code == ErrorCode::kUnknownSigner) {
+        c->signature = trust_->verifyRecordSignature(c->record.envelope, c->signedRecord.body, c->signedRecord.signature);
+      }
+      GOVBUS_ASSIGN_OR_RETURN(IngestResult r, ingestor.apply(*txn, std::move(*c), out.appended));
+      ordered.push_back(std::move(r));
+    }
+    GOVBUS_TRY(engine_.apply(*txn, out.appended));
+    GOVBUS_TRY(txn->commit());
+    out.results = std::move(ordered);
+    return Status::Ok();
+  };
+  if (Status s = run(); !s) {
+    (void)reload();  // the transaction is gone; memory must match the store again
+    return s.error();
+  }
+  return out;
+}
+
+Result<std::pair<RecordRef, VoidReason>> Replica::authorInTxn(FeedTxn& txn, Payload payload, int64_t wallTimeMs) {
+  const Identity& id = *identity_;
+  FeedAuthor author(id.code, id.keySerial, *id.key, id.ancestors);
+  GOVBUS_ASSIGN_OR_RETURN(SignedRecord signedRecord, author.sign(txn, std::move(payload), wallTimeMs));
+  GOVBUS_ASSIGN_OR_RETURN(CheckedRecord checked, checkRecord(std::move(signedRecord), *trust_));
+  RecordRef ref{checked.record.envelope.author, checked.record.envelope.seq};
+  Ingestor ingestor(*trust_, limits_);
+  std::vector<CheckedRecord> appended;
+  GOVBUS_ASSIGN_OR_RETURN(IngestResult r, ingestor.apply(txn, std::move(checked), appended));
+  if (r.outcome != IngestOutcome::kAppended) {
+    return makeError(r.error ? r.error->code : ErrorCode::kInvalidArgument,
+                     "cannot author " + ref.author + "#" + std::to_string(ref.seq) + ": " +
+                         (r.error ? r.error->message : ingestOutcomeName(r.outcome)));
+  }
+  GOVBUS_TRY(engine_.apply(txn, appended));
+  GOVBUS_ASSIGN_OR_RETURN(VoidReason v, StateEngine::verdict(txn, ref));
+  return std::make_pair(ref, v);
+}
+
+Result<RecordRef> Replica::author(Payload payload, int64_t wallTimeMs) {
+  if (!identity_) return makeError(ErrorCode::kInvalidArgument, "this replica has no signing identity");
+  std::string kind = payloadKindName(payload);
+  auto run = [&]() -> Result<RecordRef> {
+    GOVBUS_ASSIGN_OR_RETURN(std::unique_ptr<FeedTxn> txn, store_.beginWrite());
+    GOVBUS_ASSIGN_OR_RETURN(auto authored, authorInTxn(*txn, std::move(payload), wallTimeMs));
+    if (authored.second != VoidReason::kNone) {
+      return makeError(ErrorCode::kInvalidArgument, "refused: this " + kind + " would be void (" +
+                                                        std::string(voidReasonName(authored.second)) + ")");
+    }
+    GOVBUS_TRY(txn->commit());
+    return authored.first;
+  };
+  auto result = run();
+  if (!result) (void)reload();  // a rolled-back transaction may have moved memory ahead
+  return result;
+}
+
+Result<VoidReason> Replica::wouldBeVoid(const Payload& payload, int64_t wallTimeMs) {
+  if (!identity_) return makeError(ErrorCode::kInvalidArgument, "this replica has no signing identity");
+  Result<VoidReason> out = VoidReason::kNone;
+  {
+    auto txn = store_.beginWrite();
+    if (!txn) return txn.error();
+    auto authored = authorInTxn(**txn, payload, wallTimeMs);
+    out = authored ? Result<VoidReason>(authored->second) : Result<VoidReason>(authored.error());
+  }  // rolled back
+  GOVBUS_TRY(reload());
+  return out;
+}
+
+Status Replica::rebuild() {
+  GOVBUS_ASSIGN_OR_RETURN(std::unique_ptr<FeedTxn> txn, store_.beginWrite());
+  GOVBUS_TRY(engine_.rebuild(*txn));
+  GOVBUS_TRY(txn->commit());
+  return Status::Ok();
+}
+
+Result<Hash256> Replica::digest() {
+  GOVBUS_ASSIGN_OR_RETURN(std::unique_ptr<FeedReader> view, store_.beginRead());
+  return StateEngine::digest(*view);
+}
+
+}  // namespace govbus

@@ -1,0 +1,77 @@
+// Replica: one node's feeds, trust and derived state behind a single write path.
+//
+// Every write — a batch from a peer, or a record this node authors — goes through one write
+// transaction: integrity check, append, state apply, commit. The node refuses to author a record
+// that its own current state would judge void (DESIGN §4): the record is signed, applied inside
+// the transaction, and if its verdict is void the transaction is rolled back and the caller gets
+// an error naming the rule.
+//
+// The same class runs under the daemon (LmdbStore) and the simulator (MemoryStore).
+//
+// Thread safety: one owner; callers serialize writes (the daemon's writer thread).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "crypto/keys.h"
+#include "sync/feed_author.h"
+#include "sync/feed_store.h"
+#include "sync/ingest.h"
+#include "sync/state_engine.h"
+#include "sync/trust_store.h"
+
+namespace govbus {
+
+struct Identity {
+  std::string code;
+  uint32_t keySerial = 1;
+  const SigningKey* key = nullptr;      // borrowed; must outlive the Replica
+  std::vector<std::string> ancestors;   // root first, parent last
+};
+
+class Replica {
+ public:
+  // Loads trust (anchor + stored certificates and revocations) and the derived state.
+  static Result<std::unique_ptr<Replica>> open(FeedStore& store, const SignedCertificate& anchor,
+                                                std::optional<Identity> identity = std::nullopt,
+                                                IngestLimits limits = {});
+
+  // Checks, appends and applies a batch of SignedRecord messages in one durable transaction.
+  // Certificates are admitted first (a peer attaches the chains of the authors it sends).
+  Result<BatchResult> ingest(std::span<const Bytes> signedRecords, std::span<const SignedCertificate> certificates = {});
+
+  // Signs `payload` as this node's next record, applies and commits it; refuses (kInvalidArgument
+  // naming the void reason) when the state would judge it void.
+  Result<RecordRef> author(Payload payload, int64_t wallTimeMs);
+
+  // The reason `payload` would be void if authored now, without writing anything.
+  Result<VoidReason> wouldBeVoid(const Payload& payload, int64_t wallTimeMs);
+
+  // Recomputes the derived state from the feeds, in one transaction.
+  Status rebuild();
+
+  FeedStore& store() { return store_; }
+  TrustStore& trust() { return *trust_; }
+  const StateEngine& engine() const { return engine_; }
+  const std::optional<Identity>& identity() const { return identity_; }
+  Result<Hash256> digest();
+
+ private:
+  Replica(FeedStore& store, TrustStore trust, std::string root, std::optional<Identity> identity, IngestLimits limits);
+  Status reload();
+  Result<std::pair<RecordRef, VoidReason>> authorInTxn(FeedTxn& txn, Payload payload, int64_t wallTimeMs);
+
+  FeedStore& store_;
+  std::optional<TrustStore> trust_;
+  SignedCertificate anchor_;
+  StateEngine engine_;
+  std::optional<Identity> identity_;
+  IngestLimits limits_;
+};
+
+}  // namespace govbus

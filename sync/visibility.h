@@ -1,0 +1,32 @@
+// Visibility: which records the author of a record had applied when it signed.
+//
+// A record "sees" the earlier records of its own feed and, of each ancestor's feed, the records up
+// to its ancestor frontier. Everything the hierarchy rules decide about concurrency ("had the
+// county seen the revocation?") is a question put to a Visibility; there is no clock in it.
+#pragma once
+
+#include <string>
+
+#include "protocol/record.h"
+
+namespace govbus {
+
+class Visibility {
+ public:
+  // What the author of `envelope` had seen.
+  static Visibility of(const Envelope& envelope);
+  // Sees everything: the global view used for the state as a whole.
+  static Visibility all();
+
+  bool seesAll() const { return all_; }
+  bool sees(const RecordRef& ref) const;
+  const std::string& self() const { return self_; }
+
+ private:
+  bool all_ = false;
+  std::string self_;
+  uint64_t selfSeq_ = 0;
+  Frontier frontier_;  // sorted by author (the wire format guarantees it)
+};
+
+}  // namespace govbus
