@@ -31,7 +31,7 @@ asan: deps
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DGOVBUS_SANITIZE=ON $(CMAKE_FLAGS)
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  GOVBUS_MUTATION_CASES=20000 ctest --output-on-failure -j $(JOBS)
+	  GOVBUS_MUTATION_CASES=20000 GOVBUS_PROPERTY_HISTORIES=60 ctest --output-on-failure -j $(JOBS)
 
 bench: build
 	$(BUILD)/govbus-bench

@@ -39,6 +39,21 @@ Status Replica::reload() {
 }
 
 Result<BatchResult> Replica::ingest(std::span<const Bytes> signedRecords, std::span<const SignedCertificate> certificates) {
+  std::vector<Result<SignedRecord>> decoded;
+  decoded.reserve(signedRecords.size());
+  for (const Bytes& raw : signedRecords) decoded.push_back(decodeSignedRecord(raw));
+  return ingestDecoded(std::move(decoded), certificates);
+}
+
+Result<BatchResult> Replica::ingest(std::vector<SignedRecord> records, std::span<const SignedCertificate> certificates) {
+  std::vector<Result<SignedRecord>> decoded;
+  decoded.reserve(records.size());
+  for (auto& r : records) decoded.emplace_back(std::move(r));
+  return ingestDecoded(std::move(decoded), certificates);
+}
+
+Result<BatchResult> Replica::ingestDecoded(std::vector<Result<SignedRecord>> records,
+                                           std::span<const SignedCertificate> certificates) {
   // Certificates verify against the anchor on their own; admitting them is safe before the
   // transaction, and they are persisted with the batch.
   std::vector<SignedCertificate> admitted;
@@ -47,9 +62,9 @@ Result<BatchResult> Replica::ingest(std::span<const Bytes> signedRecords, std::s
   }
   BatchResult out;
   std::vector<std::optional<CheckedRecord>> checked;
-  checked.reserve(signedRecords.size());
-  for (const Bytes& raw : signedRecords) {
-    auto c = checkRecord(raw, *trust_);
+  checked.reserve(records.size());
+  for (auto& sr : records) {
+    auto c = sr ? checkRecord(std::move(sr).value(), *trust_) : Result<CheckedRecord>(sr.error());
     if (c) {
       checked.emplace_back(std::move(*c));
     } else {
@@ -86,7 +101,29 @@ Result<BatchResult> Replica::ingest(std::span<const Bytes> signedRecords, std::s
     (void)reload();  // the transaction is gone; memory must match the store again
     return s.error();
   }
+  // Equivocation seen here is reported in our own feed, so the evidence replicates (DESIGN §4).
+  if (identity_) {
+    for (const IngestResult& r : out.results) {
+      if (r.outcome == IngestOutcome::kFork) GOVBUS_TRY(reportFork(r.author, r.seq, nowForReports_));
+    }
+  }
   return out;
+}
+
+Status Replica::reportFork(const std::string& author, uint64_t seq, int64_t wallTimeMs) {
+  GOVBUS_ASSIGN_OR_RETURN(std::unique_ptr<FeedReader> view, store_.beginRead());
+  GOVBUS_ASSIGN_OR_RETURN(std::vector<ForkEvidence> forks, view->forks());
+  view.reset();
+  for (const ForkEvidence& f : forks) {
+    if (f.author != author || f.seq != seq) continue;
+    GOVBUS_ASSIGN_OR_RETURN(SignedRecord first, decodeSignedRecord(f.first));
+    GOVBUS_ASSIGN_OR_RETURN(SignedRecord second, decodeSignedRecord(f.second));
+    auto authored = author_(ForkReport{author, seq, std::move(first), std::move(second)}, wallTimeMs);
+    // Already reported (by us or an ancestor) is not an error worth failing a batch for.
+    if (!authored && authored.error().code == ErrorCode::kStorage) return authored.error();
+    return Status::Ok();
+  }
+  return Status::Ok();
 }
 
 Result<std::pair<RecordRef, VoidReason>> Replica::authorInTxn(FeedTxn& txn, Payload payload, int64_t wallTimeMs) {
@@ -108,7 +145,9 @@ Result<std::pair<RecordRef, VoidReason>> Replica::authorInTxn(FeedTxn& txn, Payl
   return std::make_pair(ref, v);
 }
 
-Result<RecordRef> Replica::author(Payload payload, int64_t wallTimeMs) {
+Result<RecordRef> Replica::author(Payload payload, int64_t wallTimeMs) { return author_(std::move(payload), wallTimeMs); }
+
+Result<RecordRef> Replica::author_(Payload payload, int64_t wallTimeMs) {
   if (!identity_) return makeError(ErrorCode::kInvalidArgument, "this replica has no signing identity");
   std::string kind = payloadKindName(payload);
   auto run = [&]() -> Result<RecordRef> {

@@ -6,6 +6,9 @@
 // the transaction, and if its verdict is void the transaction is rolled back and the caller gets
 // an error naming the rule.
 //
+// A replica with an identity that detects equivocation while ingesting authors a fork report in
+// its own feed, so that the evidence travels up to the province.
+//
 // The same class runs under the daemon (LmdbStore) and the simulator (MemoryStore).
 //
 // Thread safety: one owner; callers serialize writes (the daemon's writer thread).
@@ -44,6 +47,8 @@ class Replica {
   // Checks, appends and applies a batch of SignedRecord messages in one durable transaction.
   // Certificates are admitted first (a peer attaches the chains of the authors it sends).
   Result<BatchResult> ingest(std::span<const Bytes> signedRecords, std::span<const SignedCertificate> certificates = {});
+  // The same for records as a RecordsBatch carries them.
+  Result<BatchResult> ingest(std::vector<SignedRecord> records, std::span<const SignedCertificate> certificates = {});
 
   // Signs `payload` as this node's next record, applies and commits it; refuses (kInvalidArgument
   // naming the void reason) when the state would judge it void.
@@ -51,6 +56,10 @@ class Replica {
 
   // The reason `payload` would be void if authored now, without writing anything.
   Result<VoidReason> wouldBeVoid(const Payload& payload, int64_t wallTimeMs);
+
+  // The wall time to stamp on records the replica authors by itself (fork reports); the daemon
+  // and the simulator set it from their clocks before each ingest.
+  void setClock(int64_t nowMs) { nowForReports_ = nowMs; }
 
   // Recomputes the derived state from the feeds, in one transaction.
   Status rebuild();
@@ -64,6 +73,10 @@ class Replica {
  private:
   Replica(FeedStore& store, TrustStore trust, std::string root, std::optional<Identity> identity, IngestLimits limits);
   Status reload();
+  Status reportFork(const std::string& author, uint64_t seq, int64_t wallTimeMs);
+  Result<RecordRef> author_(Payload payload, int64_t wallTimeMs);
+  Result<BatchResult> ingestDecoded(std::vector<Result<SignedRecord>> records,
+                                    std::span<const SignedCertificate> certificates);
   Result<std::pair<RecordRef, VoidReason>> authorInTxn(FeedTxn& txn, Payload payload, int64_t wallTimeMs);
 
   FeedStore& store_;
@@ -72,6 +85,7 @@ class Replica {
   StateEngine engine_;
   std::optional<Identity> identity_;
   IngestLimits limits_;
+  int64_t nowForReports_ = 0;
 };
 
 }  // namespace govbus
