@@ -4,11 +4,12 @@ ASAN_BUILD  ?= build-asan
 JOBS        ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test asan bench fuzz format clean help
+.PHONY: all deps build test asan bench fuzz format clean help demo testnet-sweep
 
 all: build
 
 help:
+	@echo "make demo    install, build, and run a local province-city-county network with faults"
 	@echo "make test    install missing packages, build, run the whole test suite"
 	@echo "make asan    the same under AddressSanitizer + UndefinedBehaviorSanitizer"
 	@echo "make bench   build and run build/govbus-bench"
@@ -32,6 +33,18 @@ asan: deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  GOVBUS_MUTATION_CASES=20000 GOVBUS_PROPERTY_HISTORIES=60 ctest --output-on-failure -j $(JOBS)
+
+# The main job: a province, two cities and four counties, seeded, with every fault kind; prints
+# the invariant checks and the province's supervision board, and writes a latency/lag plot.
+demo: build
+	$(BUILD)/govbus-testnet --sim --topology small --seed $${SEED:-1} --faults all --report $(BUILD)/demo-report
+
+# Many seeds of the small topology with every fault kind (developers; CI runs a few in the suite).
+testnet-sweep: build
+	@pass=0; fail=0; for s in $$(seq 1 $${SEEDS:-200}); do \
+	  if $(BUILD)/govbus-testnet --sim --seed $$s --faults all --quiet --report $(BUILD)/sweep >/dev/null; \
+	  then pass=$$((pass+1)); else fail=$$((fail+1)); echo "seed $$s FAILED"; fi; done; \
+	  echo "$$pass passed, $$fail failed"; test $$fail -eq 0
 
 bench: build
 	$(BUILD)/govbus-bench

@@ -19,6 +19,14 @@
 // trust lookup, verify, re-encode; phase 2 against a bare FeedTxn::append), to see where the time
 // beyond the ideal goes.
 //
+// A second table puts the full node write path beside integrity + append, on a realistic province
+// mix (bench/province_mix.h: case lifecycles over 22 counties, supervision orders, complaints,
+// delegations): a = ingestBatch, b = Replica::ingest (integrity + append + state apply), c = the
+// state apply alone (StateEngine::apply timed inside the write transaction), c' = b - a, and b / a.
+// It also prints c per batch (the state apply's cost as the history grows), the mix, the void
+// verdicts (StateEngine::forEachVoid) and the cases in the resulting state. --state-only runs just
+// this table.
+//
 // Stores live in fresh directories under $TMPDIR, removed afterwards; point TMPDIR at the disk to
 // measure.
 #include <lmdb.h>
@@ -32,6 +40,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <span>
 #include <stdexcept>
@@ -39,12 +48,15 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/province_mix.h"
 #include "crypto/hash.h"
 #include "crypto/keys.h"
 #include "node/lmdb_store.h"
 #include "protocol/limits.h"
 #include "protocol/record_codec.h"
 #include "sync/ingest.h"
+#include "sync/replica.h"
+#include "sync/state_engine.h"
 #include "sync/trust_store.h"
 #include "testing/test_network.h"
 
@@ -503,11 +515,297 @@ void runBreakdown(const TestNetwork& net, const Workload& w, double putMinSecond
       derived([&](size_t r) { return at(0, r) - at(2, r) - at(10, r); }));
 }
 
+// --- second table: the full write path, with state apply, on a realistic province mix ---
+//
+// The records of bench/province_mix.h (case lifecycles over every county, supervision orders,
+// complaints, delegations), signed before any timing. Each round sets up three fresh durable
+// LmdbStores with the untimed enrolment and catalog records, then for each batch of 1,000 timed
+// records, in an order that rotates from batch to batch:
+//   a  ingestBatch into the first store: integrity check + append, as in the first table;
+//   b  Replica::ingest into the second: integrity check + append + state apply, one transaction;
+//   c  into the third, phase 1 done ahead (checkRecord, outside every round) and, inside one write
+//      transaction, Ingestor::apply untimed, then StateEngine::apply timed alone, then the commit
+//      untimed: the state apply's own work, without the integrity check or the commit's fsync.
+// c' = 1 / (1/b - 1/a) is the state apply's cost derived from the two full paths, which also
+// counts the commit writing the state entries; c is the direct measurement. At the end of a round
+// the third store's state digest must equal the second's (c did the state work b did).
+
+constexpr size_t kDefaultStateRecords = 30000;
+constexpr size_t kQuickStateRecords = 2000;
+constexpr uint64_t kMixSeed = 20260101;
+
+struct StateWorkload {
+  ProvinceMix mix;
+  std::vector<CheckedRecord> checked;  // phase 1 of every timed record, for c
+  std::string root;                    // the anchor's subject
+};
+
+StateWorkload makeStateWorkload(size_t n) {
+  StateWorkload w{buildProvinceMix(n, kMixSeed), {}, {}};
+  TrustStore trust = w.mix.scenario->network().trustStore();
+  w.root = trust.anchor().subject;
+  w.checked.reserve(w.mix.timed.size());
+  for (const Bytes& b : w.mix.timed) {
+    auto c = checkRecord(ByteView(b), trust);
+    if (!c || !c->signature) die("state workload: a timed record does not pass checkRecord");
+    w.checked.push_back(std::move(*c));
+  }
+  return w;
+}
+
+void requireAppended(const std::vector<IngestResult>& results, size_t expected, const char* what) {
+  if (results.size() != expected) die(std::string(what) + " returned the wrong number of results");
+  for (const IngestResult& r : results) {
+    if (r.outcome != IngestOutcome::kAppended) {
+      die(std::string(what) + ": record " + r.author + "#" + std::to_string(r.seq) + " was " +
+          ingestOutcomeName(r.outcome) + " instead of appended" +
+          (r.error ? ": " + r.error->message : std::string()));
+    }
+  }
+}
+
+// A fresh durable store behind a Replica, with the setup records ingested.
+struct ReplicaStore {
+  TempDir dir;
+  std::unique_ptr<LmdbStore> store;
+  std::unique_ptr<Replica> replica;
+  std::map<std::string, uint64_t> setupHeads;  // author -> last setup seq
+
+  explicit ReplicaStore(const StateWorkload& w) {
+    store = openStore(dir);
+    auto r = Replica::open(*store, w.mix.scenario->network().anchor());
+    if (!r) die("Replica::open: " + r.error().message);
+    replica = std::move(*r);
+    auto setup = replica->ingest(std::span<const Bytes>(w.mix.setup));
+    if (!setup) die("Replica::ingest (setup): " + setup.error().message);
+    requireAppended(setup->results, w.mix.setup.size(), "Replica::ingest (setup)");
+    for (const IngestResult& r : setup->results)
+      setupHeads[r.author] = std::max(setupHeads[r.author], r.seq);
+  }
+};
+
+struct VoidCounts {
+  size_t setup = 0, timed = 0;
+  std::map<VoidReason, size_t> byReason;  // timed records
+};
+
+struct CaseCounts {
+  size_t cases = 0, conflicts = 0, halted = 0;
+  std::map<CaseStatus, size_t> byStatus;
+};
+
+struct StateRound {
+  double a = 0, b = 0, c = 0;  // seconds over the timed records
+  std::vector<double> cBatch;  // c's seconds per batch
+  VoidCounts voids;
+  CaseCounts cases;
+  Hash256 digest{};
+};
+
+StateRound runStateRound(const StateWorkload& w, int round) {
+  const std::vector<Bytes>& records = w.mix.timed;
+  const TestNetwork& net = w.mix.scenario->network();
+
+  // a: ingestBatch, trust from the anchor and the setup's certificate records.
+  TempDir dirA;
+  auto storeA = openStore(dirA);
+  auto trustA = TrustStore::create(net.anchor());
+  if (!trustA) die("TrustStore::create: " + trustA.error().message);
+  {
+    auto setup = ingestBatch(*storeA, *trustA, std::span<const Bytes>(w.mix.setup));
+    if (!setup) die("ingestBatch (setup): " + setup.error().message);
+    requireAppended(setup->results, w.mix.setup.size(), "ingestBatch (setup)");
+  }
+  // b: the Replica.
+  ReplicaStore b(w);
+  // c: a Replica for the setup (so it starts from b's state), then our own StateEngine, loaded
+  // from the store, applies the timed records; the Replica's trust serves the Ingestor.
+  ReplicaStore c(w);
+  StateEngine engine(w.root);
+  {
+    auto view = c.store->beginRead();
+    if (!view) die("beginRead: " + view.error().message);
+    if (auto st = engine.load(**view); !st) die("StateEngine::load: " + st.error().message);
+  }
+
+  StateRound out;
+  size_t batchIndex = 0;
+  forEachBatch(records.size(), [&](size_t begin, size_t end) {
+    const std::span<const Bytes> batch =
+        std::span<const Bytes>(records).subspan(begin, end - begin);
+    for (size_t k = 0; k < 3; ++k) {
+      switch ((static_cast<size_t>(round) + batchIndex + k) % 3) {
+        case 0:
+          out.a += timed([&] {
+            auto r = ingestBatch(*storeA, *trustA, batch);
+            if (!r) die("ingestBatch failed: " + r.error().message);
+            requireAppended(r->results, batch.size(), "ingestBatch");
+          });
+          break;
+        case 1:
+          out.b += timed([&] {
+            auto r = b.replica->ingest(batch);
+            if (!r) die("Replica::ingest failed: " + r.error().message);
+            requireAppended(r->results, batch.size(), "Replica::ingest");
+          });
+          break;
+        case 2: {
+          std::vector<CheckedRecord> checked(w.checked.begin() + static_cast<ptrdiff_t>(begin),
+                                             w.checked.begin() + static_cast<ptrdiff_t>(end));
+          auto txn = c.store->beginWrite();
+          if (!txn) die("beginWrite: " + txn.error().message);
+          Ingestor ingestor(c.replica->trust());
+          std::vector<CheckedRecord> appended;
+          for (CheckedRecord& r : checked) {
+            auto result = ingestor.apply(**txn, std::move(r), appended);
+            if (!result || result->outcome != IngestOutcome::kAppended)
+              die("c: Ingestor::apply did not append");
+          }
+          if (appended.size() != batch.size()) die("c: wrong number of appended records");
+          double s = timed([&] {
+            if (auto st = engine.apply(**txn, appended); !st)
+              die("StateEngine::apply: " + st.error().message);
+          });
+          if (auto st = (*txn)->commit(); !st) die("c: commit: " + st.error().message);
+          out.c += s;
+          out.cBatch.push_back(s);
+          break;
+        }
+      }
+    }
+    ++batchIndex;
+  });
+
+  // The state b derived, and the check that c derived the same.
+  auto viewB = b.store->beginRead();
+  auto viewC = c.store->beginRead();
+  if (!viewB || !viewC) die("beginRead after the round failed");
+  auto digestB = StateEngine::digest(**viewB);
+  auto digestC = StateEngine::digest(**viewC);
+  if (!digestB || !digestC) die("StateEngine::digest failed");
+  if (*digestB != *digestC) die("c's state digest differs from b's: c did not do b's state work");
+  out.digest = *digestB;
+  auto st = StateEngine::forEachVoid(**viewB, [&](const RecordRef& ref, VoidReason reason) {
+    auto head = b.setupHeads.find(ref.author);
+    if (head != b.setupHeads.end() && ref.seq <= head->second) {
+      ++out.voids.setup;
+    } else {
+      ++out.voids.timed;
+      ++out.voids.byReason[reason];
+    }
+    return true;
+  });
+  if (!st) die("StateEngine::forEachVoid: " + st.error().message);
+  st = StateEngine::forEachCase(**viewB, [&](const CaseSummary& s) {
+    ++out.cases.cases;
+    ++out.cases.byStatus[s.status];
+    out.cases.conflicts += s.authorityConflict;
+    out.cases.halted += s.halted;
+    return true;
+  });
+  if (!st) die("StateEngine::forEachCase: " + st.error().message);
+  return out;
+}
+
+void runStateTable(size_t records) {
+  const auto started = Clock::now();
+  std::printf("\ngovbus-bench: signing a province mix of %zu records...\n", records);
+  std::fflush(stdout);
+  const StateWorkload w = makeStateWorkload(records);
+  const ProvinceMix& mix = w.mix;
+  const size_t n = mix.timed.size();
+  const double dn = static_cast<double>(n);
+  std::printf("(signed and checked in %.1f s)\n",
+              std::chrono::duration<double>(Clock::now() - started).count());
+  std::printf(
+      "\nstate apply: a province of %zu cities and %zu case-taking counties, %zu catalog items;\n",
+      mix.cities, mix.counties, mix.catalogItems);
+  std::printf(
+      "untimed setup %zu records (enrolment certificates, catalog), then %zu timed records\n",
+      mix.setup.size(), n);
+  std::printf(
+      "in batches of %zu (mean body %.0f bytes), %d rounds, each interleaving a, b, c batch\n",
+      kBatch, static_cast<double>(mix.timedBodyBytes) / dn, kRounds);
+  std::printf("by batch into fresh durable stores\n\n");
+  std::fflush(stdout);
+
+  std::vector<StateRound> rounds;
+  for (int r = 0; r < kRounds; ++r) rounds.push_back(runStateRound(w, r));
+  for (const StateRound& r : rounds) {
+    if (r.digest != rounds[0].digest)
+      die("the rounds derived different states from the same records");
+  }
+
+  std::vector<double> a, b, c, derived, ratio;
+  for (const StateRound& r : rounds) {
+    a.push_back(dn / r.a);
+    b.push_back(dn / r.b);
+    c.push_back(dn / r.c);
+    derived.push_back(r.b > r.a ? dn / (r.b - r.a) : 0);
+    ratio.push_back(r.a / r.b);
+  }
+  std::vector<std::string> header = roundHeader();
+  printRow("records/s", header);
+  printRule(header.size());
+  printRow("a integrity + append (ingestBatch)", cells(a, "%.0f"));
+  printRow("b + state apply (Replica::ingest)", cells(b, "%.0f"));
+  printRow("c state apply alone (direct)", cells(c, "%.0f"));
+  printRow("c' state apply 1/(1/b - 1/a)", cells(derived, "%.0f"));
+  printRule(header.size());
+  printRow("b / a", cells(ratio, "%.3f"));
+
+  // c per batch, to show how the state apply's cost moves as the history grows.
+  std::printf("\nc by batch, us/record (median of the rounds):");
+  const size_t batches = rounds[0].cBatch.size();
+  for (size_t i = 0; i < batches; ++i) {
+    std::vector<double> v;
+    for (const StateRound& r : rounds) v.push_back(r.cBatch[i]);
+    const double perRecord =
+        median(v) * 1e6 / static_cast<double>(std::min(kBatch, n - i * kBatch));
+    std::printf("%s%.0f", i % 12 ? " " : "\n  ", perRecord);
+  }
+  std::printf("\n");
+
+  std::printf("\nhow measured: a and b as the first table's ingest (every record must come back\n");
+  std::printf(
+      "appended); c times only StateEngine::apply on the batch's appended records inside the\n");
+  std::printf(
+      "write transaction (phase 1 done before timing, append and commit untimed), and its\n");
+  std::printf(
+      "final state digest must equal b's; c' = b's time minus a's, so it also counts the\n");
+  std::printf("commit writing state pages (0 when noise makes b faster than a).\n");
+
+  std::printf("\nthe mix (timed records):");
+  size_t col = 0;
+  for (const auto& [kind, count] : mix.kinds) {
+    std::printf("%s%s %zu (%.1f%%)", col++ % 3 ? ", " : "\n  ", kind.c_str(), count,
+                100.0 * static_cast<double>(count) / dn);
+  }
+  const StateRound& r0 = rounds[0];
+  std::printf("\n\nvoid verdicts: %zu of %zu timed records (%.2f%%), %zu of %zu setup records",
+              r0.voids.timed, n, 100.0 * static_cast<double>(r0.voids.timed) / dn, r0.voids.setup,
+              mix.setup.size());
+  for (const auto& [reason, count] : r0.voids.byReason) {
+    std::printf("\n  %s %zu", std::string(voidReasonName(reason)).c_str(), count);
+  }
+  std::printf("\ncases in the state: %zu of %zu received;", r0.cases.cases, mix.cases);
+  for (const auto& [status, count] : r0.cases.byStatus) {
+    std::printf(" %s %zu", std::string(caseStatusName(status)).c_str(), count);
+  }
+  std::printf(
+      "\n  flagged authority_conflict %zu (accepted under a delegation revoked later), halted "
+      "%zu\n",
+      r0.cases.conflicts, r0.cases.halted);
+  std::fflush(stdout);
+}
+
 struct Options {
   size_t records = kDefaultRecords;
   double putMinSeconds = kPutMinSeconds;
   int putCopies = kPutCopies;
   bool breakdown = false;
+  size_t stateRecords = kDefaultStateRecords;
+  bool stateOnly = false;
 };
 
 Options parseArgs(int argc, char** argv) {
@@ -518,13 +816,16 @@ Options parseArgs(int argc, char** argv) {
       o.records = kQuickRecords;
       o.putMinSeconds = 0;
       o.putCopies = 1;
-    } else if (a == "--records" && i + 1 < argc) {
+      o.stateRecords = kQuickStateRecords;
+    } else if ((a == "--records" || a == "--state-records") && i + 1 < argc) {
       char* end = nullptr;
       unsigned long long v = std::strtoull(argv[++i], &end, 10);
       if (end == argv[i] || *end != '\0' || v == 0) {
-        die(std::string("--records needs a positive number, got ") + argv[i]);
+        die(std::string(a) + " needs a positive number, got " + argv[i]);
       }
-      o.records = static_cast<size_t>(v);
+      (a == "--records" ? o.records : o.stateRecords) = static_cast<size_t>(v);
+    } else if (a == "--state-only") {
+      o.stateOnly = true;
     } else if (a == "--map-mb" && i + 1 < argc) {
       char* end = nullptr;
       unsigned long long v = std::strtoull(argv[++i], &end, 10);
@@ -536,14 +837,18 @@ Options parseArgs(int argc, char** argv) {
       o.breakdown = true;
     } else if (a == "--help" || a == "-h") {
       std::printf(
-          "usage: govbus-bench [--quick] [--records N] [--breakdown] [--map-mb N]\n"
-          "  --quick      %zu records, one put copy (smoke test)\n"
-          "  --records N  records per measurement (default %zu)\n"
-          "  --breakdown  also time each step of ingest alone (about doubles the run time)\n"
-          "  --map-mb N   LMDB map size in MiB (default: the store's; use e.g. 1024 under "
+          "usage: govbus-bench [--quick] [--records N] [--state-records N] [--state-only]\n"
+          "                    [--breakdown] [--map-mb N]\n"
+          "  --quick            %zu + %zu records, one put copy (smoke test)\n"
+          "  --records N        records per measurement of the first table (default %zu)\n"
+          "  --state-records N  timed records of the state-apply table (default %zu)\n"
+          "  --state-only       only the state-apply table\n"
+          "  --breakdown        also time each step of ingest alone (about doubles the first\n"
+          "                     table's run time)\n"
+          "  --map-mb N         LMDB map size in MiB (default: the store's; use e.g. 1024 under "
           "valgrind)\n"
           "Stores are created under $TMPDIR.\n",
-          kQuickRecords, kDefaultRecords);
+          kQuickRecords, kQuickStateRecords, kDefaultRecords, kDefaultStateRecords);
       std::exit(0);
     } else {
       die("unknown argument " + std::string(a) + " (try --help)");
@@ -552,10 +857,8 @@ Options parseArgs(int argc, char** argv) {
   return o;
 }
 
-int run(int argc, char** argv) {
-  const Options opt = parseArgs(argc, argv);
-  const auto started = Clock::now();
-
+// The first table (and --breakdown).
+void runIngestTable(const Options& opt) {
   TestNetwork net;
   std::printf("govbus-bench: signing %zu records for %zu county feeds...\n", opt.records,
               std::size(kAuthors));
@@ -604,7 +907,13 @@ int run(int argc, char** argv) {
   std::fflush(stdout);
 
   if (opt.breakdown) runBreakdown(net, w, opt.putMinSeconds);
+}
 
+int run(int argc, char** argv) {
+  const Options opt = parseArgs(argc, argv);
+  const auto started = Clock::now();
+  if (!opt.stateOnly) runIngestTable(opt);
+  runStateTable(opt.stateRecords);
   std::printf("\ntotal run time %.1f s\n",
               std::chrono::duration<double>(Clock::now() - started).count());
   return 0;

@@ -7,8 +7,8 @@
 //   forks     (author[12] seq[8 BE]) → len[8] first || second (SignedRecord messages)
 //   peers     peer code              → encoded frontier (acknowledged positions)
 //   certs     (subject[12] serial[4 BE]) → SignedCertificate message
-//   revocations (subject[12] serial[4 BE]) → fromSeq[8]
-//   meta      "schema_version" → u32; "max_lamport" → u64
+//   revocations (subject[12] serial[4 BE]) → fromSeq[8 BE] revoker[12]
+//   meta      "schema_version" → u64 BE; "max_lamport" → u64 BE
 //   state     derived state of the deterministic core (sync/state_engine.h), keys ≤ 511 bytes
 // Author codes are NUL-padded to 12 bytes so keys sort by author, then sequence.
 //

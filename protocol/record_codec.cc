@@ -282,6 +282,7 @@ Result<Payload> readPayload(wire::Record::Reader r) {
       auto o = r.getSupervisionOrder();
       SupervisionOrder out;
       GOVBUS_ASSIGN_OR_RETURN(out.caseId, readText(o.getCaseId(), "supervisionOrder.caseId", 64));
+      if (out.caseId.empty()) return malformed("supervisionOrder.caseId", "is required");
       GOVBUS_ASSIGN_OR_RETURN(out.kind, readEnum<OrderKind>(static_cast<uint16_t>(o.getKind()), 4,
                                                             "supervisionOrder.kind"));
       GOVBUS_ASSIGN_OR_RETURN(out.lastSeen, readOptionalRef(o.getLastSeen(), "supervisionOrder.lastSeen"));

@@ -21,7 +21,8 @@ struct Hello {
   node @1 :Text;
   # The sender's division code.
   chain @2 :List(Cert.SignedCertificate);
-  # The sender's certificate chain, anchor first, the sender's own certificate last.
+  # The sender's certificate chain: the anchor's child first, the sender's own certificate last
+  # (the anchor itself is installed on every node and not sent).
   frontier @3 :List(Rec.FrontierEntry);
   # Highest sequence the sender holds of every feed it stores.
 }

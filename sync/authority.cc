@@ -80,8 +80,18 @@ void AuthorityState::evaluate() {
 void AuthorityState::evaluateTree() {
   parent_.clear();
   keys_.clear();
-  // Highest serial per subject wins for the parent link; every valid serial's key is kept.
-  std::map<std::string, uint32_t> serialOfParent;
+  // A subject's parent is fixed by its lowest-serial certificate (its first enrolment); a
+  // certificate for it from any other issuer is void, so no sibling or cousin can take a node
+  // over by issuing a higher serial. Every valid serial's key is kept.
+  std::map<std::string, std::pair<uint32_t, std::string>> firstIssuer;
+  for (const auto& [ref, r] : records_) {
+    const auto* sc = std::get_if<SignedCertificate>(&r.payload);
+    if (!sc) continue;
+    auto cert = decodeCertificateBody(sc->body);
+    if (!cert || cert->issuer != r.envelope.author || cert->subject == root_) continue;
+    auto [it, inserted] = firstIssuer.emplace(cert->subject, std::make_pair(cert->serial, cert->issuer));
+    if (!inserted && cert->serial < it->second.first) it->second = {cert->serial, cert->issuer};
+  }
   for (const auto& [ref, r] : records_) {
     const auto* sc = std::get_if<SignedCertificate>(&r.payload);
     if (!sc) continue;
@@ -102,11 +112,11 @@ void AuthorityState::evaluateTree() {
         setVerdict(ref, VoidReason::kCertificateOutsideRegion);
         continue;
       }
-      auto& best = serialOfParent[cert->subject];
-      if (cert->serial >= best) {
-        best = cert->serial;
-        parent_[cert->subject] = cert->issuer;
+      if (firstIssuer.at(cert->subject).second != cert->issuer) {
+        setVerdict(ref, VoidReason::kCertificateNotByIssuer);
+        continue;
       }
+      parent_[cert->subject] = cert->issuer;
     }
     keys_[cert->subject][cert->serial] = cert->publicKey;
   }
@@ -390,9 +400,14 @@ Holding AuthorityState::holds(std::string_view node, std::string_view itemCode, 
 }
 
 std::string AuthorityState::handlerFor(std::string_view itemCode, std::string_view region, int64_t atMs) const {
+  return handlerFor(itemCode, region, atMs, Visibility::all());
+}
+
+std::string AuthorityState::handlerFor(std::string_view itemCode, std::string_view region, int64_t atMs,
+                                       const Visibility& vis) const {
   std::vector<std::string> path = pathFromRoot(region);
   for (auto it = path.rbegin(); it != path.rend(); ++it) {
-    if (holds(*it, itemCode, atMs, Visibility::all()).holds) return *it;
+    if (holds(*it, itemCode, atMs, vis).holds) return *it;
   }
   return "";
 }

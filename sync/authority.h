@@ -114,6 +114,8 @@ class AuthorityState {
   Holding holds(std::string_view node, std::string_view item, int64_t atMs, const Visibility& vis) const;
   // The handler rule (就近办理): the deepest node on the root→region path that holds the item.
   std::string handlerFor(std::string_view item, std::string_view region, int64_t atMs) const;
+  // The same, as `vis` had seen things (what a handler could know when it accepted).
+  std::string handlerFor(std::string_view item, std::string_view region, int64_t atMs, const Visibility& vis) const;
   // A valid revocation not seen by `vis` that voids a delegation of `chain`.
   const AuthorityRecord* unseenRevocationOf(const std::vector<RecordRef>& chain, const Visibility& vis) const;
   Explanation explain(std::string_view item, std::string_view region, int64_t atMs) const;

@@ -110,6 +110,7 @@ class CaseMachine {
         if (!isOpen(s_.status)) return VoidReason::kIllegalTransition;
         if (e.text == s_.handler || !onRegionPath(e.text)) return VoidReason::kHandlerNotOnRegionPath;
         s_.handler = e.text;
+        handlerMoved_ = true;
         pendingTransfer_.reset();
         return VoidReason::kNone;
     }
@@ -129,7 +130,8 @@ class CaseMachine {
       case OrderKind::kCorrect:
         if (s_.status == CaseStatus::kApproved || s_.status == CaseStatus::kDenied ||
             s_.status == CaseStatus::kClosed) {
-          // 纠错: back to under review; the clock runs again from the order.
+          // 纠错: back to under review. The clock continues from the original acceptance: time
+          // between the decision and the correction counts as used, as the applicant waited.
           s_.status = CaseStatus::kUnderReview;
           s_.denied = false;
           s_.endedAtMs = 0;
@@ -153,6 +155,7 @@ class CaseMachine {
           return VoidReason::kOrderBadTransferTarget;
         }
         s_.handler = o.transferTo;
+        handlerMoved_ = true;
         pendingTransfer_.reset();
         return VoidReason::kNone;
     }
@@ -214,6 +217,11 @@ class CaseMachine {
     Visibility vis = Visibility::of(env);
     Holding h = auth_.holds(env.author, s_.item, env.wallTimeMs, vis);
     if (!h.holds) return VoidReason::kHandlerLacksAuthority;
+    // 就近办理: a holder above the nearest one may not take the case; an explicit transfer (by
+    // the handler or an ancestor's order) is how a case legitimately moves elsewhere.
+    if (!handlerMoved_ && auth_.handlerFor(s_.item, s_.region, env.wallTimeMs, vis) != env.author) {
+      return VoidReason::kNotTheNearestHolder;
+    }
     const AuthorityRecord* revocation = auth_.unseenRevocationOf(h.chain, vis);
     if (!revocation) return VoidReason::kNone;
     // Accepted in good faith on authority an ancestor had revoked: kept and flagged.
@@ -244,6 +252,7 @@ class CaseMachine {
   CaseSummary s_;
   std::optional<RecordRef> haltOrder_;
   std::optional<PendingTransfer> pendingTransfer_;
+  bool handlerMoved_ = false;  // by a transfer, not by the handler rule
 };
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "sync/replica.h"
 
+#include <algorithm>
+
 #include "protocol/certificate_codec.h"
 #include "protocol/record_codec.h"
 
@@ -118,6 +120,8 @@ Status Replica::reportFork(const std::string& author, uint64_t seq, int64_t wall
     if (f.author != author || f.seq != seq) continue;
     GOVBUS_ASSIGN_OR_RETURN(SignedRecord first, decodeSignedRecord(f.first));
     GOVBUS_ASSIGN_OR_RETURN(SignedRecord second, decodeSignedRecord(f.second));
+    // Never earlier than the evidence itself: a node whose clock was not set still reports.
+    if (auto env = decodeEnvelope(second.body); env) wallTimeMs = std::max(wallTimeMs, env->wallTimeMs);
     auto authored = author_(ForkReport{author, seq, std::move(first), std::move(second)}, wallTimeMs);
     // Already reported (by us or an ancestor) is not an error worth failing a batch for.
     if (!authored && authored.error().code == ErrorCode::kStorage) return authored.error();

@@ -33,6 +33,12 @@ Result<bool> TrustStore::admit(const SignedCertificate& certificate) {
     return makeError(ErrorCode::kBadChain, "a different certificate for " + c.subject + " serial " +
                                                std::to_string(c.serial) + " is already trusted");
   }
+  // Re-enrolment keeps the parent: a different issuer for a known subject is a takeover attempt.
+  auto known = certs_.lower_bound(Key{c.subject, 0});
+  if (known != certs_.end() && known->first.first == c.subject && known->second.certificate.issuer != c.issuer) {
+    return makeError(ErrorCode::kBadChain, "certificate of " + c.subject + " is issued by " + c.issuer +
+                                               ", but it is enrolled under " + known->second.certificate.issuer);
+  }
   const Entry* issuer = findEntry(c.issuer, c.issuerSerial);
   if (issuer == nullptr) {
     return makeError(ErrorCode::kUnknownSigner, "certificate of " + c.subject + ": issuer " + c.issuer +

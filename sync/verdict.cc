@@ -50,6 +50,7 @@ std::string_view voidReasonName(VoidReason reason) {
       "certificate_outside_region",
       "key_revocation_not_by_ancestor",
       "fork_report_invalid",
+      "not_the_nearest_holder",
   };
   size_t i = static_cast<size_t>(reason);
   return i < kNames.size() ? kNames[i] : "unknown";

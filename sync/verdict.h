@@ -62,6 +62,8 @@ enum class VoidReason : uint8_t {
   kCertificateOutsideRegion,
   kKeyRevocationNotByAncestor,
   kForkReportInvalid,
+  // Append new reasons here: the numbers are stored and hashed into the state digest.
+  kNotTheNearestHolder,
   kCount,
 };
 

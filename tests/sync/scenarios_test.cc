@@ -3,7 +3,9 @@
 
 #include <functional>
 
+#include "crypto/certificate.h"
 #include "crypto/hash.h"
+#include "protocol/certificate_codec.h"
 
 #include "sync/supervision.h"
 #include "testing/scenario.h"
@@ -226,6 +228,27 @@ const std::vector<Spec>& specs() {
       {"AcceptanceWithoutAuthorityIsVoid", [](Scenario& s) {
          s.put("430102", Scenario::received("430102-7", "XK-CITY", "430102", "430102"));
          expectVoid(s, s.put("430102", Scenario::event("430102-7", T::kAccepted)), VoidReason::kHandlerLacksAuthority);
+       }},
+      {"HolderAboveTheNearestOneMayNotAcceptTheCase", [](Scenario& s) {
+         // 长沙市 delegated XK-CITY to 芙蓉区, so 芙蓉区 is the nearest holder (就近办理).
+         s.put("430100", Scenario::delegation("XK-CITY", "430102"));
+         s.put("430102", Scenario::received("430102-40", "XK-CITY", "430100", "430102"));
+         expectVoid(s, s.put("430100", Scenario::event("430102-40", T::kAccepted)), VoidReason::kNotTheNearestHolder);
+         // Handing the case to the nearest holder puts it right.
+         expectValid(s, s.put("430100", Scenario::event("430102-40", T::kTransferred, "430102")));
+         expectValid(s, s.put("430102", Scenario::event("430102-40", T::kAccepted)));
+       }},
+      {"CityCannotTakeOverAProvinceAdministeredCountyByReEnrolment", [](Scenario& s) {
+         Certificate c = *decodeCertificateBody(s.network().node("430181").certificate.body);
+         c.issuer = "430100";
+         c.serial = 2;
+         c.issuerSerial = 1;
+         c.publicKey = toBytes(SigningKey::generate().publicKey().bytes());
+         auto takeover = s.put("430100", issueCertificate(c, s.network().node("430100").key));
+         expectVoid(s, takeover, VoidReason::kCertificateNotByIssuer);
+         EXPECT_EQ(s.replica().engine().authority().parentOf("430181"), "430000");
+         auto admitted = s.replica().trust().admit(issueCertificate(c, s.network().node("430100").key));
+         EXPECT_FALSE(admitted.ok()) << "the door refuses it too";
        }},
       {"AcceptanceUnderDelegatedAuthorityIsValid", [](Scenario& s) {
          auto d = s.put("430100", Scenario::delegation("XK-CITY", "430102"));

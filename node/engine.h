@@ -1,0 +1,238 @@
+// Engine: the node's writer thread — the one owner of the Replica and of every ReplicationLink.
+//
+// Everything that changes the store goes through this thread, in the order it was queued:
+//   - sync messages the transport received (Hello, RecordsBatch, Ack), already decoded and
+//     structurally checked on the I/O thread; signatures are verified here, inside Replica::ingest,
+//     so the I/O thread never waits on cryptography or fsync;
+//   - records the API asks the node to author (Replica::author; the caller waits on a future);
+//   - connection events (a dialled upstream opened, a connection closed).
+// Consecutive record batches, from any peers, are ingested together in one durable transaction
+// (group commit, at most kMaxRecordsPerCommit records), then each batch is acked in its own order
+// with ReplicationLink::ackFor. After anything commits, and whenever an ack frees window, every
+// ready link is asked for its next batch, so new records are pushed as they commit.
+//
+// Bounds (backpressure instead of unbounded queues):
+//   - per peer, at most kMaxQueuedMessagesPerPeer messages and kMaxQueuedBytesPerPeer bytes wait
+//     here; all peers together at most kMaxQueuedBytesTotal. A batch over the byte bounds is not
+//     queued: the peer gets an ack of our current heads instead, and its link resends those feeds
+//     after its stalled-retry pause. A well-behaved peer never reaches these bounds, because its
+//     own window (kMaxInflightRecordsPerLink records, kMaxInflightBytesPerLink bytes) is smaller.
+//   - per link, at most kMaxInflightRecordsPerLink records and kMaxInflightBytesPerLink bytes sent
+//     and not yet acknowledged;
+//   - at most kMaxPendingApiWrites API writes wait; more are refused (HTTP 503).
+// Acked positions are persisted (FeedTxn::putPeerPosition) at most every kPositionFlushMs and on
+// stop: the Hello exchange re-establishes them anyway, so a lost second costs a few resent records.
+//
+// Thread safety: the public methods may be called from any thread; everything else runs on the
+// engine's own thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "node/metrics.h"
+#include "node/node_config.h"
+#include "node/node_identity.h"
+#include "node/outbox.h"
+#include "node/peer_keys.h"
+#include "node/rate_limited_log.h"
+#include "sync/replica.h"
+#include "sync/replication_link.h"
+
+namespace govbus {
+
+inline constexpr uint64_t kMaxInflightBytesPerLink = 16 * 1024 * 1024;
+inline constexpr size_t kMaxQueuedBytesPerPeer = 64 * 1024 * 1024;
+inline constexpr size_t kMaxQueuedMessagesPerPeer = 2 * kMaxInflightRecordsPerLink + 256;
+inline constexpr size_t kMaxQueuedBytesTotal = 512 * 1024 * 1024;
+inline constexpr size_t kMaxRecordsPerCommit = 8192;
+inline constexpr size_t kMaxPendingApiWrites = 1024;
+inline constexpr size_t kMaxLinks = 4096;
+inline constexpr int64_t kEngineTickMs = 50;
+inline constexpr int64_t kPumpIntervalMs = 250;
+inline constexpr int64_t kPositionFlushMs = 1000;
+inline constexpr int64_t kLinkInfoRefreshMs = 1000;
+inline constexpr int64_t kApiWriteTimeoutMs = 30'000;
+// An ack-only reply (a batch over quota) is charged this much against the peer's byte quota.
+inline constexpr size_t kAckOnlyChargeBytes = 256;
+
+static_assert(kMaxInflightBytesPerLink + kMaxSyncBatchBytes + (1 << 20) <= kMaxQueuedBytesPerPeer,
+              "a peer that respects its window never fills its inbound quota");
+static_assert(kMaxQueuedMessagesPerPeer > kMaxInflightRecordsPerLink,
+              "a window of one-record batches fits the message quota");
+static_assert(kMaxQueuedBytesPerPeer <= kMaxQueuedBytesTotal);
+static_assert(kMaxRecordsPerCommit >= kMaxRecordsPerSyncBatch, "one whole batch fits one commit");
+
+// One decoded message from a peer, as the transport hands it over.
+struct PeerMessage {
+  std::string peerKey;
+  std::string code;  // authenticated: the ZAP User-Id, or the upstream we dialled
+  PeerDirection direction = PeerDirection::kDownstream;
+  SyncMessage message;
+  size_t frameBytes = 0;
+};
+
+// What /v1/peers and /metrics show about one link.
+struct LinkInfo {
+  std::string code;
+  PeerDirection direction = PeerDirection::kDownstream;
+  bool connected = false;  // a connection exists (upstream: dialled; downstream: it spoke)
+  bool ready = false;      // hellos exchanged, records flow
+  uint64_t inflightRecords = 0;
+  uint64_t lagRecords = 0;      // records in the peer's scope it is not known to hold
+  int64_t behindSinceMs = 0;    // wall time since which lag has been above zero (0: in sync)
+  int64_t connectedAtMs = 0;
+  int64_t lastAckMs = 0;
+  uint64_t recordsSent = 0;     // on this connection
+  uint64_t batchesReceived = 0; // on this connection
+};
+
+class Engine {
+ public:
+  Engine(Replica& replica, const NodeIdentity& identity, Outbox& outbox, PeerKeysSnapshot& keys, Metrics& metrics,
+         SyncTimings timings, std::function<void(const std::string&)> onFatal);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Publishes the first snapshots (authority, peer keys) synchronously, then starts the thread.
+  Status start();
+  // Processes everything already queued, persists positions, and joins the thread.
+  void stop();
+
+  // --- from the transport thread ---
+  void deliver(PeerMessage message);
+  void peerOpened(const std::string& peerKey, const std::string& code, PeerDirection direction);
+  void peerClosed(const std::string& peerKey);
+
+  // --- from API threads ---
+  // Authors `payload` as this node's next record; the future is ready once it is committed (or
+  // refused). Refuses at once with kBufferFull when kMaxPendingApiWrites are waiting.
+  std::future<Result<RecordRef>> author(Payload payload);
+
+  // --- snapshots, any thread ---
+  std::shared_ptr<const AuthorityState> authority() const;
+  std::vector<LinkInfo> links() const;
+  int64_t lastLoopSteadyMs() const { return lastLoopMs_.load(); }
+  FeedStore& store() { return replica_.store(); }
+  const std::string& code() const { return identity_.code; }
+
+ private:
+  struct CmdMessage {
+    PeerMessage m;
+  };
+  struct CmdAckOnly {
+    std::string peerKey;
+    std::vector<std::string> authors;
+  };
+  struct CmdOpened {
+    std::string peerKey;
+    std::string code;
+    PeerDirection direction;
+  };
+  struct CmdClosed {
+    std::string peerKey;
+  };
+  struct CmdAuthor {
+    Payload payload;
+    std::promise<Result<RecordRef>> done;
+  };
+  using Command = std::variant<CmdMessage, CmdAckOnly, CmdOpened, CmdClosed, CmdAuthor>;
+  struct Queued {
+    Command command;
+    std::string chargedPeer;  // empty: not charged to a peer quota
+    size_t chargedBytes = 0;
+    size_t records = 0;
+  };
+  struct Quota {
+    size_t bytes = 0;
+    size_t messages = 0;
+  };
+  struct Link {
+    std::string code;
+    PeerDirection direction;
+    ReplicationLink link;
+    bool ready = false;
+    std::deque<size_t> inflightBytes;  // encoded size of each unacknowledged batch, oldest first
+    uint64_t inflightBytesTotal = 0;
+    int64_t connectedAtMs = 0;
+    int64_t lastAckMs = 0;
+    int64_t oldestUnackedSinceMs = 0;  // steady ms when the window last went from empty to busy
+    int64_t behindSinceMs = 0;
+    uint64_t lag = 0;
+    uint64_t recordsSent = 0;
+    uint64_t batchesReceived = 0;
+  };
+  struct GroupEntry {
+    std::string peerKey;
+    RecordsBatch batch;  // empty records: an ack-only entry
+    std::vector<std::string> ackAuthors;
+  };
+
+  void run();
+  void process(std::deque<Queued>& commands);
+  void handleOpened(const CmdOpened& c);
+  void handleClosed(const std::string& peerKey);
+  void handleHello(const PeerMessage& m, const Hello& hello);
+  void handleAck(const PeerMessage& m, const Ack& ack);
+  void handleAuthor(CmdAuthor& c);
+  void flushGroup(std::vector<GroupEntry>& group);
+  void afterCommit(const std::vector<CheckedRecord>& appended, size_t trustSizeBefore);
+  void pump(const std::string& peerKey, Link& link);
+  void pumpAll();
+  void tick();
+  void flushPositions();
+  void refreshLinkInfo();
+  void refreshPeerKeys();
+  void sendHello(const std::string& peerKey);
+  void send(const std::string& peerKey, const SyncMessage& message, const char* kind);
+  void reject(const std::string& reason, const std::string& peer, const std::string& detail);
+  int64_t nowMs() const;
+
+  Replica& replica_;
+  const NodeIdentity& identity_;
+  Outbox& outbox_;
+  PeerKeysSnapshot& keys_;
+  Metrics& metrics_;
+  SyncTimings timings_;
+  std::function<void(const std::string&)> onFatal_;
+
+  // Queue shared with the producers.
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Queued> queue_;
+  std::map<std::string, Quota> quotas_;
+  size_t queuedBytes_ = 0;
+  size_t pendingApiWrites_ = 0;
+  bool stopping_ = false;
+
+  // Snapshots for readers.
+  mutable std::mutex snapMu_;
+  std::shared_ptr<const AuthorityState> authority_;
+  std::vector<LinkInfo> linkInfo_;
+
+  // Engine-thread state.
+  std::map<std::string, Link> links_;  // by peer key
+  std::map<std::string, std::map<std::string, uint64_t>> dirtyPositions_;  // peer code → author → seq
+  std::map<std::string, int64_t> lastSeenMs_;  // peer code → wall time of its last ack or batch
+  RateLimiter limiter_;
+  int64_t lastPumpMs_ = 0;
+  int64_t lastPositionFlushMs_ = 0;
+  int64_t lastInfoMs_ = 0;
+  int64_t lastPeerKeysMs_ = 0;
+  bool peerKeysDirty_ = false;
+  std::atomic<int64_t> lastLoopMs_{0};
+  std::thread thread_;
+};
+
+}  // namespace govbus

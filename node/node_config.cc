@@ -1,0 +1,243 @@
+#include "node/node_config.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <set>
+
+#include <toml++/toml.h>
+
+#include "node/chain_file.h"
+#include "protocol/division_code.h"
+
+namespace govbus {
+
+namespace {
+
+Error configError(const std::string& source, const std::string& what) {
+  return makeError(ErrorCode::kInvalidArgument, source + ": " + what);
+}
+
+std::filesystem::path resolve(const std::filesystem::path& baseDir, const std::string& value) {
+  std::filesystem::path p(value);
+  return p.is_absolute() ? p : baseDir / p;
+}
+
+// A string key; `required` decides whether absence is an error.
+Result<std::optional<std::string>> stringKey(const toml::table& t, std::string_view key, bool required,
+                                             const std::string& source) {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) {
+    if (required) return configError(source, "missing required key '" + std::string(key) + "'");
+    return std::optional<std::string>();
+  }
+  auto v = n->value<std::string>();
+  if (!v || v->empty()) return configError(source, "key '" + std::string(key) + "' must be a non-empty string");
+  return std::optional<std::string>(*v);
+}
+
+Result<int64_t> positiveInt(const toml::node& n, const std::string& key, int64_t max, const std::string& source) {
+  auto v = n.value<int64_t>();
+  if (!n.is_integer() || !v || *v <= 0 || *v > max) {
+    return configError(source, "key '" + key + "' must be an integer from 1 to " + std::to_string(max));
+  }
+  return *v;
+}
+
+}  // namespace
+
+Status parseHostPort(std::string_view text, std::string& host, uint16_t& port) {
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) {
+    return makeError(ErrorCode::kInvalidArgument, "'" + std::string(text) + "' is not host:port");
+  }
+  unsigned value = 0;
+  std::string_view p = text.substr(colon + 1);
+  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
+  if (ec != std::errc() || end != p.data() + p.size() || value == 0 || value > 65535) {
+    return makeError(ErrorCode::kInvalidArgument, "'" + std::string(text) + "' has no valid port (1-65535)");
+  }
+  host = std::string(text.substr(0, colon));
+  port = static_cast<uint16_t>(value);
+  return Status::Ok();
+}
+
+Result<NodeConfig> parseNodeConfig(std::string_view text, const std::filesystem::path& baseDir,
+                                   const std::string& source) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    return configError(source, "line " + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
+  }
+  static const std::set<std::string, std::less<>> kTopKeys = {
+      "code",   "data_dir", "key_file", "anchor_file",    "certificate_chain_file", "listen",
+      "upstreams", "api",   "api_token_file", "log_level", "store", "sync"};
+  for (auto&& [k, v] : root) {
+    if (!kTopKeys.contains(k.str())) return configError(source, "unknown key '" + std::string(k.str()) + "'");
+  }
+  NodeConfig c;
+  GOVBUS_ASSIGN_OR_RETURN(auto code, stringKey(root, "code", true, source));
+  if (auto parsed = DivisionCode::parse(*code); !parsed) {
+    return configError(source, "key 'code': " + parsed.error().message);
+  }
+  c.code = *code;
+  GOVBUS_ASSIGN_OR_RETURN(auto dataDir, stringKey(root, "data_dir", true, source));
+  c.dataDir = resolve(baseDir, *dataDir);
+  GOVBUS_ASSIGN_OR_RETURN(auto keyFile, stringKey(root, "key_file", true, source));
+  c.keyFile = resolve(baseDir, *keyFile);
+  GOVBUS_ASSIGN_OR_RETURN(auto anchorFile, stringKey(root, "anchor_file", true, source));
+  c.anchorFile = resolve(baseDir, *anchorFile);
+  GOVBUS_ASSIGN_OR_RETURN(auto chainFile, stringKey(root, "certificate_chain_file", false, source));
+  if (chainFile) c.chainFile = resolve(baseDir, *chainFile);
+  GOVBUS_ASSIGN_OR_RETURN(auto listen, stringKey(root, "listen", false, source));
+  if (listen) {
+    if (listen->rfind("tcp://", 0) != 0 && listen->rfind("ipc://", 0) != 0) {
+      return configError(source, "key 'listen' must be a ZeroMQ endpoint such as tcp://0.0.0.0:7101");
+    }
+    c.listen = *listen;
+  }
+  if (const toml::node* ups = root.get("upstreams")) {
+    const toml::array* list = ups->as_array();
+    if (list == nullptr) return configError(source, "key 'upstreams' must be a list");
+    if (list->size() > kMaxUpstreams) {
+      return configError(source, "key 'upstreams' has more than " + std::to_string(kMaxUpstreams) + " entries");
+    }
+    for (size_t i = 0; i < list->size(); ++i) {
+      const toml::node& e = *list->get(i);
+      std::string where = "upstreams[" + std::to_string(i) + "]";
+      UpstreamConfig u;
+      if (auto s = e.value<std::string>(); e.is_string() && s) {
+        u.endpoint = *s;
+      } else if (const toml::table* t = e.as_table()) {
+        for (auto&& [k, v] : *t) {
+          if (k.str() != "code" && k.str() != "endpoint") {
+            return configError(source, where + ": unknown key '" + std::string(k.str()) + "'");
+          }
+        }
+        GOVBUS_ASSIGN_OR_RETURN(auto ep, stringKey(*t, "endpoint", true, source + ": " + where));
+        GOVBUS_ASSIGN_OR_RETURN(auto uc, stringKey(*t, "code", false, source + ": " + where));
+        u.endpoint = *ep;
+        if (uc) {
+          if (auto parsed = DivisionCode::parse(*uc); !parsed) {
+            return configError(source, where + ".code: " + parsed.error().message);
+          }
+          u.code = *uc;
+        }
+      } else {
+        return configError(source, where + " must be an endpoint string or a table { code, endpoint }");
+      }
+      if (u.endpoint.rfind("tcp://", 0) != 0 && u.endpoint.rfind("ipc://", 0) != 0) {
+        return configError(source, where + ": '" + u.endpoint + "' is not a ZeroMQ endpoint (tcp://host:port)");
+      }
+      c.upstreams.push_back(std::move(u));
+    }
+  }
+  GOVBUS_ASSIGN_OR_RETURN(auto api, stringKey(root, "api", false, source));
+  if (api) {
+    if (Status s = parseHostPort(*api, c.apiHost, c.apiPort); !s) {
+      return configError(source, "key 'api': " + s.error().message);
+    }
+  }
+  GOVBUS_ASSIGN_OR_RETURN(auto token, stringKey(root, "api_token_file", true, source));
+  c.apiTokenFile = resolve(baseDir, *token);
+  GOVBUS_ASSIGN_OR_RETURN(auto level, stringKey(root, "log_level", false, source));
+  if (level) {
+    static const std::set<std::string, std::less<>> kLevels = {"trace", "debug", "info", "warn", "error"};
+    if (!kLevels.contains(*level)) {
+      return configError(source, "key 'log_level' must be one of trace, debug, info, warn, error");
+    }
+    c.logLevel = *level;
+  }
+  if (const toml::node* store = root.get("store")) {
+    const toml::table* t = store->as_table();
+    if (t == nullptr) return configError(source, "[store] must be a table");
+    for (auto&& [k, v] : *t) {
+      if (k.str() != "map_size_mb") return configError(source, "unknown key 'store." + std::string(k.str()) + "'");
+      GOVBUS_ASSIGN_OR_RETURN(int64_t mb, positiveInt(v, "store.map_size_mb", kMaxMapSizeMb, source));
+      c.mapSizeMb = static_cast<uint64_t>(mb);
+    }
+  }
+  if (const toml::node* sync = root.get("sync")) {
+    const toml::table* t = sync->as_table();
+    if (t == nullptr) return configError(source, "[sync] must be a table");
+    constexpr int64_t kMaxTimingMs = 24LL * 3600 * 1000;
+    for (auto&& [k, v] : *t) {
+      std::string key = "sync." + std::string(k.str());
+      int64_t* field = k.str() == "heartbeat_ms"        ? &c.sync.heartbeatMs
+                       : k.str() == "peer_timeout_ms"   ? &c.sync.peerTimeoutMs
+                       : k.str() == "fallback_after_ms" ? &c.sync.fallbackAfterMs
+                       : k.str() == "parent_probe_ms"   ? &c.sync.parentProbeMs
+                                                        : nullptr;
+      if (field == nullptr) return configError(source, "unknown key '" + key + "'");
+      GOVBUS_ASSIGN_OR_RETURN(*field, positiveInt(v, key, kMaxTimingMs, source));
+    }
+    if (c.sync.peerTimeoutMs < 2 * c.sync.heartbeatMs) {
+      return configError(source, "sync.peer_timeout_ms must be at least twice sync.heartbeat_ms");
+    }
+  }
+  return c;
+}
+
+Result<NodeConfig> loadNodeConfig(const std::filesystem::path& file) {
+  auto bytes = readSmallFile(file, kMaxConfigFileBytes);
+  if (!bytes) return makeError(bytes.error().code, "config file " + bytes.error().message);
+  std::filesystem::path abs = std::filesystem::absolute(file);
+  GOVBUS_ASSIGN_OR_RETURN(NodeConfig c, parseNodeConfig(asChars(*bytes), abs.parent_path(), file.string()));
+  c.file = abs;
+  return c;
+}
+
+Status resolveUpstreams(std::vector<UpstreamConfig>& upstreams, const std::vector<std::string>& ancestors) {
+  for (size_t i = 0; i < upstreams.size(); ++i) {
+    UpstreamConfig& u = upstreams[i];
+    std::string where = "upstreams[" + std::to_string(i) + "]";
+    if (ancestors.empty()) {
+      return makeError(ErrorCode::kInvalidArgument, where + ": the root node has no upstream; remove 'upstreams'");
+    }
+    if (u.code.empty()) {
+      if (i >= ancestors.size()) {
+        return makeError(ErrorCode::kInvalidArgument,
+                         where + ": this node has only " + std::to_string(ancestors.size()) +
+                             " ancestors; name the upstream's code: { code = \"…\", endpoint = \"" + u.endpoint +
+                             "\" }");
+      }
+      u.code = ancestors[ancestors.size() - 1 - i];
+    } else if (std::find(ancestors.begin(), ancestors.end(), u.code) == ancestors.end()) {
+      return makeError(ErrorCode::kInvalidArgument,
+                       where + ": " + u.code + " is not an ancestor of this node; only ancestors can be upstreams");
+    }
+  }
+  if (!upstreams.empty() && upstreams.front().code != ancestors.back()) {
+    return makeError(ErrorCode::kInvalidArgument, "upstreams[0] must be the parent " + ancestors.back() + ", not " +
+                                                      upstreams.front().code);
+  }
+  return Status::Ok();
+}
+
+Result<std::string> loadApiToken(const std::filesystem::path& file) {
+  struct stat st;
+  if (::stat(file.c_str(), &st) != 0) {
+    return makeError(ErrorCode::kIo, "api_token_file " + file.string() + ": cannot read: " + std::strerror(errno));
+  }
+  if ((st.st_mode & 077) != 0) {
+    return makeError(ErrorCode::kIo, "api_token_file " + file.string() + " is readable by others; run: chmod 600 " +
+                                         file.string());
+  }
+  auto bytes = readSmallFile(file, 4096);
+  if (!bytes) return makeError(bytes.error().code, "api_token_file " + bytes.error().message);
+  std::string token(asChars(*bytes));
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  bool printable = std::all_of(token.begin(), token.end(), [](char ch) { return ch > ' ' && ch < 127; });
+  if (token.size() < kMinApiTokenChars || !printable) {
+    return makeError(ErrorCode::kInvalidArgument, "api_token_file " + file.string() + ": the token must be at least " +
+                                                      std::to_string(kMinApiTokenChars) +
+                                                      " printable characters without spaces on one line");
+  }
+  return token;
+}
+
+}  // namespace govbus
