@@ -55,7 +55,7 @@ Status Engine::start() {
   view.reset();
   keys_.set(std::move(keys));
   lastLoopMs_ = steadyClockMs();
-  lastPositionFlushMs_ = lastInfoMs_ = lastPumpMs_ = steadyClockMs();
+  lastPositionFlushMs_ = lastInfoMs_ = lastPumpMs_ = lastPeerKeysMs_ = steadyClockMs();
   refreshLinkInfo();
   thread_ = std::thread([this] { run(); });
   return Status::Ok();

@@ -209,7 +209,7 @@ Status StateEngine::index(FeedTxn& txn, const RecordRef& ref, const Record& reco
     // Index by what the record names, valid or not: a `received` void today (its item not yet
     // in the catalog, its handler not yet enrolled) must be judged again when that changes.
     if (const auto* e = std::get_if<CaseEvent>(&p); e && e->type == CaseEventType::kReceived) {
-      GOVBUS_TRY(txn.statePut(keyZZ(kItemIndex, e->received.item, caseId), {}));
+      GOVBUS_TRY(txn.statePut(BinaryWriter().u8(kItemIndex).raw(e->received.item).u8(0).raw(e->received.region).u8(0).raw(caseId).take(), {}));
       GOVBUS_TRY(txn.statePut(keyZZ(kRegionIndex, e->received.region, caseId), {}));
     }
     return txn.statePut(keyZRef(kCaseInput, caseId, ref), {});
@@ -262,7 +262,13 @@ Status StateEngine::reevaluateAuthority(FeedTxn& txn, Dirty& dirty) {
   std::map<std::string, std::string, std::less<>> oldTree = authority_.parents();
   authority_.evaluate();
 
-  std::set<std::string> items, nodes;
+  // (item, region prefix): the cases of an item whose region starts with the prefix ("" = all).
+  std::set<std::pair<std::string, std::string>> items;
+  std::set<std::string> nodes;
+  auto under = [](const std::string& code) {
+    auto c = DivisionCode::parse(code);
+    return c ? std::string(c->regionPrefix()) : std::string();
+  };
   for (const auto& [ref, reason] : oldVoids) {
     if (authority_.verdict(ref) != reason) GOVBUS_TRY(setVerdict(txn, ref, authority_.verdict(ref)));
   }
@@ -274,7 +280,7 @@ Status StateEngine::reevaluateAuthority(FeedTxn& txn, Dirty& dirty) {
   for (const auto& [code, e] : oldCatalog) {
     const CatalogEntry* now = authority_.item(code);
     if (!now) {
-      items.insert(code);
+      items.insert({code, ""});
       GOVBUS_TRY(delDigested(txn, key(kCatalog, code)));
     }
   }
@@ -282,7 +288,7 @@ Status StateEngine::reevaluateAuthority(FeedTxn& txn, Dirty& dirty) {
     Bytes enc = encodeCatalogEntry(e);
     auto old = oldCatalog.find(code);
     if (old == oldCatalog.end() || encodeCatalogEntry(old->second) != enc) {
-      items.insert(code);
+      items.insert({code, ""});
       GOVBUS_TRY(putDigested(txn, key(kCatalog, code), enc));
     }
   }
@@ -311,24 +317,28 @@ Status StateEngine::reevaluateAuthority(FeedTxn& txn, Dirty& dirty) {
   for (const RecordRef& ref : changed) {
     const AuthorityRecord* r = authority_.find(ref);
     if (!r) continue;
-    if (const auto* d = std::get_if<Delegation>(&r->payload)) items.insert(d->item);
+    // A delegation only ever decides who handles regions under its grantee.
+    if (const auto* d = std::get_if<Delegation>(&r->payload)) items.insert({d->item, under(d->grantee)});
   }
   // New valid delegations and revocations change authority without changing any void verdict.
   for (const RecordRef& added : dirty.newAuthority) {
     const AuthorityRecord* r = authority_.find(added);
-    if (const auto* d = std::get_if<Delegation>(&r->payload)) items.insert(d->item);
+    if (const auto* d = std::get_if<Delegation>(&r->payload)) items.insert({d->item, under(d->grantee)});
     if (const auto* rv = std::get_if<DelegationRevocation>(&r->payload)) {
       if (const AuthorityRecord* t = authority_.find(rv->delegation)) {
-        if (const auto* td = std::get_if<Delegation>(&t->payload)) items.insert(td->item);
+        if (const auto* td = std::get_if<Delegation>(&t->payload)) items.insert({td->item, under(td->grantee)});
       }
     }
     if (const auto* f = std::get_if<ForkReport>(&r->payload)) nodes.insert(f->author);
   }
 
-  for (const std::string& item : items) {
-    GOVBUS_TRY(txn.stateScan(keyZ(kItemIndex, item), [&](ByteView full, ByteView) {
-      size_t skip = 1 + item.size() + 1;
-      dirty.cases.insert(std::string(full.begin() + static_cast<ptrdiff_t>(skip), full.end()));
+  for (const auto& [item, prefix] : items) {
+    Bytes scan = BinaryWriter().u8(kItemIndex).raw(item).u8(0).raw(prefix).take();
+    GOVBUS_TRY(txn.stateScan(scan, [&](ByteView full, ByteView) {
+      // 't' item 0 region 0 caseId
+      auto regionStart = full.begin() + static_cast<ptrdiff_t>(1 + item.size() + 1);
+      auto zero = std::find(regionStart, full.end(), uint8_t{0});
+      if (zero != full.end()) dirty.cases.insert(std::string(zero + 1, full.end()));
       return true;
     }));
   }

@@ -8,7 +8,7 @@
 //   "v" ref             → VoidReason of a void record (digested; valid records have no entry)
 //   "k" item            → catalog entry in force (digested)
 //   "n" code            → parent in the node tree (digested)
-//   "a" ref, "i" caseId 0 ref, "j" complaintId 0 ref, "t" item 0 caseId, "r" region 0 caseId:
+//   "a" ref, "i" caseId 0 ref, "j" complaintId 0 ref, "t" item 0 region 0 caseId, "r" region 0 caseId:
 //                         indexes (not digested)
 //   "m" "digest"        → the StateDigest of every digested entry
 // Authority records are few and also kept in memory (AuthorityState); cases and complaints are

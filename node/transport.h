@@ -1,0 +1,169 @@
+// Transport: the node's ZeroMQ I/O thread — every socket, and nothing slower than decoding.
+//
+// Sockets (all created, used and closed on the transport thread):
+//   - a ROUTER bound to `listen` (when configured), CurveZMQ server with the node's own key; the ZAP
+//     handler admits only enrolled descendants and names each connection's node (User-Id);
+//     ZMQ_ZAP_ENFORCE_DOMAIN makes ZeroMQ refuse clients should the handler ever be gone;
+//   - one DEALER dialling the current upstream (CurveZMQ client; the server key is the upstream's
+//     certified key, so a man in the middle cannot pose as the parent). ZeroMQ's own reconnection
+//     is off: every connection attempt is a fresh socket, so that every connection starts with a
+//     Hello and the peer never sees records on a connection it has not greeted;
+//   - while on a fallback upstream, a short-lived DEALER that probes the parent with a Ping.
+// Each frame is one SyncMessage. Frames are size-checked and decoded here (decodeSyncMessage, which
+// never throws); Pings are answered here, so liveness does not wait on the writer; Hello,
+// RecordsBatch and Ack go to the Engine, which verifies signatures and commits off this thread.
+// Undecodable frames, extra frames and oversized messages are dropped, counted
+// (govbus_frames_rejected_total{reason}) and logged at most once per kRejectLogIntervalMs per peer
+// and reason; the connection — and every other peer — carries on.
+//
+// Upstream policy: dial the parent; after `fallback_after_ms` without a working connection to it,
+// dial the fallbacks in order; while on a fallback, probe the parent every `parent_probe_ms` and go
+// back as soon as it answers. Failed attempts back off exponentially from kReconnectBackoffMsMin to
+// kReconnectBackoffMsMax. A connection counts as dead after `peer_timeout_ms` of silence (a child
+// pings every `heartbeat_ms`; the parent echoes); downstream connections silent that long are
+// forgotten.
+//
+// Thread safety: start/stop/setUpstreams/status from any thread; the rest runs on its own thread.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/result.h"
+#include "crypto/keys.h"
+#include "node/engine.h"
+#include "node/metrics.h"
+#include "node/node_config.h"
+#include "node/outbox.h"
+#include "node/peer_keys.h"
+#include "node/rate_limited_log.h"
+#include "protocol/limits.h"
+
+namespace zmq {
+class context_t;
+class socket_t;
+}  // namespace zmq
+
+namespace govbus {
+
+inline constexpr int64_t kReconnectBackoffMsMin = 100;
+inline constexpr int64_t kReconnectBackoffMsMax = 10'000;
+// Messages ZeroMQ may queue per connection and direction: a full window of one-record batches,
+// their acks and pings fit.
+inline constexpr int kSocketHighWaterMarkMessages = 2 * static_cast<int>(kMaxInflightRecordsPerLink) + 1024;
+// Frames up to this size are read and then judged (kTooLarge is counted); a larger frame makes
+// ZeroMQ drop the connection before allocating it.
+inline constexpr int64_t kMaxFrameBytesRead = 2 * static_cast<int64_t>(kMaxSyncMessageBytes);
+// Frames read from one socket per loop turn, so that one busy socket cannot starve the others.
+inline constexpr int kMaxFramesPerTurn = 256;
+inline constexpr int kTransportPollMs = 20;
+// On stop, how long queued frames (final acks) may take to leave.
+inline constexpr int kStopLingerMs = 500;
+inline constexpr size_t kMaxDownstreamConnections = 4096;
+
+static_assert(kReconnectBackoffMsMin < kReconnectBackoffMsMax);
+static_assert(kMaxFrameBytesRead > static_cast<int64_t>(kMaxSyncMessageBytes));
+
+struct TransportOptions {
+  std::string listen;  // empty: no listening socket
+  SyncTimings timings;
+  Curve25519Key publicKey{};
+  Curve25519Key secretKey{};
+};
+
+struct UpstreamStatus {
+  std::string code;
+  std::string endpoint;
+  std::string state;  // idle, connecting, connected, backoff
+  bool fallback = false;  // connected through a fallback, not the parent
+  int64_t sinceMs = 0;    // wall time the state began
+  int64_t lastHeardMs = 0;
+  int64_t rttMs = -1;
+  std::string lastError;
+};
+
+class Transport {
+ public:
+  Transport(zmq::context_t& context, Engine& engine, Outbox& outbox, const PeerKeysSnapshot& keys, Metrics& metrics,
+            TransportOptions options, std::function<void(const std::string&)> onFatal);
+  ~Transport();
+  Transport(const Transport&) = delete;
+  Transport& operator=(const Transport&) = delete;
+
+  // Starts the thread; returns once the listening socket is bound (or binding failed).
+  Status start();
+  // Stops reading from peers (the engine drains what it has); frames keep being sent.
+  void stopReceiving() { receiving_ = false; }
+  // Sends what the outbox still holds (bounded by kStopLingerMs), closes every socket, joins.
+  void stop();
+  // Replaces the upstream list (SIGHUP). Codes must be resolved.
+  void setUpstreams(std::vector<UpstreamConfig> upstreams);
+  UpstreamStatus upstreamStatus() const;
+  bool running() const { return running_.load(); }
+
+ private:
+  struct Session;
+  struct Downstream {
+    std::string code;
+    int64_t lastHeardMs = 0;  // steady
+  };
+
+  void run(std::promise<Status>& bound);
+  void loop();
+  void readRouter();
+  void readUpstream();
+  void readProbe();
+  void sendOutbox();
+  void upstreamTick(int64_t now);
+  void connectUpstream(int64_t now);
+  void failUpstream(int64_t now, const std::string& why);
+  void closeSession();
+  void probeTick(int64_t now);
+  void closeProbe();
+  void expireDownstream(int64_t now);
+  std::unique_ptr<zmq::socket_t> dial(const std::string& endpoint, const Curve25519Key& serverKey);
+  void dropFrame(const std::string& reason, const std::string& peer, const std::string& detail);
+  void publishStatus(const std::string& state, const std::string& error = "");
+
+  zmq::context_t& context_;
+  Engine& engine_;
+  Outbox& outbox_;
+  const PeerKeysSnapshot& keys_;
+  Metrics& metrics_;
+  TransportOptions options_;
+  std::function<void(const std::string&)> onFatal_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> receiving_{true};
+  std::atomic<bool> running_{false};
+  std::thread thread_;
+
+  mutable std::mutex mu_;  // guards pendingUpstreams_ and status_
+  std::optional<std::vector<UpstreamConfig>> pendingUpstreams_;
+  UpstreamStatus status_;
+
+  // Transport-thread state.
+  std::unique_ptr<zmq::socket_t> router_;
+  std::map<std::string, Downstream> downstream_;  // by routing id
+  std::vector<UpstreamConfig> upstreams_;
+  std::unique_ptr<Session> session_;
+  std::unique_ptr<Session> probe_;
+  size_t index_ = 0;               // which upstream: 0 is the parent
+  uint64_t epoch_ = 0;             // connection counter: peer keys of upstream connections
+  int64_t backoffMs_ = kReconnectBackoffMsMin;
+  int64_t nextAttemptMs_ = 0;
+  int64_t downSinceMs_ = 0;        // steady ms since the current upstream has had no working connection
+  int64_t nextProbeMs_ = 0;
+  int64_t lastExpiryMs_ = 0;
+  uint64_t pingNonce_ = 0;
+  RateLimiter limiter_;
+};
+
+}  // namespace govbus
