@@ -69,7 +69,8 @@ class BinaryReader {
       ok_ = false;
       return {};
     }
-    Bytes out(in_.begin() + static_cast<ptrdiff_t>(pos_), in_.begin() + static_cast<ptrdiff_t>(pos_ + n));
+    Bytes out(in_.begin() + static_cast<ptrdiff_t>(pos_),
+              in_.begin() + static_cast<ptrdiff_t>(pos_ + n));
     pos_ += n;
     return out;
   }

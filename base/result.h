@@ -19,23 +19,23 @@ namespace govbus {
 // Every way an operation can fail that a caller may want to tell apart. Keep names stable: they
 // appear in metrics labels and in `govbus-admin --json` output.
 enum class ErrorCode {
-  kInvalidArgument,  // the caller's input breaks a documented rule
-  kMalformed,        // outside bytes that do not parse within our limits
-  kTooLarge,         // outside bytes over a size limit
-  kUnknownKind,      // a union discriminant this build does not know
-  kBadSignature,     // signature does not verify under the signer's key
-  kUnknownSigner,    // no certificate for the claimed author / key serial
-  kRevokedKey,       // the signer's key is revoked from this sequence on
+  kInvalidArgument,     // the caller's input breaks a documented rule
+  kMalformed,           // outside bytes that do not parse within our limits
+  kTooLarge,            // outside bytes over a size limit
+  kUnknownKind,         // a union discriminant this build does not know
+  kBadSignature,        // signature does not verify under the signer's key
+  kUnknownSigner,       // no certificate for the claimed author / key serial
+  kRevokedKey,          // the signer's key is revoked from this sequence on
   kExpiredCertificate,  // the record's time lies outside the certificate's validity
-  kBadChain,         // certificate chain does not lead to the anchor, or breaks a region rule
-  kBrokenLink,       // previous-hash does not match the stored predecessor
-  kForked,           // the author equivocated: two records at one sequence
-  kBufferFull,       // out-of-order buffer is at its bound; the sender must retry later
+  kBadChain,            // certificate chain does not lead to the anchor, or breaks a region rule
+  kBrokenLink,          // previous-hash does not match the stored predecessor
+  kForked,              // the author equivocated: two records at one sequence
+  kBufferFull,          // out-of-order buffer is at its bound; the sender must retry later
   kNotFound,
-  kStorage,          // LMDB or file-system failure
-  kMapFull,          // LMDB map is full; the operator must raise map_size
+  kStorage,  // LMDB or file-system failure
+  kMapFull,  // LMDB map is full; the operator must raise map_size
   kIo,
-  kVersion,          // on-disk or on-wire version this build cannot read
+  kVersion,  // on-disk or on-wire version this build cannot read
 };
 
 std::string_view errorCodeName(ErrorCode code);
@@ -45,12 +45,15 @@ struct Error {
   std::string message;
 };
 
-inline Error makeError(ErrorCode code, std::string message) { return Error{code, std::move(message)}; }
+inline Error makeError(ErrorCode code, std::string message) {
+  return Error{code, std::move(message)};
+}
 
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor): ergonomic returns
+  Result(T value)
+      : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor): ergonomic returns
   Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
@@ -105,9 +108,9 @@ class [[nodiscard]] Status {
 
 // Propagate an error from a Status or Result expression; `GOVBUS_TRY(x)` keeps call sites short
 // without exceptions.
-#define GOVBUS_TRY(expr)                                   \
-  do {                                                     \
-    auto govbus_try_status_ = (expr);                      \
+#define GOVBUS_TRY(expr)                                                   \
+  do {                                                                     \
+    auto govbus_try_status_ = (expr);                                      \
     if (!govbus_try_status_) return govbus_try_error_(govbus_try_status_); \
   } while (0)
 
@@ -118,9 +121,10 @@ Error govbus_try_error_(const Result<T>& r) {
 inline Error govbus_try_error_(const Status& s) { return s.error(); }
 
 // Unwrap a Result into `lhs`, or return its error.
-#define GOVBUS_ASSIGN_OR_RETURN(lhs, expr)                       \
-  auto GOVBUS_CONCAT_(govbus_res_, __LINE__) = (expr);           \
-  if (!GOVBUS_CONCAT_(govbus_res_, __LINE__)) return std::move(GOVBUS_CONCAT_(govbus_res_, __LINE__)).takeError(); \
+#define GOVBUS_ASSIGN_OR_RETURN(lhs, expr)                               \
+  auto GOVBUS_CONCAT_(govbus_res_, __LINE__) = (expr);                   \
+  if (!GOVBUS_CONCAT_(govbus_res_, __LINE__))                            \
+    return std::move(GOVBUS_CONCAT_(govbus_res_, __LINE__)).takeError(); \
   lhs = std::move(GOVBUS_CONCAT_(govbus_res_, __LINE__)).value()
 
 #define GOVBUS_CONCAT_INNER_(a, b) a##b

@@ -2,7 +2,8 @@
 //
 // The province's self-signed certificate is the trust anchor. Every other certificate is signed by
 // its parent (the issuer), and is trusted only when:
-//   - the issuer's certificate is trusted and names the serial (`issuerSerial`) whose key signed it;
+//   - the issuer's certificate is trusted and names the serial (`issuerSerial`) whose key signed
+//   it;
 //   - the signature verifies under that key over the certificate body;
 //   - the subject lies strictly inside the issuer's region (a city signs only counties of its own
 //     prefix; a province may enrol any code in its region, which covers 省直管县 counties);

@@ -2,11 +2,11 @@
 
 #include <lmdb.h>
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <system_error>
@@ -25,9 +25,10 @@ constexpr std::string_view kMaxLamportKey = "max_lamport";
 
 Error lmdbError(int rc, std::string_view op) {
   if (rc == MDB_MAP_FULL) {
-    return makeError(ErrorCode::kMapFull, std::string(op) +
-                                              ": the LMDB map is full; raise store.map_size_mb in the "
-                                              "node config and restart (nothing of this batch was stored)");
+    return makeError(ErrorCode::kMapFull,
+                     std::string(op) +
+                         ": the LMDB map is full; raise store.map_size_mb in the "
+                         "node config and restart (nothing of this batch was stored)");
   }
   return makeError(ErrorCode::kStorage, std::string(op) + ": " + mdb_strerror(rc));
 }
@@ -59,7 +60,9 @@ MDB_val val(const T& bytes) {
   return MDB_val{bytes.size(), const_cast<void*>(static_cast<const void*>(bytes.data()))};
 }
 
-ByteView view(const MDB_val& v) { return ByteView(static_cast<const uint8_t*>(v.mv_data), v.mv_size); }
+ByteView view(const MDB_val& v) {
+  return ByteView(static_cast<const uint8_t*>(v.mv_data), v.mv_size);
+}
 
 Bytes encodeHead(const FeedHead& h) {
   Bytes b(kHeadValueBytes);
@@ -95,7 +98,8 @@ Bytes encodeFrontier(const Frontier& f) {
 Result<Frontier> decodeFrontier(ByteView b) {
   if (b.size() < 8) return makeError(ErrorCode::kStorage, "corrupt peer position");
   uint64_t n = getBigEndian64(b.data());
-  if (b.size() != 8 + n * kFeedKeyBytes) return makeError(ErrorCode::kStorage, "corrupt peer position");
+  if (b.size() != 8 + n * kFeedKeyBytes)
+    return makeError(ErrorCode::kStorage, "corrupt peer position");
   Frontier f;
   f.reserve(n);
   for (uint64_t i = 0; i < n; ++i) {
@@ -116,7 +120,8 @@ std::array<uint8_t, kCodeKeyBytes + 4> certKey(std::string_view subject, uint32_
 
 struct LmdbStore::Impl {
   MDB_env* env = nullptr;
-  MDB_dbi feeds = 0, heads = 0, pending = 0, forks = 0, peers = 0, certs = 0, revocations = 0, meta = 0, state = 0;
+  MDB_dbi feeds = 0, heads = 0, pending = 0, forks = 0, peers = 0, certs = 0, revocations = 0,
+          meta = 0, state = 0;
   std::filesystem::path dir;
 
   ~Impl() {
@@ -192,8 +197,8 @@ class LmdbTxn final : public FeedTxn {
       uint64_t n = getBigEndian64(b.data());
       if (n > b.size() - 8) return makeError(ErrorCode::kStorage, "corrupt fork evidence");
       const auto* kp = static_cast<const uint8_t*>(k.mv_data);
-      out.push_back(ForkEvidence{codeFromKey(kp), getBigEndian64(kp + kCodeKeyBytes), toBytes(b.subspan(8, n)),
-                                 toBytes(b.subspan(8 + n))});
+      out.push_back(ForkEvidence{codeFromKey(kp), getBigEndian64(kp + kCodeKeyBytes),
+                                 toBytes(b.subspan(8, n)), toBytes(b.subspan(8 + n))});
       return Status::Ok();
     }));
     return out;
@@ -238,7 +243,8 @@ class LmdbTxn final : public FeedTxn {
   }
 
   Result<std::optional<Bytes>> stateGet(ByteView k) override {
-    if (k.empty() || k.size() > 511) return makeError(ErrorCode::kInvalidArgument, "state key of bad size");
+    if (k.empty() || k.size() > 511)
+      return makeError(ErrorCode::kInvalidArgument, "state key of bad size");
     MDB_val key = val(k), v;
     int rc = mdb_get(txn_, s_.state, &key, &v);
     if (rc == MDB_NOTFOUND) return std::optional<Bytes>();
@@ -248,9 +254,11 @@ class LmdbTxn final : public FeedTxn {
 
   Status stateScan(ByteView prefix, const std::function<bool(ByteView, ByteView)>& visit) override {
     MDB_cursor* cursor = nullptr;
-    if (int rc = mdb_cursor_open(txn_, s_.state, &cursor); rc != 0) return lmdbError(rc, "open state cursor");
+    if (int rc = mdb_cursor_open(txn_, s_.state, &cursor); rc != 0)
+      return lmdbError(rc, "open state cursor");
     MDB_val k = val(prefix), v;
-    int rc = prefix.empty() ? mdb_cursor_get(cursor, &k, &v, MDB_FIRST) : mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+    int rc = prefix.empty() ? mdb_cursor_get(cursor, &k, &v, MDB_FIRST)
+                            : mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
     for (; rc == 0; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
       ByteView kv = view(k);
       if (kv.size() < prefix.size() || !std::equal(prefix.begin(), prefix.end(), kv.begin())) break;
@@ -264,14 +272,16 @@ class LmdbTxn final : public FeedTxn {
   // --- writes ---
 
   Status statePut(ByteView k, ByteView value) override {
-    if (k.empty() || k.size() > 511) return makeError(ErrorCode::kInvalidArgument, "state key of bad size");
+    if (k.empty() || k.size() > 511)
+      return makeError(ErrorCode::kInvalidArgument, "state key of bad size");
     MDB_val key = val(k), v = val(value);
     int rc = mdb_put(txn_, s_.state, &key, &v, 0);
     return rc == 0 ? Status::Ok() : Status(lmdbError(rc, "write state"));
   }
 
   Status stateDel(ByteView k) override {
-    if (k.empty() || k.size() > 511) return makeError(ErrorCode::kInvalidArgument, "state key of bad size");
+    if (k.empty() || k.size() > 511)
+      return makeError(ErrorCode::kInvalidArgument, "state key of bad size");
     MDB_val key = val(k);
     int rc = mdb_del(txn_, s_.state, &key, nullptr);
     if (rc == MDB_NOTFOUND) return Status::Ok();
@@ -290,17 +300,20 @@ class LmdbTxn final : public FeedTxn {
     }
     if (rc != 0) return lmdbError(rc, "append record");
     std::memcpy(v.mv_data, newHead.id.data(), kHashBytes);
-    std::memcpy(static_cast<uint8_t*>(v.mv_data) + kHashBytes, signedRecord.data(), signedRecord.size());
+    std::memcpy(static_cast<uint8_t*>(v.mv_data) + kHashBytes, signedRecord.data(),
+                signedRecord.size());
     CodeKey ck = codeKey(author);
     Bytes hv = encodeHead(newHead);
     MDB_val hkey = val(ck), hval = val(hv);
-    if (int r = mdb_put(txn_, s_.heads, &hkey, &hval, 0); r != 0) return lmdbError(r, "move feed head");
+    if (int r = mdb_put(txn_, s_.heads, &hkey, &hval, 0); r != 0)
+      return lmdbError(r, "move feed head");
     GOVBUS_ASSIGN_OR_RETURN(uint64_t maxL, maxLamport());
     if (newHead.lamport > maxL) {
       uint8_t lb[8];
       putBigEndian64(newHead.lamport, lb);
       MDB_val mk = val(kMaxLamportKey), mv{8, lb};
-      if (int r = mdb_put(txn_, s_.meta, &mk, &mv, 0); r != 0) return lmdbError(r, "store max lamport");
+      if (int r = mdb_put(txn_, s_.meta, &mk, &mv, 0); r != 0)
+        return lmdbError(r, "store max lamport");
     }
     return Status::Ok();
   }
@@ -326,7 +339,8 @@ class LmdbTxn final : public FeedTxn {
     if (!b) return b;
     FeedKey fk = feedKey(author, seq);
     MDB_val key = val(fk);
-    if (int rc = mdb_del(txn_, s_.pending, &key, nullptr); rc != 0) return lmdbError(rc, "release buffered record");
+    if (int rc = mdb_del(txn_, s_.pending, &key, nullptr); rc != 0)
+      return lmdbError(rc, "release buffered record");
     return b;
   }
 
@@ -351,7 +365,8 @@ class LmdbTxn final : public FeedTxn {
     return rc == 0 ? Status::Ok() : Status(lmdbError(rc, "store peer position"));
   }
 
-  Status putCertificate(std::string_view subject, uint32_t serial, ByteView signedCertificate) override {
+  Status putCertificate(std::string_view subject, uint32_t serial,
+                        ByteView signedCertificate) override {
     auto k = certKey(subject, serial);
     MDB_val key = val(k), value = val(signedCertificate);
     int rc = mdb_put(txn_, s_.certs, &key, &value, 0);
@@ -376,7 +391,8 @@ class LmdbTxn final : public FeedTxn {
   }
 
   Status commit() override {
-    if (txn_ == nullptr) return makeError(ErrorCode::kInvalidArgument, "transaction already finished");
+    if (txn_ == nullptr)
+      return makeError(ErrorCode::kInvalidArgument, "transaction already finished");
     MDB_txn* t = txn_;
     txn_ = nullptr;
     int rc = mdb_txn_commit(t);
@@ -421,11 +437,13 @@ class LmdbTxn final : public FeedTxn {
 LmdbStore::LmdbStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 LmdbStore::~LmdbStore() = default;
 
-Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::filesystem::path& dir, LmdbOptions options) {
+Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::filesystem::path& dir,
+                                                   LmdbOptions options) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) {
-    return makeError(ErrorCode::kIo, "data directory " + dir.string() + " cannot be created: " + ec.message());
+    return makeError(ErrorCode::kIo,
+                     "data directory " + dir.string() + " cannot be created: " + ec.message());
   }
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;
@@ -434,17 +452,25 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::filesystem::path& 
   mdb_env_set_mapsize(impl->env, options.mapSizeBytes);
   unsigned flags = MDB_NOTLS | (options.durable ? 0 : MDB_NOSYNC);
   if (int rc = mdb_env_open(impl->env, dir.c_str(), flags, 0600); rc != 0) {
-    return makeError(rc == MDB_VERSION_MISMATCH || rc == MDB_INVALID ? ErrorCode::kVersion : ErrorCode::kStorage,
-                     "open store in " + dir.string() + ": " + mdb_strerror(rc));
+    return makeError(
+        rc == MDB_VERSION_MISMATCH || rc == MDB_INVALID ? ErrorCode::kVersion : ErrorCode::kStorage,
+        "open store in " + dir.string() + ": " + mdb_strerror(rc));
   }
   MDB_txn* txn = nullptr;
-  if (int rc = mdb_txn_begin(impl->env, nullptr, 0, &txn); rc != 0) return lmdbError(rc, "begin setup");
+  if (int rc = mdb_txn_begin(impl->env, nullptr, 0, &txn); rc != 0)
+    return lmdbError(rc, "begin setup");
   struct Named {
     const char* name;
     MDB_dbi* dbi;
-  } dbs[] = {{"feeds", &impl->feeds}, {"heads", &impl->heads},           {"pending", &impl->pending},
-             {"forks", &impl->forks}, {"peers", &impl->peers},           {"certs", &impl->certs},
-             {"revocations", &impl->revocations}, {"meta", &impl->meta}, {"state", &impl->state}};
+  } dbs[] = {{"feeds", &impl->feeds},
+             {"heads", &impl->heads},
+             {"pending", &impl->pending},
+             {"forks", &impl->forks},
+             {"peers", &impl->peers},
+             {"certs", &impl->certs},
+             {"revocations", &impl->revocations},
+             {"meta", &impl->meta},
+             {"state", &impl->state}};
   for (auto& d : dbs) {
     if (int rc = mdb_dbi_open(txn, d.name, MDB_CREATE, d.dbi); rc != 0) {
       mdb_txn_abort(txn);
@@ -467,7 +493,8 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::filesystem::path& 
     if (version != kStoreSchemaVersion) {
       mdb_txn_abort(txn);
       return makeError(ErrorCode::kVersion, "store in " + dir.string() + " has schema version " +
-                                                std::to_string(version) + "; this build reads version " +
+                                                std::to_string(version) +
+                                                "; this build reads version " +
                                                 std::to_string(kStoreSchemaVersion) +
                                                 " (upgrade govbus-node, or restore a backup)");
     }
@@ -481,24 +508,28 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::filesystem::path& 
 
 Result<std::unique_ptr<FeedTxn>> LmdbStore::beginWrite() {
   MDB_txn* txn = nullptr;
-  if (int rc = mdb_txn_begin(impl_->env, nullptr, 0, &txn); rc != 0) return lmdbError(rc, "begin write");
+  if (int rc = mdb_txn_begin(impl_->env, nullptr, 0, &txn); rc != 0)
+    return lmdbError(rc, "begin write");
   return std::unique_ptr<FeedTxn>(std::make_unique<LmdbTxn>(*impl_, txn, true));
 }
 
 Result<std::unique_ptr<FeedReader>> LmdbStore::beginRead() {
   MDB_txn* txn = nullptr;
-  if (int rc = mdb_txn_begin(impl_->env, nullptr, MDB_RDONLY, &txn); rc != 0) return lmdbError(rc, "begin read");
+  if (int rc = mdb_txn_begin(impl_->env, nullptr, MDB_RDONLY, &txn); rc != 0)
+    return lmdbError(rc, "begin read");
   return std::unique_ptr<FeedReader>(std::make_unique<LmdbTxn>(*impl_, txn, false));
 }
 
 Status LmdbStore::backupTo(const std::filesystem::path& file) {
   int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return makeError(ErrorCode::kIo, "backup file " + file.string() + ": " + std::strerror(errno));
+  if (fd < 0)
+    return makeError(ErrorCode::kIo, "backup file " + file.string() + ": " + std::strerror(errno));
   int rc = mdb_env_copyfd2(impl_->env, fd, MDB_CP_COMPACT);
   int syncRc = ::fsync(fd);
   ::close(fd);
   if (rc != 0) return lmdbError(rc, "backup");
-  if (syncRc != 0) return makeError(ErrorCode::kIo, "backup file " + file.string() + ": fsync failed");
+  if (syncRc != 0)
+    return makeError(ErrorCode::kIo, "backup file " + file.string() + ": fsync failed");
   return Status::Ok();
 }
 

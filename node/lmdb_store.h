@@ -41,7 +41,8 @@ class LmdbStore final : public FeedStore {
  public:
   // Creates `dir` if needed. Fails with a specific error for an unreadable directory, a store
   // written by a newer schema version, or an LMDB error.
-  static Result<std::unique_ptr<LmdbStore>> open(const std::filesystem::path& dir, LmdbOptions options = {});
+  static Result<std::unique_ptr<LmdbStore>> open(const std::filesystem::path& dir,
+                                                 LmdbOptions options = {});
   ~LmdbStore() override;
 
   Result<std::unique_ptr<FeedTxn>> beginWrite() override;

@@ -1,9 +1,9 @@
 // Reading and writing single Cap'n Proto messages with the limits of protocol/limits.h.
 //
 // This is the one place where untrusted bytes meet Cap'n Proto. Cap'n Proto throws kj::Exception on
-// malformed input, lazily, when a bad pointer is first followed; readMessage therefore runs the whole
-// decode inside the callback and turns any exception into a kMalformed error. Callers must copy
-// what they need out of the reader before the callback returns.
+// malformed input, lazily, when a bad pointer is first followed; readMessage therefore runs the
+// whole decode inside the callback and turns any exception into a kMalformed error. Callers must
+// copy what they need out of the reader before the callback returns.
 #pragma once
 
 #include <capnp/message.h>
@@ -26,13 +26,14 @@ template <typename Root, typename Decode>
 auto readMessage(ByteView bytes, size_t maxBytes, std::string_view what, Decode&& decode)
     -> decltype(decode(std::declval<typename Root::Reader>())) {
   if (bytes.size() > maxBytes) {
-    return makeError(ErrorCode::kTooLarge, std::string(what) + " is " + std::to_string(bytes.size()) +
-                                               " bytes, over the limit of " +
-                                               std::to_string(maxBytes));
+    return makeError(ErrorCode::kTooLarge,
+                     std::string(what) + " is " + std::to_string(bytes.size()) +
+                         " bytes, over the limit of " + std::to_string(maxBytes));
   }
   if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0) {
-    return makeError(ErrorCode::kMalformed, std::string(what) + " is " + std::to_string(bytes.size()) +
-                                               " bytes, not a whole number of 8-byte words");
+    return makeError(ErrorCode::kMalformed, std::string(what) + " is " +
+                                                std::to_string(bytes.size()) +
+                                                " bytes, not a whole number of 8-byte words");
   }
   // Cap'n Proto reads words in place; bytes from a socket or an LMDB page need not be aligned.
   kj::Array<capnp::word> aligned;
@@ -51,7 +52,8 @@ auto readMessage(ByteView bytes, size_t maxBytes, std::string_view what, Decode&
   try {
     capnp::FlatArrayMessageReader reader(words, options);
     if (reader.getEnd() != words.end()) {
-      return makeError(ErrorCode::kMalformed, std::string(what) + " has trailing bytes after the message");
+      return makeError(ErrorCode::kMalformed,
+                       std::string(what) + " has trailing bytes after the message");
     }
     return decode(reader.getRoot<Root>());
   } catch (const kj::Exception& e) {

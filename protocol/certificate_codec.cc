@@ -31,7 +31,8 @@ Result<std::string> readCode(capnp::Text::Reader text, std::string_view field) {
 
 Result<Certificate> decodeCertificateBody(ByteView body) {
   return capnp_io::readMessage<wire::Certificate>(
-      body, kMaxCertificateBytes, "certificate body", [](wire::Certificate::Reader r) -> Result<Certificate> {
+      body, kMaxCertificateBytes, "certificate body",
+      [](wire::Certificate::Reader r) -> Result<Certificate> {
         Certificate c;
         GOVBUS_ASSIGN_OR_RETURN(c.subject, readCode(r.getSubject(), "subject"));
         if (r.getSubjectName().size() > kMaxTextBytes) return malformed("subjectName too long");
@@ -75,7 +76,8 @@ Result<SignedCertificate> decodeSignedCertificate(ByteView bytes) {
         if (r.getBody().size() == 0 || r.getBody().size() > kMaxCertificateBytes) {
           return malformed("body must be 1.." + std::to_string(kMaxCertificateBytes) + " bytes");
         }
-        if (r.getSignature().size() != kSignatureBytes) return malformed("signature must be 64 bytes");
+        if (r.getSignature().size() != kSignatureBytes)
+          return malformed("signature must be 64 bytes");
         return SignedCertificate{Bytes(r.getBody().begin(), r.getBody().end()),
                                  Bytes(r.getSignature().begin(), r.getSignature().end())};
       });

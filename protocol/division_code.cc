@@ -54,11 +54,16 @@ Result<int> depthFromLevelName(std::string_view name) {
 
 std::string_view levelNameFromDepth(int depth) {
   switch (depth) {
-    case 0: return "national";
-    case 1: return "province";
-    case 2: return "city";
-    case 3: return "county";
-    default: return "township";
+    case 0:
+      return "national";
+    case 1:
+      return "province";
+    case 2:
+      return "city";
+    case 3:
+      return "county";
+    default:
+      return "township";
   }
 }
 

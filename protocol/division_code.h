@@ -28,8 +28,12 @@ class DivisionCode {
   bool strictlyContains(const DivisionCode& other) const;
   bool containsOrEquals(const DivisionCode& other) const;
 
-  friend bool operator==(const DivisionCode& a, const DivisionCode& b) { return a.code_ == b.code_; }
-  friend auto operator<=>(const DivisionCode& a, const DivisionCode& b) { return a.code_ <=> b.code_; }
+  friend bool operator==(const DivisionCode& a, const DivisionCode& b) {
+    return a.code_ == b.code_;
+  }
+  friend auto operator<=>(const DivisionCode& a, const DivisionCode& b) {
+    return a.code_ <=> b.code_;
+  }
 
  private:
   DivisionCode(std::string code, int depth, size_t prefixLen)

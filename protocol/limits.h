@@ -40,7 +40,8 @@ inline constexpr size_t kMaxTextBytes = 4 * 1024;
 inline constexpr size_t kMaxListItems = 256;
 
 static_assert(kMaxSignedRecordBytes > kMaxRecordBodyBytes + 64, "room for signature and framing");
-static_assert(kMaxSyncMessageBytes >= 16 * kMaxSignedRecordBytes, "a batch holds several maximal records");
+static_assert(kMaxSyncMessageBytes >= 16 * kMaxSignedRecordBytes,
+              "a batch holds several maximal records");
 static_assert(kMaxTextBytes < kMaxRecordBodyBytes, "one text field fits in a record");
 
 }  // namespace govbus

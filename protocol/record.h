@@ -165,9 +165,9 @@ struct ForkReport {
 };
 
 // The payload union, in schema order. `std::variant::index()` is the record kind.
-using Payload = std::variant<SignedCertificate, KeyRevocation, CatalogItem, Delegation,
-                             DelegationRevocation, CaseEvent, SupervisionOrder, Complaint,
-                             ComplaintUpdate, ForkReport>;
+using Payload =
+    std::variant<SignedCertificate, KeyRevocation, CatalogItem, Delegation, DelegationRevocation,
+                 CaseEvent, SupervisionOrder, Complaint, ComplaintUpdate, ForkReport>;
 
 // Stable names of payload kinds (metrics labels, logs, JSON).
 const char* payloadKindName(const Payload& payload);

@@ -18,7 +18,6 @@ using capnp_io::readMessage;
 // would silently sign something other than what the caller passed.
 capnp::Text::Reader text(const std::string& s) { return capnp::Text::Reader(s.data(), s.size()); }
 
-
 Error malformed(std::string_view field, std::string_view problem) {
   return makeError(ErrorCode::kMalformed, std::string(field) + ": " + std::string(problem));
 }
@@ -33,11 +32,13 @@ Result<std::string> readText(capnp::Text::Reader text, std::string_view field,
   }
   // Cap'n Proto text may hold NUL bytes; C strings, logs and JSON cut them. Two different
   // signed records must never look alike, so such text is malformed.
-  if (std::memchr(text.cStr(), '\0', text.size()) != nullptr) return malformed(field, "text contains a NUL byte");
+  if (std::memchr(text.cStr(), '\0', text.size()) != nullptr)
+    return malformed(field, "text contains a NUL byte");
   return std::string(text.cStr(), text.size());
 }
 
-Result<std::string> readCode(capnp::Text::Reader text, std::string_view field, bool optional = false) {
+Result<std::string> readCode(capnp::Text::Reader text, std::string_view field,
+                             bool optional = false) {
   if (optional && text.size() == 0) return std::string();
   GOVBUS_ASSIGN_OR_RETURN(std::string code, readText(text, field, kMaxDivisionCodeChars));
   auto parsed = DivisionCode::parse(code);
@@ -63,7 +64,8 @@ Result<std::vector<std::string>> readTextList(capnp::List<capnp::Text>::Reader l
 }
 
 // An absent reference is encoded as an empty author.
-Result<std::optional<RecordRef>> readOptionalRef(wire::RecordRef::Reader r, std::string_view field) {
+Result<std::optional<RecordRef>> readOptionalRef(wire::RecordRef::Reader r,
+                                                 std::string_view field) {
   if (r.getAuthor().size() == 0) {
     if (r.getSeq() != 0) return malformed(field, "reference has a sequence but no author");
     return std::optional<RecordRef>();
@@ -87,13 +89,14 @@ Result<Enum> readEnum(uint16_t raw, uint16_t count, std::string_view field) {
 
 Result<SignedRecord> readSignedRecordStruct(wire::SignedRecord::Reader r, std::string_view field) {
   if (r.getBody().size() > kMaxRecordBodyBytes) {
-    return makeError(ErrorCode::kTooLarge, std::string(field) + ": body of " +
-                                               std::to_string(r.getBody().size()) +
-                                               " bytes exceeds " + std::to_string(kMaxRecordBodyBytes));
+    return makeError(ErrorCode::kTooLarge,
+                     std::string(field) + ": body of " + std::to_string(r.getBody().size()) +
+                         " bytes exceeds " + std::to_string(kMaxRecordBodyBytes));
   }
   if (r.getBody().size() == 0) return malformed(field, "body is empty");
   if (r.getSignature().size() != kSignatureBytes) {
-    return malformed(field, "signature must be 64 bytes, got " + std::to_string(r.getSignature().size()));
+    return malformed(field,
+                     "signature must be 64 bytes, got " + std::to_string(r.getSignature().size()));
   }
   return SignedRecord{readData(r.getBody()), readData(r.getSignature())};
 }
@@ -125,7 +128,8 @@ Result<Envelope> readEnvelope(wire::Record::Reader r) {
   env.prevHash = readData(r.getPrevHash());
   if (env.seq == 1 && !env.prevHash.empty()) return malformed("prevHash", "must be empty at seq 1");
   if (env.seq > 1 && env.prevHash.size() != kHashBytes) {
-    return malformed("prevHash", "must be 32 bytes after seq 1, got " + std::to_string(env.prevHash.size()));
+    return malformed("prevHash",
+                     "must be 32 bytes after seq 1, got " + std::to_string(env.prevHash.size()));
   }
   env.lamport = r.getLamport();
   if (env.lamport == 0) return malformed("lamport", "must be at least 1");
@@ -136,7 +140,8 @@ Result<Envelope> readEnvelope(wire::Record::Reader r) {
 
 Result<CatalogItem> readCatalogItem(wire::CatalogItem::Reader r) {
   CatalogItem c;
-  GOVBUS_ASSIGN_OR_RETURN(c.op, readEnum<CatalogOp>(static_cast<uint16_t>(r.getOp()), 2, "catalogItem.op"));
+  GOVBUS_ASSIGN_OR_RETURN(
+      c.op, readEnum<CatalogOp>(static_cast<uint16_t>(r.getOp()), 2, "catalogItem.op"));
   GOVBUS_ASSIGN_OR_RETURN(c.code, readText(r.getCode(), "catalogItem.code", 64));
   if (c.code.empty()) return malformed("catalogItem.code", "is required");
   GOVBUS_ASSIGN_OR_RETURN(c.name, readText(r.getName(), "catalogItem.name"));
@@ -154,8 +159,8 @@ Result<Delegation> readDelegation(wire::Delegation::Reader r) {
   GOVBUS_ASSIGN_OR_RETURN(d.grantee, readCode(r.getGrantee(), "delegation.grantee"));
   GOVBUS_ASSIGN_OR_RETURN(d.scope, readEnum<DelegationScope>(static_cast<uint16_t>(r.getScope()), 2,
                                                              "delegation.scope"));
-  GOVBUS_ASSIGN_OR_RETURN(d.mode, readEnum<DelegationMode>(static_cast<uint16_t>(r.getMode()), 2,
-                                                           "delegation.mode"));
+  GOVBUS_ASSIGN_OR_RETURN(
+      d.mode, readEnum<DelegationMode>(static_cast<uint16_t>(r.getMode()), 2, "delegation.mode"));
   d.mayRedelegate = r.getMayRedelegate();
   d.validFromMs = r.getValidFromMs();
   d.validUntilMs = r.getValidUntilMs();
@@ -178,21 +183,27 @@ Result<CaseEvent> readCaseEvent(wire::CaseEvent::Reader r) {
       if (e.received.applicantHash.size() != kHashBytes) {
         return malformed("received.applicantHash", "must be 32 bytes");
       }
-      GOVBUS_ASSIGN_OR_RETURN(e.received.materials, readTextList(rc.getMaterials(), "received.materials"));
-      GOVBUS_ASSIGN_OR_RETURN(e.received.authority, readOptionalRef(rc.getAuthority(), "received.authority"));
+      GOVBUS_ASSIGN_OR_RETURN(e.received.materials,
+                              readTextList(rc.getMaterials(), "received.materials"));
+      GOVBUS_ASSIGN_OR_RETURN(e.received.authority,
+                              readOptionalRef(rc.getAuthority(), "received.authority"));
       GOVBUS_ASSIGN_OR_RETURN(e.received.firstResponsible,
                               readText(rc.getFirstResponsible(), "received.firstResponsible"));
       break;
     }
-    case wire::CaseEvent::ACCEPTED: e.type = CaseEventType::kAccepted; break;
+    case wire::CaseEvent::ACCEPTED:
+      e.type = CaseEventType::kAccepted;
+      break;
     case wire::CaseEvent::MATERIALS_REQUESTED: {
       e.type = CaseEventType::kMaterialsRequested;
-      GOVBUS_ASSIGN_OR_RETURN(e.materials, readTextList(r.getMaterialsRequested(), "materialsRequested"));
+      GOVBUS_ASSIGN_OR_RETURN(e.materials,
+                              readTextList(r.getMaterialsRequested(), "materialsRequested"));
       break;
     }
     case wire::CaseEvent::MATERIALS_SUPPLIED: {
       e.type = CaseEventType::kMaterialsSupplied;
-      GOVBUS_ASSIGN_OR_RETURN(e.materials, readTextList(r.getMaterialsSupplied(), "materialsSupplied"));
+      GOVBUS_ASSIGN_OR_RETURN(e.materials,
+                              readTextList(r.getMaterialsSupplied(), "materialsSupplied"));
       break;
     }
     case wire::CaseEvent::STEP_COMPLETED: {
@@ -205,7 +216,9 @@ Result<CaseEvent> readCaseEvent(wire::CaseEvent::Reader r) {
       GOVBUS_ASSIGN_OR_RETURN(e.text, readText(r.getSuspended(), "suspended"));
       break;
     }
-    case wire::CaseEvent::RESUMED: e.type = CaseEventType::kResumed; break;
+    case wire::CaseEvent::RESUMED:
+      e.type = CaseEventType::kResumed;
+      break;
     case wire::CaseEvent::APPROVED: {
       e.type = CaseEventType::kApproved;
       GOVBUS_ASSIGN_OR_RETURN(e.text, readText(r.getApproved(), "approved"));
@@ -214,10 +227,13 @@ Result<CaseEvent> readCaseEvent(wire::CaseEvent::Reader r) {
     case wire::CaseEvent::DENIED: {
       e.type = CaseEventType::kDenied;
       GOVBUS_ASSIGN_OR_RETURN(e.reason, readText(r.getDenied().getReason(), "denied.reason"));
-      GOVBUS_ASSIGN_OR_RETURN(e.legalBasis, readText(r.getDenied().getLegalBasis(), "denied.legalBasis"));
+      GOVBUS_ASSIGN_OR_RETURN(e.legalBasis,
+                              readText(r.getDenied().getLegalBasis(), "denied.legalBasis"));
       break;
     }
-    case wire::CaseEvent::CLOSED: e.type = CaseEventType::kClosed; break;
+    case wire::CaseEvent::CLOSED:
+      e.type = CaseEventType::kClosed;
+      break;
     case wire::CaseEvent::WITHDRAWN: {
       e.type = CaseEventType::kWithdrawn;
       GOVBUS_ASSIGN_OR_RETURN(e.text, readText(r.getWithdrawn(), "withdrawn"));
@@ -229,8 +245,8 @@ Result<CaseEvent> readCaseEvent(wire::CaseEvent::Reader r) {
       break;
     }
     default:
-      return makeError(ErrorCode::kUnknownKind,
-                       "caseEvent: unknown event type " + std::to_string(static_cast<int>(r.which())));
+      return makeError(ErrorCode::kUnknownKind, "caseEvent: unknown event type " +
+                                                    std::to_string(static_cast<int>(r.which())));
   }
   return e;
 }
@@ -240,7 +256,8 @@ Result<Payload> readPayload(wire::Record::Reader r) {
     case wire::Record::NODE_CERTIFICATE: {
       auto c = r.getNodeCertificate();
       if (c.getBody().size() > kMaxCertificateBytes || c.getBody().size() == 0) {
-        return malformed("nodeCertificate.body", "must be 1.." + std::to_string(kMaxCertificateBytes) + " bytes");
+        return malformed("nodeCertificate.body",
+                         "must be 1.." + std::to_string(kMaxCertificateBytes) + " bytes");
       }
       if (c.getSignature().size() != kSignatureBytes) {
         return malformed("nodeCertificate.signature", "must be 64 bytes");
@@ -269,7 +286,8 @@ Result<Payload> readPayload(wire::Record::Reader r) {
     case wire::Record::DELEGATION_REVOCATION: {
       auto v = r.getDelegationRevocation();
       DelegationRevocation out;
-      GOVBUS_ASSIGN_OR_RETURN(out.delegation, readRef(v.getDelegation(), "delegationRevocation.delegation"));
+      GOVBUS_ASSIGN_OR_RETURN(out.delegation,
+                              readRef(v.getDelegation(), "delegationRevocation.delegation"));
       out.transferPending = v.getTransferPending();
       GOVBUS_ASSIGN_OR_RETURN(out.reason, readText(v.getReason(), "delegationRevocation.reason"));
       return Payload(std::move(out));
@@ -285,16 +303,19 @@ Result<Payload> readPayload(wire::Record::Reader r) {
       if (out.caseId.empty()) return malformed("supervisionOrder.caseId", "is required");
       GOVBUS_ASSIGN_OR_RETURN(out.kind, readEnum<OrderKind>(static_cast<uint16_t>(o.getKind()), 4,
                                                             "supervisionOrder.kind"));
-      GOVBUS_ASSIGN_OR_RETURN(out.lastSeen, readOptionalRef(o.getLastSeen(), "supervisionOrder.lastSeen"));
-      GOVBUS_ASSIGN_OR_RETURN(out.transferTo,
-                              readCode(o.getTransferTo(), "supervisionOrder.transferTo", /*optional=*/true));
+      GOVBUS_ASSIGN_OR_RETURN(out.lastSeen,
+                              readOptionalRef(o.getLastSeen(), "supervisionOrder.lastSeen"));
+      GOVBUS_ASSIGN_OR_RETURN(
+          out.transferTo,
+          readCode(o.getTransferTo(), "supervisionOrder.transferTo", /*optional=*/true));
       GOVBUS_ASSIGN_OR_RETURN(out.note, readText(o.getNote(), "supervisionOrder.note"));
       return Payload(std::move(out));
     }
     case wire::Record::COMPLAINT: {
       auto c = r.getComplaint();
       Complaint out;
-      GOVBUS_ASSIGN_OR_RETURN(out.complaintId, readText(c.getComplaintId(), "complaint.complaintId", 64));
+      GOVBUS_ASSIGN_OR_RETURN(out.complaintId,
+                              readText(c.getComplaintId(), "complaint.complaintId", 64));
       GOVBUS_ASSIGN_OR_RETURN(out.caseId, readText(c.getCaseId(), "complaint.caseId", 64));
       GOVBUS_ASSIGN_OR_RETURN(out.against, readCode(c.getAgainst(), "complaint.against"));
       GOVBUS_ASSIGN_OR_RETURN(out.summary, readText(c.getSummary(), "complaint.summary"));
@@ -303,9 +324,11 @@ Result<Payload> readPayload(wire::Record::Reader r) {
     case wire::Record::COMPLAINT_UPDATE: {
       auto u = r.getComplaintUpdate();
       ComplaintUpdate out;
-      GOVBUS_ASSIGN_OR_RETURN(out.complaintId, readText(u.getComplaintId(), "complaintUpdate.complaintId", 64));
-      GOVBUS_ASSIGN_OR_RETURN(out.status, readEnum<ComplaintStatus>(static_cast<uint16_t>(u.getStatus()), 3,
-                                                                    "complaintUpdate.status"));
+      GOVBUS_ASSIGN_OR_RETURN(out.complaintId,
+                              readText(u.getComplaintId(), "complaintUpdate.complaintId", 64));
+      GOVBUS_ASSIGN_OR_RETURN(out.status,
+                              readEnum<ComplaintStatus>(static_cast<uint16_t>(u.getStatus()), 3,
+                                                        "complaintUpdate.status"));
       GOVBUS_ASSIGN_OR_RETURN(out.note, readText(u.getNote(), "complaintUpdate.note"));
       return Payload(std::move(out));
     }
@@ -315,13 +338,14 @@ Result<Payload> readPayload(wire::Record::Reader r) {
       GOVBUS_ASSIGN_OR_RETURN(out.author, readCode(f.getAuthor(), "forkReport.author"));
       out.seq = f.getSeq();
       GOVBUS_ASSIGN_OR_RETURN(out.first, readSignedRecordStruct(f.getFirst(), "forkReport.first"));
-      GOVBUS_ASSIGN_OR_RETURN(out.second, readSignedRecordStruct(f.getSecond(), "forkReport.second"));
+      GOVBUS_ASSIGN_OR_RETURN(out.second,
+                              readSignedRecordStruct(f.getSecond(), "forkReport.second"));
       return Payload(std::move(out));
     }
   }
-  return makeError(ErrorCode::kUnknownKind,
-                   "unknown record kind " + std::to_string(static_cast<int>(r.which())) +
-                       " (written by a newer version?)");
+  return makeError(ErrorCode::kUnknownKind, "unknown record kind " +
+                                                std::to_string(static_cast<int>(r.which())) +
+                                                " (written by a newer version?)");
 }
 
 // --- writing helpers ---
@@ -352,31 +376,50 @@ void writeCaseEvent(wire::CaseEvent::Builder b, const CaseEvent& e) {
       rc.setHandler(text(e.received.handler));
       rc.setRegion(text(e.received.region));
       rc.setApplicantHash(dataOf(e.received.applicantHash));
-      writeTextList(rc.initMaterials(static_cast<unsigned>(e.received.materials.size())), e.received.materials);
+      writeTextList(rc.initMaterials(static_cast<unsigned>(e.received.materials.size())),
+                    e.received.materials);
       writeRef(rc.initAuthority(), e.received.authority);
       rc.setFirstResponsible(text(e.received.firstResponsible));
       break;
     }
-    case CaseEventType::kAccepted: b.setAccepted(); break;
+    case CaseEventType::kAccepted:
+      b.setAccepted();
+      break;
     case CaseEventType::kMaterialsRequested:
-      writeTextList(b.initMaterialsRequested(static_cast<unsigned>(e.materials.size())), e.materials);
+      writeTextList(b.initMaterialsRequested(static_cast<unsigned>(e.materials.size())),
+                    e.materials);
       break;
     case CaseEventType::kMaterialsSupplied:
-      writeTextList(b.initMaterialsSupplied(static_cast<unsigned>(e.materials.size())), e.materials);
+      writeTextList(b.initMaterialsSupplied(static_cast<unsigned>(e.materials.size())),
+                    e.materials);
       break;
-    case CaseEventType::kStepCompleted: b.setStepCompleted(text(e.text)); break;
-    case CaseEventType::kSuspended: b.setSuspended(text(e.text)); break;
-    case CaseEventType::kResumed: b.setResumed(); break;
-    case CaseEventType::kApproved: b.setApproved(text(e.text)); break;
+    case CaseEventType::kStepCompleted:
+      b.setStepCompleted(text(e.text));
+      break;
+    case CaseEventType::kSuspended:
+      b.setSuspended(text(e.text));
+      break;
+    case CaseEventType::kResumed:
+      b.setResumed();
+      break;
+    case CaseEventType::kApproved:
+      b.setApproved(text(e.text));
+      break;
     case CaseEventType::kDenied: {
       auto d = b.initDenied();
       d.setReason(text(e.reason));
       d.setLegalBasis(text(e.legalBasis));
       break;
     }
-    case CaseEventType::kClosed: b.setClosed(); break;
-    case CaseEventType::kWithdrawn: b.setWithdrawn(text(e.text)); break;
-    case CaseEventType::kTransferred: b.setTransferred(text(e.text)); break;
+    case CaseEventType::kClosed:
+      b.setClosed();
+      break;
+    case CaseEventType::kWithdrawn:
+      b.setWithdrawn(text(e.text));
+      break;
+    case CaseEventType::kTransferred:
+      b.setTransferred(text(e.text));
+      break;
   }
 }
 
@@ -457,17 +500,17 @@ struct PayloadWriter {
 
 const char* payloadKindName(const Payload& payload) {
   static constexpr const char* kNames[] = {
-      "node_certificate", "key_revocation", "catalog_item", "delegation", "delegation_revocation",
-      "case_event",       "supervision_order", "complaint", "complaint_update", "fork_report"};
+      "node_certificate",      "key_revocation", "catalog_item",      "delegation",
+      "delegation_revocation", "case_event",     "supervision_order", "complaint",
+      "complaint_update",      "fork_report"};
   static_assert(std::size(kNames) == std::variant_size_v<Payload>);
   return kNames[payload.index()];
 }
 
 Result<SignedRecord> decodeSignedRecord(ByteView bytes) {
-  return readMessage<wire::SignedRecord>(bytes, kMaxSignedRecordBytes, "signed record",
-                                         [](wire::SignedRecord::Reader r) {
-                                           return readSignedRecordStruct(r, "signed record");
-                                         });
+  return readMessage<wire::SignedRecord>(
+      bytes, kMaxSignedRecordBytes, "signed record",
+      [](wire::SignedRecord::Reader r) { return readSignedRecordStruct(r, "signed record"); });
 }
 
 Bytes encodeSignedRecord(const SignedRecord& record) {

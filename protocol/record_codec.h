@@ -2,7 +2,8 @@
 //
 // Decoders take untrusted bytes and never crash or throw: they return kMalformed, kTooLarge or
 // kUnknownKind with a message that names the field. A decoded record is structurally sound (sizes,
-// lists, enum ranges, codes); whether it is *allowed* is for sync/ (integrity) and the core (validity).
+// lists, enum ranges, codes); whether it is *allowed* is for sync/ (integrity) and the core
+// (validity).
 //
 // Thread safety: free functions over values.
 #pragma once

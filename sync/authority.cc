@@ -16,7 +16,8 @@ bool inEffect(const Delegation& d, int64_t atMs) {
 }
 
 bool covers(const Delegation& d, std::string_view node, const AuthorityState& s) {
-  return d.grantee == node || (d.scope == DelegationScope::kSubtree && s.isStrictAncestor(d.grantee, node));
+  return d.grantee == node ||
+         (d.scope == DelegationScope::kSubtree && s.isStrictAncestor(d.grantee, node));
 }
 
 }  // namespace
@@ -89,7 +90,8 @@ void AuthorityState::evaluateTree() {
     if (!sc) continue;
     auto cert = decodeCertificateBody(sc->body);
     if (!cert || cert->issuer != r.envelope.author || cert->subject == root_) continue;
-    auto [it, inserted] = firstIssuer.emplace(cert->subject, std::make_pair(cert->serial, cert->issuer));
+    auto [it, inserted] =
+        firstIssuer.emplace(cert->subject, std::make_pair(cert->serial, cert->issuer));
     if (!inserted && cert->serial < it->second.first) it->second = {cert->serial, cert->issuer};
   }
   for (const auto& [ref, r] : records_) {
@@ -130,7 +132,9 @@ void AuthorityState::evaluateTree() {
   }
 }
 
-bool AuthorityState::isEnrolled(std::string_view code) const { return code == root_ || parent_.contains(code); }
+bool AuthorityState::isEnrolled(std::string_view code) const {
+  return code == root_ || parent_.contains(code);
+}
 
 std::optional<std::string> AuthorityState::parentOf(std::string_view code) const {
   auto it = parent_.find(code);
@@ -180,7 +184,8 @@ void AuthorityState::evaluateForks() {
     auto a = decodeRecordBody(f->first.body);
     auto b = decodeRecordBody(f->second.body);
     bool valid = a && b && f->first.body != f->second.body && a->envelope.author == f->author &&
-                 b->envelope.author == f->author && a->envelope.seq == f->seq && b->envelope.seq == f->seq;
+                 b->envelope.author == f->author && a->envelope.seq == f->seq &&
+                 b->envelope.seq == f->seq;
     if (valid) {
       for (const auto* side : {&f->first, &f->second}) {
         const Envelope& env = side == &f->first ? a->envelope : b->envelope;
@@ -190,7 +195,8 @@ void AuthorityState::evaluateForks() {
           auto k = subject->second.find(env.keySerial);
           if (k != subject->second.end()) key = &k->second;
         }
-        auto pk = key ? PublicKey::fromBytes(*key) : Result<PublicKey>(makeError(ErrorCode::kUnknownSigner, ""));
+        auto pk = key ? PublicKey::fromBytes(*key)
+                      : Result<PublicKey>(makeError(ErrorCode::kUnknownSigner, ""));
         valid = valid && pk.ok() && pk->verify(kRecordSignatureDomain, side->body, side->signature);
       }
     }
@@ -229,7 +235,8 @@ void AuthorityState::evaluateCatalog() {
       reason = VoidReason::kAuthorForked;
     } else if (c->statutoryDepth < 1 || c->statutoryDepth > kMaxTreeDepth) {
       reason = VoidReason::kCatalogBadLevel;
-    } else if (c->legalDays == 0 || c->promisedDays == 0 || c->promisedDays > (2 * c->legalDays) / 3) {
+    } else if (c->legalDays == 0 || c->promisedDays == 0 ||
+               c->promisedDays > (2 * c->legalDays) / 3) {
       reason = VoidReason::kPromisedExceedsTwoThirds;
     } else if (c->op == CatalogOp::kInsert && current != catalog_.end()) {
       reason = VoidReason::kCatalogItemExists;
@@ -242,7 +249,8 @@ void AuthorityState::evaluateCatalog() {
       setVerdict(ref, reason);
       continue;
     }
-    CatalogEntry e{c->code, c->name, c->statutoryDepth, c->legalDays, c->promisedDays, c->delegable, c->materials, ref};
+    CatalogEntry e{c->code,         c->name,      c->statutoryDepth, c->legalDays,
+                   c->promisedDays, c->delegable, c->materials,      ref};
     versions_[c->code].push_back({ref, e});
     catalog_[c->code] = std::move(e);
   }
@@ -253,7 +261,8 @@ const CatalogEntry* AuthorityState::item(std::string_view code) const {
   return it == catalog_.end() ? nullptr : &it->second;
 }
 
-std::optional<CatalogEntry> AuthorityState::itemSeenBy(std::string_view code, const Visibility& vis) const {
+std::optional<CatalogEntry> AuthorityState::itemSeenBy(std::string_view code,
+                                                       const Visibility& vis) const {
   if (vis.seesAll()) {
     const CatalogEntry* e = item(code);
     return e ? std::optional<CatalogEntry>(*e) : std::nullopt;
@@ -280,7 +289,8 @@ VoidReason AuthorityState::structuralDelegationVerdict(const AuthorityRecord& r)
   if (!isEnrolled(d.grantee)) return VoidReason::kGranteeNotEnrolled;
   if (!isStrictAncestor(author, d.grantee)) return VoidReason::kGranteeNotBelowAuthor;
   if (!d.parent) {
-    return levelOf(author) == entry->statutoryDepth ? VoidReason::kNone : VoidReason::kAuthorLacksAuthority;
+    return levelOf(author) == entry->statutoryDepth ? VoidReason::kNone
+                                                    : VoidReason::kAuthorLacksAuthority;
   }
   const AuthorityRecord* p = find(*d.parent);
   const Delegation* pd = p ? std::get_if<Delegation>(&p->payload) : nullptr;
@@ -288,8 +298,9 @@ VoidReason AuthorityState::structuralDelegationVerdict(const AuthorityRecord& r)
   if (!vis.sees(*d.parent)) return VoidReason::kParentNotSeen;
   if (pd->item != d.item || !covers(*pd, author, *this)) return VoidReason::kAuthorLacksAuthority;
   if (!pd->mayRedelegate) return VoidReason::kRedelegationNotAllowed;
-  bool inside = d.validFromMs >= pd->validFromMs &&
-                (pd->validUntilMs == 0 || (d.validUntilMs != 0 && d.validUntilMs <= pd->validUntilMs));
+  bool inside =
+      d.validFromMs >= pd->validFromMs &&
+      (pd->validUntilMs == 0 || (d.validUntilMs != 0 && d.validUntilMs <= pd->validUntilMs));
   if (!inside) return VoidReason::kPeriodOutsideParent;
   auto ps = structural_.find(*d.parent);
   if (ps == structural_.end() || ps->second != VoidReason::kNone) return VoidReason::kParentVoid;
@@ -307,11 +318,12 @@ void AuthorityState::evaluateDelegations() {
   for (const auto& [ref, r] : records_) {
     if (std::holds_alternative<Delegation>(r.payload)) delegations.push_back(&r);
   }
-  std::stable_sort(delegations.begin(), delegations.end(), [](const AuthorityRecord* a, const AuthorityRecord* b) {
-    int la = levelOf(a->envelope.author), lb = levelOf(b->envelope.author);
-    if (la != lb) return la < lb;
-    return a->ref < b->ref;
-  });
+  std::stable_sort(delegations.begin(), delegations.end(),
+                   [](const AuthorityRecord* a, const AuthorityRecord* b) {
+                     int la = levelOf(a->envelope.author), lb = levelOf(b->envelope.author);
+                     if (la != lb) return la < lb;
+                     return a->ref < b->ref;
+                   });
   for (const AuthorityRecord* r : delegations) {
     structural_[r->ref] = structuralDelegationVerdict(*r);
     delegationsByItem_[std::get<Delegation>(r->payload).item].push_back(r->ref);
@@ -357,7 +369,8 @@ bool AuthorityState::revokedChain(const RecordRef& delegation) const {
   return false;
 }
 
-bool AuthorityState::effectiveUnder(const RecordRef& delegation, const Visibility& vis, int guard) const {
+bool AuthorityState::effectiveUnder(const RecordRef& delegation, const Visibility& vis,
+                                    int guard) const {
   if (guard > kMaxTreeDepth + 1) return false;
   auto s = structural_.find(delegation);
   if (s == structural_.end() || s->second != VoidReason::kNone) return false;
@@ -386,7 +399,9 @@ Holding AuthorityState::holds(std::string_view node, std::string_view itemCode, 
   for (const RecordRef& ref : list->second) {
     const AuthorityRecord* r = find(ref);
     const auto& d = std::get<Delegation>(r->payload);
-    if (!vis.sees(ref) || !covers(d, node, *this) || !inEffect(d, atMs) || !effectiveUnder(ref, vis)) continue;
+    if (!vis.sees(ref) || !covers(d, node, *this) || !inEffect(d, atMs) ||
+        !effectiveUnder(ref, vis))
+      continue;
     if (!best || levelOf(r->envelope.author) > levelOf(best->envelope.author)) best = r;
   }
   if (!best) return h;
@@ -399,12 +414,13 @@ Holding AuthorityState::holds(std::string_view node, std::string_view itemCode, 
   return h;
 }
 
-std::string AuthorityState::handlerFor(std::string_view itemCode, std::string_view region, int64_t atMs) const {
+std::string AuthorityState::handlerFor(std::string_view itemCode, std::string_view region,
+                                       int64_t atMs) const {
   return handlerFor(itemCode, region, atMs, Visibility::all());
 }
 
-std::string AuthorityState::handlerFor(std::string_view itemCode, std::string_view region, int64_t atMs,
-                                       const Visibility& vis) const {
+std::string AuthorityState::handlerFor(std::string_view itemCode, std::string_view region,
+                                       int64_t atMs, const Visibility& vis) const {
   std::vector<std::string> path = pathFromRoot(region);
   for (auto it = path.rbegin(); it != path.rend(); ++it) {
     if (holds(*it, itemCode, atMs, vis).holds) return *it;
@@ -427,12 +443,14 @@ const AuthorityRecord* AuthorityState::unseenRevocationOf(const std::vector<Reco
 std::vector<const AuthorityRecord*> AuthorityState::validDelegations() const {
   std::vector<const AuthorityRecord*> out;
   for (const auto& [ref, r] : records_) {
-    if (std::holds_alternative<Delegation>(r.payload) && verdict(ref) == VoidReason::kNone) out.push_back(&r);
+    if (std::holds_alternative<Delegation>(r.payload) && verdict(ref) == VoidReason::kNone)
+      out.push_back(&r);
   }
   return out;
 }
 
-std::string AuthorityState::whyNot(std::string_view node, std::string_view itemCode, int64_t atMs) const {
+std::string AuthorityState::whyNot(std::string_view node, std::string_view itemCode,
+                                   int64_t atMs) const {
   const CatalogEntry* e = item(itemCode);
   std::string level(levelNameFromDepth(e->statutoryDepth));
   std::string why = "statutory level is " + level + " and no valid delegation covers it";
@@ -443,13 +461,15 @@ std::string AuthorityState::whyNot(std::string_view node, std::string_view itemC
     if (!covers(d, node, *this)) continue;
     std::string at = ref.author + "#" + std::to_string(ref.seq);
     VoidReason v = verdict(ref);
-    if (v != VoidReason::kNone) return "delegation " + at + " is void: " + std::string(voidReasonName(v));
+    if (v != VoidReason::kNone)
+      return "delegation " + at + " is void: " + std::string(voidReasonName(v));
     if (!inEffect(d, atMs)) return "delegation " + at + " is not in effect at that time";
   }
   return why;
 }
 
-Explanation AuthorityState::explain(std::string_view itemCode, std::string_view region, int64_t atMs) const {
+Explanation AuthorityState::explain(std::string_view itemCode, std::string_view region,
+                                    int64_t atMs) const {
   Explanation x;
   x.item = itemCode;
   x.region = region;
@@ -475,9 +495,11 @@ Explanation AuthorityState::explain(std::string_view itemCode, std::string_view 
     x.path.push_back(std::move(step));
   }
   if (x.handler.empty()) {
-    x.summary = "no node on the path from " + root_ + " to " + std::string(region) + " holds " + std::string(itemCode);
+    x.summary = "no node on the path from " + root_ + " to " + std::string(region) + " holds " +
+                std::string(itemCode);
   } else {
-    const ExplainStep& s = *std::find_if(x.path.begin(), x.path.end(), [&](const ExplainStep& p) { return p.node == x.handler; });
+    const ExplainStep& s = *std::find_if(x.path.begin(), x.path.end(),
+                                         [&](const ExplainStep& p) { return p.node == x.handler; });
     x.summary = x.handler + " handles " + std::string(itemCode) + " for " + std::string(region) +
                 (s.statutory ? " as its statutory holder"
                              : " through " + std::to_string(s.chain.size()) + " delegation(s)");

@@ -111,13 +111,16 @@ class AuthorityState {
   bool isForked(const Envelope& envelope) const;
 
   // --- authority ---
-  Holding holds(std::string_view node, std::string_view item, int64_t atMs, const Visibility& vis) const;
+  Holding holds(std::string_view node, std::string_view item, int64_t atMs,
+                const Visibility& vis) const;
   // The handler rule (就近办理): the deepest node on the root→region path that holds the item.
   std::string handlerFor(std::string_view item, std::string_view region, int64_t atMs) const;
   // The same, as `vis` had seen things (what a handler could know when it accepted).
-  std::string handlerFor(std::string_view item, std::string_view region, int64_t atMs, const Visibility& vis) const;
+  std::string handlerFor(std::string_view item, std::string_view region, int64_t atMs,
+                         const Visibility& vis) const;
   // A valid revocation not seen by `vis` that voids a delegation of `chain`.
-  const AuthorityRecord* unseenRevocationOf(const std::vector<RecordRef>& chain, const Visibility& vis) const;
+  const AuthorityRecord* unseenRevocationOf(const std::vector<RecordRef>& chain,
+                                            const Visibility& vis) const;
   Explanation explain(std::string_view item, std::string_view region, int64_t atMs) const;
   // Valid delegations in force (for the board and CLI).
   std::vector<const AuthorityRecord*> validDelegations() const;
@@ -143,12 +146,15 @@ class AuthorityState {
   // Derived by evaluate().
   std::map<RecordRef, VoidReason> voids_;
   std::map<std::string, std::string, std::less<>> parent_;  // child → parent
-  std::map<std::string, std::map<uint32_t, Bytes>, std::less<>> keys_;  // subject → serial → public key
-  std::map<std::string, std::pair<uint64_t, uint32_t>, std::less<>> forks_;  // author → (from seq, up to serial)
-  std::map<std::string, std::vector<CatalogVersion>, std::less<>> versions_;  // item → valid versions
+  std::map<std::string, std::map<uint32_t, Bytes>, std::less<>>
+      keys_;  // subject → serial → public key
+  std::map<std::string, std::pair<uint64_t, uint32_t>, std::less<>>
+      forks_;  // author → (from seq, up to serial)
+  std::map<std::string, std::vector<CatalogVersion>, std::less<>>
+      versions_;                                              // item → valid versions
   std::map<std::string, CatalogEntry, std::less<>> catalog_;  // item → version in force
-  std::map<RecordRef, VoidReason> structural_;  // delegations: structural verdict
-  std::map<RecordRef, std::vector<RecordRef>> revokedBy_;  // delegation → valid revocations
+  std::map<RecordRef, VoidReason> structural_;                // delegations: structural verdict
+  std::map<RecordRef, std::vector<RecordRef>> revokedBy_;     // delegation → valid revocations
   std::map<std::string, std::vector<RecordRef>, std::less<>> delegationsByItem_;
 };
 

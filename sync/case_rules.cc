@@ -7,30 +7,43 @@ namespace govbus {
 
 std::string_view caseStatusName(CaseStatus s) {
   switch (s) {
-    case CaseStatus::kNone: return "none";
-    case CaseStatus::kReceived: return "received";
-    case CaseStatus::kUnderReview: return "under_review";
-    case CaseStatus::kAwaitingMaterials: return "awaiting_materials";
-    case CaseStatus::kSuspended: return "suspended";
-    case CaseStatus::kApproved: return "approved";
-    case CaseStatus::kDenied: return "denied";
-    case CaseStatus::kClosed: return "closed";
-    case CaseStatus::kWithdrawn: return "withdrawn";
+    case CaseStatus::kNone:
+      return "none";
+    case CaseStatus::kReceived:
+      return "received";
+    case CaseStatus::kUnderReview:
+      return "under_review";
+    case CaseStatus::kAwaitingMaterials:
+      return "awaiting_materials";
+    case CaseStatus::kSuspended:
+      return "suspended";
+    case CaseStatus::kApproved:
+      return "approved";
+    case CaseStatus::kDenied:
+      return "denied";
+    case CaseStatus::kClosed:
+      return "closed";
+    case CaseStatus::kWithdrawn:
+      return "withdrawn";
   }
   return "unknown";
 }
 
 bool isOpen(CaseStatus s) {
-  return s == CaseStatus::kReceived || s == CaseStatus::kUnderReview || s == CaseStatus::kAwaitingMaterials ||
-         s == CaseStatus::kSuspended;
+  return s == CaseStatus::kReceived || s == CaseStatus::kUnderReview ||
+         s == CaseStatus::kAwaitingMaterials || s == CaseStatus::kSuspended;
 }
 
 std::string_view cardName(Card c) {
   switch (c) {
-    case Card::kNone: return "none";
-    case Card::kGreen: return "green";
-    case Card::kYellow: return "yellow";
-    case Card::kRed: return "red";
+    case Card::kNone:
+      return "none";
+    case Card::kGreen:
+      return "green";
+    case Card::kYellow:
+      return "yellow";
+    case Card::kRed:
+      return "red";
   }
   return "unknown";
 }
@@ -39,7 +52,9 @@ namespace {
 
 class CaseMachine {
  public:
-  CaseMachine(const std::string& caseId, const AuthorityState& auth) : auth_(auth) { s_.caseId = caseId; }
+  CaseMachine(const std::string& caseId, const AuthorityState& auth) : auth_(auth) {
+    s_.caseId = caseId;
+  }
 
   VoidReason event(const CaseInput& in, const CaseEvent& e) {
     const Envelope& env = in.envelope;
@@ -49,7 +64,8 @@ class CaseMachine {
     if (VoidReason r = checkHandler(in); r != VoidReason::kNone) return r;
     const int64_t t = env.wallTimeMs;
     switch (e.type) {
-      case CaseEventType::kReceived: break;  // handled above
+      case CaseEventType::kReceived:
+        break;  // handled above
       case CaseEventType::kAccepted: {
         if (s_.status != CaseStatus::kReceived) return VoidReason::kIllegalTransition;
         if (VoidReason r = haltCheck(in); r != VoidReason::kNone) return r;
@@ -89,14 +105,16 @@ class CaseMachine {
         if (e.type == CaseEventType::kDenied && (e.reason.empty() || e.legalBasis.empty())) {
           return VoidReason::kDenialWithoutReason;  // 否定报备 needs both
         }
-        s_.status = e.type == CaseEventType::kApproved ? CaseStatus::kApproved : CaseStatus::kDenied;
+        s_.status =
+            e.type == CaseEventType::kApproved ? CaseStatus::kApproved : CaseStatus::kDenied;
         s_.denied = e.type == CaseEventType::kDenied;
         s_.denialReason = e.reason;
         s_.endedAtMs = t;
         return VoidReason::kNone;
       }
       case CaseEventType::kClosed:
-        if (s_.status != CaseStatus::kApproved && s_.status != CaseStatus::kDenied) return VoidReason::kIllegalTransition;
+        if (s_.status != CaseStatus::kApproved && s_.status != CaseStatus::kDenied)
+          return VoidReason::kIllegalTransition;
         if (VoidReason r = haltCheck(in); r != VoidReason::kNone) return r;
         s_.status = CaseStatus::kClosed;
         return VoidReason::kNone;
@@ -108,7 +126,8 @@ class CaseMachine {
         return VoidReason::kNone;
       case CaseEventType::kTransferred:
         if (!isOpen(s_.status)) return VoidReason::kIllegalTransition;
-        if (e.text == s_.handler || !onRegionPath(e.text)) return VoidReason::kHandlerNotOnRegionPath;
+        if (e.text == s_.handler || !onRegionPath(e.text))
+          return VoidReason::kHandlerNotOnRegionPath;
         s_.handler = e.text;
         handlerMoved_ = true;
         pendingTransfer_.reset();
@@ -120,7 +139,8 @@ class CaseMachine {
   VoidReason order(const CaseInput& in, const SupervisionOrder& o) {
     if (auth_.isForked(in.envelope)) return VoidReason::kAuthorForked;
     if (s_.status == CaseStatus::kNone) return VoidReason::kUnknownCase;
-    if (!auth_.isStrictAncestor(in.envelope.author, s_.handler)) return VoidReason::kOrderNotByAncestor;
+    if (!auth_.isStrictAncestor(in.envelope.author, s_.handler))
+      return VoidReason::kOrderNotByAncestor;
     bool final = s_.status == CaseStatus::kClosed || s_.status == CaseStatus::kWithdrawn;
     switch (o.kind) {
       case OrderKind::kUrge:
@@ -176,7 +196,8 @@ class CaseMachine {
     auto entry = auth_.itemSeenBy(r.item, Visibility::of(in.envelope));
     if (!entry) return VoidReason::kUnknownItem;
     if (!auth_.isAncestorOrSelf(r.handler, r.region)) return VoidReason::kHandlerNotOnRegionPath;
-    if (!auth_.isAncestorOrSelf(r.handler, in.envelope.author)) return VoidReason::kReceiverNotUnderHandler;
+    if (!auth_.isAncestorOrSelf(r.handler, in.envelope.author))
+      return VoidReason::kReceiverNotUnderHandler;
     s_.status = CaseStatus::kReceived;
     s_.item = r.item;
     s_.region = r.region;
@@ -188,7 +209,9 @@ class CaseMachine {
     return VoidReason::kNone;
   }
 
-  bool onRegionPath(const std::string& node) const { return auth_.isAncestorOrSelf(node, s_.region); }
+  bool onRegionPath(const std::string& node) const {
+    return auth_.isAncestorOrSelf(node, s_.region);
+  }
 
   // Who may author the next lifecycle event. With a transfer pending on an unseen revocation, the
   // old handler keeps acting in good faith until it sees the revocation; the new one from then on.
@@ -257,7 +280,8 @@ class CaseMachine {
 
 }  // namespace
 
-CaseEvaluation evaluateCase(const std::string& caseId, std::vector<CaseInput> inputs, const AuthorityState& auth) {
+CaseEvaluation evaluateCase(const std::string& caseId, std::vector<CaseInput> inputs,
+                            const AuthorityState& auth) {
   std::vector<const CaseInput*> events;
   std::map<RecordRef, std::vector<const CaseInput*>> anchored;  // last-seen event → orders
   std::vector<const CaseInput*> unanchored;
@@ -265,14 +289,17 @@ CaseEvaluation evaluateCase(const std::string& caseId, std::vector<CaseInput> in
     if (std::holds_alternative<CaseEvent>(in.body)) events.push_back(&in);
   }
   std::sort(events.begin(), events.end(), [](const CaseInput* a, const CaseInput* b) {
-    if (a->envelope.lamport != b->envelope.lamport) return a->envelope.lamport < b->envelope.lamport;
+    if (a->envelope.lamport != b->envelope.lamport)
+      return a->envelope.lamport < b->envelope.lamport;
     return a->ref < b->ref;
   });
   std::vector<std::pair<RecordRef, VoidReason>> voids;
   for (const CaseInput& in : inputs) {
     const auto* o = std::get_if<SupervisionOrder>(&in.body);
     if (!o) continue;
-    bool found = o->lastSeen && std::any_of(events.begin(), events.end(), [&](const CaseInput* e) { return e->ref == *o->lastSeen; });
+    bool found = o->lastSeen && std::any_of(events.begin(), events.end(), [&](const CaseInput* e) {
+                   return e->ref == *o->lastSeen;
+                 });
     if (found) {
       anchored[*o->lastSeen].push_back(&in);
     } else if (!o->lastSeen) {
@@ -282,7 +309,8 @@ CaseEvaluation evaluateCase(const std::string& caseId, std::vector<CaseInput> in
     }
   }
   auto byIssuer = [](const CaseInput* a, const CaseInput* b) {
-    int la = AuthorityState::levelOf(a->envelope.author), lb = AuthorityState::levelOf(b->envelope.author);
+    int la = AuthorityState::levelOf(a->envelope.author),
+        lb = AuthorityState::levelOf(b->envelope.author);
     if (la != lb) return la > lb;  // deeper issuers first: the higher level acts last
     return a->ref < b->ref;
   };
@@ -326,7 +354,9 @@ Deadline deadlineAt(const CaseSummary& s, int64_t nowMs) {
   if (s.acceptedAtMs == 0) return d;
   int64_t end = s.endedAtMs != 0 ? s.endedAtMs : (s.pausedSinceMs != 0 ? s.pausedSinceMs : nowMs);
   d.usedMs = std::max<int64_t>(0, end - s.acceptedAtMs - s.pausedTotalMs);
-  d.dueAtMs = s.pausedSinceMs != 0 || s.endedAtMs != 0 ? 0 : s.acceptedAtMs + s.pausedTotalMs + d.promisedMs;
+  d.dueAtMs = s.pausedSinceMs != 0 || s.endedAtMs != 0
+                  ? 0
+                  : s.acceptedAtMs + s.pausedTotalMs + d.promisedMs;
   d.pastLegal = d.usedMs > d.legalMs;
   if (!isOpen(s.status) || s.status == CaseStatus::kReceived) return d;
   if (d.usedMs > d.promisedMs) {

@@ -84,7 +84,8 @@ struct CaseEvaluation {
   std::vector<std::pair<RecordRef, VoidReason>> voids;
 };
 
-CaseEvaluation evaluateCase(const std::string& caseId, std::vector<CaseInput> inputs, const AuthorityState& authority);
+CaseEvaluation evaluateCase(const std::string& caseId, std::vector<CaseInput> inputs,
+                            const AuthorityState& authority);
 
 // --- deadlines and cards (电子监察, 红黄牌) ---
 
@@ -94,11 +95,11 @@ std::string_view cardName(Card card);
 inline constexpr int64_t kDayMs = 24LL * 3600 * 1000;
 
 struct Deadline {
-  int64_t usedMs = 0;        // clock time used so far (pauses excluded)
+  int64_t usedMs = 0;  // clock time used so far (pauses excluded)
   int64_t promisedMs = 0;
   int64_t legalMs = 0;
-  int64_t dueAtMs = 0;       // when the promise runs out if the clock keeps running; 0 while paused
-  Card card = Card::kNone;   // kNone: not accepted yet, or no longer open
+  int64_t dueAtMs = 0;      // when the promise runs out if the clock keeps running; 0 while paused
+  Card card = Card::kNone;  // kNone: not accepted yet, or no longer open
   bool pastLegal = false;
 };
 

@@ -4,7 +4,8 @@
 
 namespace govbus {
 
-ComplaintEvaluation evaluateComplaint(const std::string& complaintId, std::vector<ComplaintInput> inputs,
+ComplaintEvaluation evaluateComplaint(const std::string& complaintId,
+                                      std::vector<ComplaintInput> inputs,
                                       const AuthorityState& auth) {
   std::sort(inputs.begin(), inputs.end(), [](const ComplaintInput& a, const ComplaintInput& b) {
     if (a.envelope.lamport != b.envelope.lamport) return a.envelope.lamport < b.envelope.lamport;

@@ -39,7 +39,8 @@ struct ComplaintEvaluation {
   std::vector<std::pair<RecordRef, VoidReason>> voids;
 };
 
-ComplaintEvaluation evaluateComplaint(const std::string& complaintId, std::vector<ComplaintInput> inputs,
+ComplaintEvaluation evaluateComplaint(const std::string& complaintId,
+                                      std::vector<ComplaintInput> inputs,
                                       const AuthorityState& authority);
 
 }  // namespace govbus

@@ -2,8 +2,8 @@
 //
 // The envelope is derived from the store, never from the caller: sequence = own head + 1, previous
 // hash = the head's id, Lamport = 1 + the highest Lamport clock stored, ancestor frontier = the
-// head of each ancestor's feed (feeds not yet seen are omitted, meaning 0). The caller must hold the
-// write transaction it passes in, so no other record can take the same sequence.
+// head of each ancestor's feed (feeds not yet seen are omitted, meaning 0). The caller must hold
+// the write transaction it passes in, so no other record can take the same sequence.
 //
 // Thread safety: const; the key is borrowed and must outlive the author.
 #pragma once
@@ -20,8 +20,12 @@ namespace govbus {
 
 class FeedAuthor {
  public:
-  FeedAuthor(std::string self, uint32_t keySerial, const SigningKey& key, std::vector<std::string> ancestors)
-      : self_(std::move(self)), keySerial_(keySerial), key_(key), ancestors_(std::move(ancestors)) {}
+  FeedAuthor(std::string self, uint32_t keySerial, const SigningKey& key,
+             std::vector<std::string> ancestors)
+      : self_(std::move(self)),
+        keySerial_(keySerial),
+        key_(key),
+        ancestors_(std::move(ancestors)) {}
 
   const std::string& self() const { return self_; }
 

@@ -62,13 +62,15 @@ class FeedReader {
   virtual Result<std::optional<Bytes>> stateGet(ByteView key) = 0;
   // Calls `visit` for every entry whose key starts with `prefix`, in key order, until it returns
   // false.
-  virtual Status stateScan(ByteView prefix, const std::function<bool(ByteView key, ByteView value)>& visit) = 0;
+  virtual Status stateScan(ByteView prefix,
+                           const std::function<bool(ByteView key, ByteView value)>& visit) = 0;
 };
 
 class FeedTxn : public FeedReader {
  public:
   // Appends the record at head.seq + 1 and moves the head; the caller has checked the link.
-  virtual Status append(std::string_view author, const FeedHead& newHead, ByteView signedRecord) = 0;
+  virtual Status append(std::string_view author, const FeedHead& newHead,
+                        ByteView signedRecord) = 0;
   // The out-of-order buffer: records that arrived before their predecessor.
   virtual Status putPending(std::string_view author, uint64_t seq, ByteView signedRecord) = 0;
   // Removes and returns the buffered record at (author, seq), if any.
@@ -76,7 +78,8 @@ class FeedTxn : public FeedReader {
   virtual Result<std::optional<Bytes>> peekPending(std::string_view author, uint64_t seq) = 0;
   virtual Status putForkEvidence(const ForkEvidence& evidence) = 0;
   virtual Status putPeerPosition(std::string_view peer, const Frontier& position) = 0;
-  virtual Status putCertificate(std::string_view subject, uint32_t serial, ByteView signedCertificate) = 0;
+  virtual Status putCertificate(std::string_view subject, uint32_t serial,
+                                ByteView signedCertificate) = 0;
   virtual Status putRevocation(std::string_view revoker, const KeyRevocation& revocation) = 0;
   virtual Status statePut(ByteView key, ByteView value) = 0;
   virtual Status stateDel(ByteView key) = 0;

@@ -7,7 +7,8 @@ namespace govbus {
 
 namespace {
 
-IngestResult resultFor(const Envelope& env, IngestOutcome outcome, std::optional<Error> error = {}) {
+IngestResult resultFor(const Envelope& env, IngestOutcome outcome,
+                       std::optional<Error> error = {}) {
   return IngestResult{outcome, env.author, env.seq, std::move(error)};
 }
 
@@ -17,11 +18,16 @@ std::string where(const Envelope& env) { return env.author + "#" + std::to_strin
 
 const char* ingestOutcomeName(IngestOutcome outcome) {
   switch (outcome) {
-    case IngestOutcome::kAppended: return "appended";
-    case IngestOutcome::kDuplicate: return "duplicate";
-    case IngestOutcome::kBuffered: return "buffered";
-    case IngestOutcome::kFork: return "fork";
-    case IngestOutcome::kRejected: return "rejected";
+    case IngestOutcome::kAppended:
+      return "appended";
+    case IngestOutcome::kDuplicate:
+      return "duplicate";
+    case IngestOutcome::kBuffered:
+      return "buffered";
+    case IngestOutcome::kFork:
+      return "fork";
+    case IngestOutcome::kRejected:
+      return "rejected";
   }
   return "unknown";
 }
@@ -30,7 +36,8 @@ Result<CheckedRecord> checkRecord(SignedRecord signedRecord, const TrustStore& t
   CheckedRecord c;
   GOVBUS_ASSIGN_OR_RETURN(c.record, decodeRecordBody(signedRecord.body));
   c.id = blake2b256(signedRecord.body);
-  c.signature = trust.verifyRecordSignature(c.record.envelope, signedRecord.body, signedRecord.signature);
+  c.signature =
+      trust.verifyRecordSignature(c.record.envelope, signedRecord.body, signedRecord.signature);
   c.stored = encodeSignedRecord(signedRecord);
   c.signedRecord = std::move(signedRecord);
   return c;
@@ -41,7 +48,8 @@ Result<CheckedRecord> checkRecord(ByteView signedRecordBytes, const TrustStore& 
   return checkRecord(std::move(sr), trust);
 }
 
-Result<IngestResult> Ingestor::apply(FeedTxn& txn, CheckedRecord record, std::vector<CheckedRecord>& appended) {
+Result<IngestResult> Ingestor::apply(FeedTxn& txn, CheckedRecord record,
+                                     std::vector<CheckedRecord>& appended) {
   const Envelope& env = record.record.envelope;
   GOVBUS_ASSIGN_OR_RETURN(std::optional<FeedHead> head, txn.head(env.author));
   uint64_t headSeq = head ? head->seq : 0;
@@ -49,16 +57,19 @@ Result<IngestResult> Ingestor::apply(FeedTxn& txn, CheckedRecord record, std::ve
   if (env.seq <= headSeq) {
     GOVBUS_ASSIGN_OR_RETURN(std::optional<Hash256> storedId, txn.recordId(env.author, env.seq));
     if (storedId && *storedId == record.id) return resultFor(env, IngestOutcome::kDuplicate);
-    if (!record.signature) return resultFor(env, IngestOutcome::kRejected, record.signature.error());
+    if (!record.signature)
+      return resultFor(env, IngestOutcome::kRejected, record.signature.error());
     GOVBUS_ASSIGN_OR_RETURN(std::optional<ByteView> stored, txn.record(env.author, env.seq));
     if (!stored) {
       return makeError(ErrorCode::kStorage, "feed " + env.author + " has a head at " +
                                                 std::to_string(headSeq) + " but no record at " +
                                                 std::to_string(env.seq));
     }
-    GOVBUS_TRY(txn.putForkEvidence(ForkEvidence{env.author, env.seq, toBytes(*stored), record.stored}));
+    GOVBUS_TRY(
+        txn.putForkEvidence(ForkEvidence{env.author, env.seq, toBytes(*stored), record.stored}));
     return resultFor(env, IngestOutcome::kFork,
-                     makeError(ErrorCode::kForked, where(env) + ": two different records signed at one sequence"));
+                     makeError(ErrorCode::kForked,
+                               where(env) + ": two different records signed at one sequence"));
   }
 
   if (!record.signature) return resultFor(env, IngestOutcome::kRejected, record.signature.error());
@@ -78,13 +89,15 @@ Result<IngestResult> Ingestor::apply(FeedTxn& txn, CheckedRecord record, std::ve
     // Both carry valid signatures by the author at one sequence: that is equivocation.
     GOVBUS_TRY(txn.putForkEvidence(ForkEvidence{env.author, env.seq, *waiting, record.stored}));
     return resultFor(env, IngestOutcome::kFork,
-                     makeError(ErrorCode::kForked, where(env) + ": two different records signed at one sequence"));
+                     makeError(ErrorCode::kForked,
+                               where(env) + ": two different records signed at one sequence"));
   }
   if (env.seq > headSeq + limits_.maxPendingAheadPerFeed) {
-    return resultFor(env, IngestOutcome::kRejected,
-                     makeError(ErrorCode::kBufferFull, where(env) + " is more than " +
-                                                           std::to_string(limits_.maxPendingAheadPerFeed) +
-                                                           " ahead of the feed's head " + std::to_string(headSeq)));
+    return resultFor(
+        env, IngestOutcome::kRejected,
+        makeError(ErrorCode::kBufferFull,
+                  where(env) + " is more than " + std::to_string(limits_.maxPendingAheadPerFeed) +
+                      " ahead of the feed's head " + std::to_string(headSeq)));
   }
   GOVBUS_ASSIGN_OR_RETURN(uint64_t pending, txn.pendingCount());
   if (pending >= limits_.maxPendingRecords) {
@@ -96,7 +109,8 @@ Result<IngestResult> Ingestor::apply(FeedTxn& txn, CheckedRecord record, std::ve
   return resultFor(env, IngestOutcome::kBuffered);
 }
 
-Result<IngestResult> Ingestor::applyNext(FeedTxn& txn, CheckedRecord record, const std::optional<FeedHead>& head,
+Result<IngestResult> Ingestor::applyNext(FeedTxn& txn, CheckedRecord record,
+                                         const std::optional<FeedHead>& head,
                                          std::vector<CheckedRecord>& appended) {
   const Envelope env = record.record.envelope;
   bool linked = head ? (env.prevHash.size() == kHashBytes &&
@@ -126,7 +140,8 @@ Result<IngestResult> Ingestor::applyNext(FeedTxn& txn, CheckedRecord record, con
     c.stored = std::move(*next);
     c.signedRecord = std::move(*sr);
     const Envelope& e = c.record.envelope;
-    bool ok = e.prevHash.size() == kHashBytes && std::equal(e.prevHash.begin(), e.prevHash.end(), prevId.begin()) &&
+    bool ok = e.prevHash.size() == kHashBytes &&
+              std::equal(e.prevHash.begin(), e.prevHash.end(), prevId.begin()) &&
               trust_.signerFor(e).ok();
     if (!ok) break;  // the waiting record does not fit: dropped, never stored in the feed
     prevId = c.id;
@@ -135,7 +150,8 @@ Result<IngestResult> Ingestor::applyNext(FeedTxn& txn, CheckedRecord record, con
   return resultFor(env, IngestOutcome::kAppended);
 }
 
-Status Ingestor::appendOne(FeedTxn& txn, CheckedRecord& record, std::vector<CheckedRecord>& appended) {
+Status Ingestor::appendOne(FeedTxn& txn, CheckedRecord& record,
+                           std::vector<CheckedRecord>& appended) {
   const Envelope& env = record.record.envelope;
   GOVBUS_TRY(txn.append(env.author, FeedHead{env.seq, record.id, env.lamport}, record.stored));
   // Trust carried by the record applies to what follows it.
@@ -145,14 +161,15 @@ Status Ingestor::appendOne(FeedTxn& txn, CheckedRecord& record, std::vector<Chec
       GOVBUS_TRY(txn.putCertificate(c.subject, c.serial, encodeSignedCertificate(*cert)));
     }
   } else if (auto* revocation = std::get_if<KeyRevocation>(&record.record.payload)) {
-    if (trust_.revoke(env.author, *revocation).ok()) GOVBUS_TRY(txn.putRevocation(env.author, *revocation));
+    if (trust_.revoke(env.author, *revocation).ok())
+      GOVBUS_TRY(txn.putRevocation(env.author, *revocation));
   }
   appended.push_back(std::move(record));
   return Status::Ok();
 }
 
-Result<BatchResult> ingestBatch(FeedStore& store, TrustStore& trust, std::span<const Bytes> signedRecords,
-                                IngestLimits limits) {
+Result<BatchResult> ingestBatch(FeedStore& store, TrustStore& trust,
+                                std::span<const Bytes> signedRecords, IngestLimits limits) {
   BatchResult out;
   out.results.reserve(signedRecords.size());
   std::vector<std::optional<CheckedRecord>> checked;
@@ -178,7 +195,8 @@ Result<BatchResult> ingestBatch(FeedStore& store, TrustStore& trust, std::span<c
     }
     // A certificate that arrived in this batch may make a phase-1 "unknown signer" verifiable now.
     if (!c->signature && c->signature.error().code == ErrorCode::kUnknownSigner) {
-      c->signature = trust.verifyRecordSignature(c->record.envelope, c->signedRecord.body, c->signedRecord.signature);
+      c->signature = trust.verifyRecordSignature(c->record.envelope, c->signedRecord.body,
+                                                 c->signedRecord.signature);
     }
     GOVBUS_ASSIGN_OR_RETURN(IngestResult r, ingestor.apply(*txn, std::move(*c), out.appended));
     ordered.push_back(std::move(r));

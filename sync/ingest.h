@@ -8,7 +8,8 @@
 //        seq <= head, different id   → fork: both records kept as evidence, nothing appended;
 //        seq == head + 1, link ok    → appended; buffered successors are appended after it;
 //        seq == head + 1, bad link   → rejected (kBrokenLink);
-//        seq >  head + 1             → buffered until the gap fills (bounded), or rejected when full.
+//        seq >  head + 1             → buffered until the gap fills (bounded), or rejected when
+//        full.
 //      A record whose signature failed in phase 1 is rejected unless it is a duplicate.
 // A rejected record is never stored. Trust changes carried by appended records (certificates, key
 // revocations) take effect for the records after them, also within one batch.
@@ -69,10 +70,12 @@ class Ingestor {
 
   // Phase 2 for one record. Every record appended to a feed, this one and buffered successors it
   // released, is pushed onto `appended` in feed order (the state layer applies them next).
-  Result<IngestResult> apply(FeedTxn& txn, CheckedRecord record, std::vector<CheckedRecord>& appended);
+  Result<IngestResult> apply(FeedTxn& txn, CheckedRecord record,
+                             std::vector<CheckedRecord>& appended);
 
  private:
-  Result<IngestResult> applyNext(FeedTxn& txn, CheckedRecord record, const std::optional<FeedHead>& head,
+  Result<IngestResult> applyNext(FeedTxn& txn, CheckedRecord record,
+                                 const std::optional<FeedHead>& head,
                                  std::vector<CheckedRecord>& appended);
   Status appendOne(FeedTxn& txn, CheckedRecord& record, std::vector<CheckedRecord>& appended);
 
@@ -87,7 +90,7 @@ struct BatchResult {
   std::vector<IngestResult> results;  // one per input, in input order
   std::vector<CheckedRecord> appended;
 };
-Result<BatchResult> ingestBatch(FeedStore& store, TrustStore& trust, std::span<const Bytes> signedRecords,
-                                IngestLimits limits = {});
+Result<BatchResult> ingestBatch(FeedStore& store, TrustStore& trust,
+                                std::span<const Bytes> signedRecords, IngestLimits limits = {});
 
 }  // namespace govbus

@@ -7,18 +7,24 @@
 
 namespace govbus {
 
-Replica::Replica(FeedStore& store, TrustStore trust, std::string root, std::optional<Identity> identity,
-                 IngestLimits limits)
-    : store_(store), trust_(std::move(trust)), engine_(std::move(root)), identity_(std::move(identity)), limits_(limits) {}
+Replica::Replica(FeedStore& store, TrustStore trust, std::string root,
+                 std::optional<Identity> identity, IngestLimits limits)
+    : store_(store),
+      trust_(std::move(trust)),
+      engine_(std::move(root)),
+      identity_(std::move(identity)),
+      limits_(limits) {}
 
 Result<std::unique_ptr<Replica>> Replica::open(FeedStore& store, const SignedCertificate& anchor,
-                                               std::optional<Identity> identity, IngestLimits limits) {
+                                               std::optional<Identity> identity,
+                                               IngestLimits limits) {
   GOVBUS_ASSIGN_OR_RETURN(TrustStore trust, TrustStore::create(anchor));
   std::string root = trust.anchor().subject;
   if (identity && (identity->key == nullptr || identity->code.empty())) {
     return makeError(ErrorCode::kInvalidArgument, "identity needs a code and a key");
   }
-  std::unique_ptr<Replica> r(new Replica(store, std::move(trust), std::move(root), std::move(identity), limits));
+  std::unique_ptr<Replica> r(
+      new Replica(store, std::move(trust), std::move(root), std::move(identity), limits));
   r->anchor_ = anchor;
   GOVBUS_TRY(r->reload());
   return r;
@@ -40,14 +46,16 @@ Status Replica::reload() {
   return engine_.load(*view);
 }
 
-Result<BatchResult> Replica::ingest(std::span<const Bytes> signedRecords, std::span<const SignedCertificate> certificates) {
+Result<BatchResult> Replica::ingest(std::span<const Bytes> signedRecords,
+                                    std::span<const SignedCertificate> certificates) {
   std::vector<Result<SignedRecord>> decoded;
   decoded.reserve(signedRecords.size());
   for (const Bytes& raw : signedRecords) decoded.push_back(decodeSignedRecord(raw));
   return ingestDecoded(std::move(decoded), certificates);
 }
 
-Result<BatchResult> Replica::ingest(std::vector<SignedRecord> records, std::span<const SignedCertificate> certificates) {
+Result<BatchResult> Replica::ingest(std::vector<SignedRecord> records,
+                                    std::span<const SignedCertificate> certificates) {
   std::vector<Result<SignedRecord>> decoded;
   decoded.reserve(records.size());
   for (auto& r : records) decoded.emplace_back(std::move(r));
@@ -89,7 +97,8 @@ Result<BatchResult> Replica::ingestDecoded(std::vector<Result<SignedRecord>> rec
         continue;
       }
       if (!c->signature && c->signature.error().code == ErrorCode::kUnknownSigner) {
-        c->signature = trust_->verifyRecordSignature(c->record.envelope, c->signedRecord.body, c->signedRecord.signature);
+        c->signature = trust_->verifyRecordSignature(c->record.envelope, c->signedRecord.body,
+                                                     c->signedRecord.signature);
       }
       GOVBUS_ASSIGN_OR_RETURN(IngestResult r, ingestor.apply(*txn, std::move(*c), out.appended));
       ordered.push_back(std::move(r));
@@ -106,7 +115,8 @@ Result<BatchResult> Replica::ingestDecoded(std::vector<Result<SignedRecord>> rec
   // Equivocation seen here is reported in our own feed, so the evidence replicates (DESIGN §4).
   if (identity_) {
     for (const IngestResult& r : out.results) {
-      if (r.outcome == IngestOutcome::kFork) GOVBUS_TRY(reportFork(r.author, r.seq, nowForReports_));
+      if (r.outcome == IngestOutcome::kFork)
+        GOVBUS_TRY(reportFork(r.author, r.seq, nowForReports_));
     }
   }
   return out;
@@ -121,8 +131,10 @@ Status Replica::reportFork(const std::string& author, uint64_t seq, int64_t wall
     GOVBUS_ASSIGN_OR_RETURN(SignedRecord first, decodeSignedRecord(f.first));
     GOVBUS_ASSIGN_OR_RETURN(SignedRecord second, decodeSignedRecord(f.second));
     // Never earlier than the evidence itself: a node whose clock was not set still reports.
-    if (auto env = decodeEnvelope(second.body); env) wallTimeMs = std::max(wallTimeMs, env->wallTimeMs);
-    auto authored = author_(ForkReport{author, seq, std::move(first), std::move(second)}, wallTimeMs);
+    if (auto env = decodeEnvelope(second.body); env)
+      wallTimeMs = std::max(wallTimeMs, env->wallTimeMs);
+    auto authored =
+        author_(ForkReport{author, seq, std::move(first), std::move(second)}, wallTimeMs);
     // Already reported (by us or an ancestor) is not an error worth failing a batch for.
     if (!authored && authored.error().code == ErrorCode::kStorage) return authored.error();
     return Status::Ok();
@@ -130,10 +142,12 @@ Status Replica::reportFork(const std::string& author, uint64_t seq, int64_t wall
   return Status::Ok();
 }
 
-Result<std::pair<RecordRef, VoidReason>> Replica::authorInTxn(FeedTxn& txn, Payload payload, int64_t wallTimeMs) {
+Result<std::pair<RecordRef, VoidReason>> Replica::authorInTxn(FeedTxn& txn, Payload payload,
+                                                              int64_t wallTimeMs) {
   const Identity& id = *identity_;
   FeedAuthor author(id.code, id.keySerial, *id.key, id.ancestors);
-  GOVBUS_ASSIGN_OR_RETURN(SignedRecord signedRecord, author.sign(txn, std::move(payload), wallTimeMs));
+  GOVBUS_ASSIGN_OR_RETURN(SignedRecord signedRecord,
+                          author.sign(txn, std::move(payload), wallTimeMs));
   GOVBUS_ASSIGN_OR_RETURN(CheckedRecord checked, checkRecord(std::move(signedRecord), *trust_));
   RecordRef ref{checked.record.envelope.author, checked.record.envelope.seq};
   Ingestor ingestor(*trust_, limits_);
@@ -149,17 +163,21 @@ Result<std::pair<RecordRef, VoidReason>> Replica::authorInTxn(FeedTxn& txn, Payl
   return std::make_pair(ref, v);
 }
 
-Result<RecordRef> Replica::author(Payload payload, int64_t wallTimeMs) { return author_(std::move(payload), wallTimeMs); }
+Result<RecordRef> Replica::author(Payload payload, int64_t wallTimeMs) {
+  return author_(std::move(payload), wallTimeMs);
+}
 
 Result<RecordRef> Replica::author_(Payload payload, int64_t wallTimeMs) {
-  if (!identity_) return makeError(ErrorCode::kInvalidArgument, "this replica has no signing identity");
+  if (!identity_)
+    return makeError(ErrorCode::kInvalidArgument, "this replica has no signing identity");
   std::string kind = payloadKindName(payload);
   auto run = [&]() -> Result<RecordRef> {
     GOVBUS_ASSIGN_OR_RETURN(std::unique_ptr<FeedTxn> txn, store_.beginWrite());
     GOVBUS_ASSIGN_OR_RETURN(auto authored, authorInTxn(*txn, std::move(payload), wallTimeMs));
     if (authored.second != VoidReason::kNone) {
-      return makeError(ErrorCode::kInvalidArgument, "refused: this " + kind + " would be void (" +
-                                                        std::string(voidReasonName(authored.second)) + ")");
+      return makeError(ErrorCode::kInvalidArgument,
+                       "refused: this " + kind + " would be void (" +
+                           std::string(voidReasonName(authored.second)) + ")");
     }
     GOVBUS_TRY(txn->commit());
     return authored.first;
@@ -170,7 +188,8 @@ Result<RecordRef> Replica::author_(Payload payload, int64_t wallTimeMs) {
 }
 
 Result<VoidReason> Replica::wouldBeVoid(const Payload& payload, int64_t wallTimeMs) {
-  if (!identity_) return makeError(ErrorCode::kInvalidArgument, "this replica has no signing identity");
+  if (!identity_)
+    return makeError(ErrorCode::kInvalidArgument, "this replica has no signing identity");
   Result<VoidReason> out = VoidReason::kNone;
   {
     auto txn = store_.beginWrite();

@@ -33,22 +33,24 @@ namespace govbus {
 struct Identity {
   std::string code;
   uint32_t keySerial = 1;
-  const SigningKey* key = nullptr;      // borrowed; must outlive the Replica
-  std::vector<std::string> ancestors;   // root first, parent last
+  const SigningKey* key = nullptr;     // borrowed; must outlive the Replica
+  std::vector<std::string> ancestors;  // root first, parent last
 };
 
 class Replica {
  public:
   // Loads trust (anchor + stored certificates and revocations) and the derived state.
   static Result<std::unique_ptr<Replica>> open(FeedStore& store, const SignedCertificate& anchor,
-                                                std::optional<Identity> identity = std::nullopt,
-                                                IngestLimits limits = {});
+                                               std::optional<Identity> identity = std::nullopt,
+                                               IngestLimits limits = {});
 
   // Checks, appends and applies a batch of SignedRecord messages in one durable transaction.
   // Certificates are admitted first (a peer attaches the chains of the authors it sends).
-  Result<BatchResult> ingest(std::span<const Bytes> signedRecords, std::span<const SignedCertificate> certificates = {});
+  Result<BatchResult> ingest(std::span<const Bytes> signedRecords,
+                             std::span<const SignedCertificate> certificates = {});
   // The same for records as a RecordsBatch carries them.
-  Result<BatchResult> ingest(std::vector<SignedRecord> records, std::span<const SignedCertificate> certificates = {});
+  Result<BatchResult> ingest(std::vector<SignedRecord> records,
+                             std::span<const SignedCertificate> certificates = {});
 
   // Signs `payload` as this node's next record, applies and commits it; refuses (kInvalidArgument
   // naming the void reason) when the state would judge it void.
@@ -71,13 +73,15 @@ class Replica {
   Result<Hash256> digest();
 
  private:
-  Replica(FeedStore& store, TrustStore trust, std::string root, std::optional<Identity> identity, IngestLimits limits);
+  Replica(FeedStore& store, TrustStore trust, std::string root, std::optional<Identity> identity,
+          IngestLimits limits);
   Status reload();
   Status reportFork(const std::string& author, uint64_t seq, int64_t wallTimeMs);
   Result<RecordRef> author_(Payload payload, int64_t wallTimeMs);
   Result<BatchResult> ingestDecoded(std::vector<Result<SignedRecord>> records,
                                     std::span<const SignedCertificate> certificates);
-  Result<std::pair<RecordRef, VoidReason>> authorInTxn(FeedTxn& txn, Payload payload, int64_t wallTimeMs);
+  Result<std::pair<RecordRef, VoidReason>> authorInTxn(FeedTxn& txn, Payload payload,
+                                                       int64_t wallTimeMs);
 
   FeedStore& store_;
   std::optional<TrustStore> trust_;

@@ -20,7 +20,8 @@ void ReplicationLink::reset() {
   inflight_ = 0;
 }
 
-Result<Hello> ReplicationLink::makeHello(const std::string& self, FeedReader& view, const TrustStore& trust) {
+Result<Hello> ReplicationLink::makeHello(const std::string& self, FeedReader& view,
+                                         const TrustStore& trust) {
   Hello h;
   h.node = self;
   GOVBUS_ASSIGN_OR_RETURN(h.chain, trust.chainFor(self));
@@ -33,20 +34,24 @@ Status ReplicationLink::onHello(const Hello& hello, const TrustStore& trust, int
                                 const std::optional<std::string>& expectedPeer) {
   if (hello.protocolVersion != kSyncProtocolVersion) {
     return makeError(ErrorCode::kVersion, "peer " + hello.node + " speaks sync protocol version " +
-                                              std::to_string(hello.protocolVersion) + ", this node speaks " +
+                                              std::to_string(hello.protocolVersion) +
+                                              ", this node speaks " +
                                               std::to_string(kSyncProtocolVersion));
   }
   if (expectedPeer && *expectedPeer != hello.node) {
-    return makeError(ErrorCode::kBadChain, "peer authenticated as " + *expectedPeer + " says it is " + hello.node);
+    return makeError(ErrorCode::kBadChain,
+                     "peer authenticated as " + *expectedPeer + " says it is " + hello.node);
   }
   GOVBUS_ASSIGN_OR_RETURN(Certificate leaf, verifyChain(trust.anchor(), hello.chain, nowMs));
   if (leaf.subject != hello.node) {
-    return makeError(ErrorCode::kBadChain, "peer " + hello.node + " presented the chain of " + leaf.subject);
+    return makeError(ErrorCode::kBadChain,
+                     "peer " + hello.node + " presented the chain of " + leaf.subject);
   }
   reset();
   peer_ = hello.node;
   for (const auto& c : hello.chain) {
-    if (auto cert = decodeCertificateBody(c.body); cert && cert->subject != hello.node) peerAncestors_.insert(cert->subject);
+    if (auto cert = decodeCertificateBody(c.body); cert && cert->subject != hello.node)
+      peerAncestors_.insert(cert->subject);
   }
   peerAncestors_.insert(trust.anchor().subject);
   peerAncestors_.erase(hello.node);
@@ -74,25 +79,32 @@ bool ReplicationLink::inScope(const std::string& author, const TrustStore& trust
   return in;
 }
 
-Result<std::optional<RecordsBatch>> ReplicationLink::nextBatch(FeedReader& view, const TrustStore& trust, int64_t nowMs) {
+Result<std::optional<RecordsBatch>> ReplicationLink::nextBatch(FeedReader& view,
+                                                               const TrustStore& trust,
+                                                               int64_t nowMs) {
   if (!peer_ || inflight_ >= limits_.maxInflightRecords) return std::optional<RecordsBatch>();
   GOVBUS_ASSIGN_OR_RETURN(auto heads, view.heads());
   if (heads.empty()) return std::optional<RecordsBatch>();
   RecordsBatch batch;
   InFlight flight;
   size_t bytes = 0;
-  const uint64_t room = std::min<uint64_t>(limits_.maxBatchRecords, limits_.maxInflightRecords - inflight_);
+  const uint64_t room =
+      std::min<uint64_t>(limits_.maxBatchRecords, limits_.maxInflightRecords - inflight_);
   cursor_ = (cursor_ + 1) % heads.size();
-  for (size_t i = 0; i < heads.size() && flight.records < room && bytes < limits_.maxBatchBytes; ++i) {
+  for (size_t i = 0; i < heads.size() && flight.records < room && bytes < limits_.maxBatchBytes;
+       ++i) {
     const auto& [author, head] = heads[(cursor_ + i) % heads.size()];
     if (!inScope(author, trust)) continue;
-    if (auto s = stalledUntil_.find(author); s != stalledUntil_.end() && nowMs < s->second) continue;
+    if (auto s = stalledUntil_.find(author); s != stalledUntil_.end() && nowMs < s->second)
+      continue;
     uint64_t from = std::max(sentUpTo_[author], peerHas_[author]) + 1;
     if (from > head.seq) continue;
     uint64_t seq = from;
     for (; seq <= head.seq && flight.records < room && bytes < limits_.maxBatchBytes; ++seq) {
       GOVBUS_ASSIGN_OR_RETURN(std::optional<ByteView> raw, view.record(author, seq));
-      if (!raw) return makeError(ErrorCode::kStorage, "feed " + author + " lacks seq " + std::to_string(seq));
+      if (!raw)
+        return makeError(ErrorCode::kStorage,
+                         "feed " + author + " lacks seq " + std::to_string(seq));
       GOVBUS_ASSIGN_OR_RETURN(SignedRecord sr, decodeSignedRecord(*raw));
       bytes += sr.body.size() + sr.signature.size();
       batch.records.push_back(std::move(sr));
@@ -104,7 +116,8 @@ Result<std::optional<RecordsBatch>> ReplicationLink::nextBatch(FeedReader& view,
     GOVBUS_ASSIGN_OR_RETURN(std::vector<SignedCertificate> chain, trust.chainFor(author));
     for (auto& c : chain) {
       auto cert = decodeCertificateBody(c.body);
-      if (cert && certificatesSent_.insert({cert->subject, cert->serial}).second) batch.certificates.push_back(std::move(c));
+      if (cert && certificatesSent_.insert({cert->subject, cert->serial}).second)
+        batch.certificates.push_back(std::move(c));
     }
   }
   if (batch.records.empty()) return std::optional<RecordsBatch>();

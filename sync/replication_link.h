@@ -48,13 +48,15 @@ struct LinkLimits {
 
 class ReplicationLink {
  public:
-  explicit ReplicationLink(std::string self, LinkLimits limits = {}) : self_(std::move(self)), limits_(limits) {}
+  explicit ReplicationLink(std::string self, LinkLimits limits = {})
+      : self_(std::move(self)), limits_(limits) {}
 
   // Forgets everything about the peer: call when a connection (re)starts.
   void reset();
 
   // Our Hello: our chain and the heads of every feed we hold.
-  static Result<Hello> makeHello(const std::string& self, FeedReader& view, const TrustStore& trust);
+  static Result<Hello> makeHello(const std::string& self, FeedReader& view,
+                                 const TrustStore& trust);
 
   // The peer's Hello. Verifies its chain to our anchor at `nowMs`; an error means: drop the peer.
   // `expectedPeer`, when set, is the code the transport authenticated (its CurveZMQ key).
@@ -65,7 +67,8 @@ class ReplicationLink {
   const std::string& peer() const { return *peer_; }
 
   // The next batch to send, if the window allows and the peer lacks something in its scope.
-  Result<std::optional<RecordsBatch>> nextBatch(FeedReader& view, const TrustStore& trust, int64_t nowMs);
+  Result<std::optional<RecordsBatch>> nextBatch(FeedReader& view, const TrustStore& trust,
+                                                int64_t nowMs);
 
   // The peer acknowledged the oldest batch in flight. Returns the peer's new heads, to persist as
   // its position.

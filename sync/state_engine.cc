@@ -11,8 +11,9 @@ namespace govbus {
 
 namespace {
 
-constexpr char kCase = 'c', kComplaint = 'p', kVoid = 'v', kCatalog = 'k', kTree = 'n', kAuthorityIndex = 'a',
-               kCaseInput = 'i', kComplaintInput = 'j', kItemIndex = 't', kRegionIndex = 'r', kMeta = 'm';
+constexpr char kCase = 'c', kComplaint = 'p', kVoid = 'v', kCatalog = 'k', kTree = 'n',
+               kAuthorityIndex = 'a', kCaseInput = 'i', kComplaintInput = 'j', kItemIndex = 't',
+               kRegionIndex = 'r', kMeta = 'm';
 constexpr size_t kRefKeyBytes = 12 + 8;
 
 void putRef(BinaryWriter& w, const RecordRef& ref) {
@@ -24,7 +25,8 @@ void putRef(BinaryWriter& w, const RecordRef& ref) {
 RecordRef readRef(ByteView b) {
   size_t n = 0;
   while (n < 12 && b[n] != 0) ++n;
-  return RecordRef{std::string(reinterpret_cast<const char*>(b.data()), n), getBigEndian64(b.data() + 12)};
+  return RecordRef{std::string(reinterpret_cast<const char*>(b.data()), n),
+                   getBigEndian64(b.data() + 12)};
 }
 
 Bytes key(char table, std::string_view a) { return BinaryWriter().u8(table).raw(a).take(); }
@@ -60,8 +62,15 @@ std::optional<RecordRef> readOptionalRef(BinaryReader& r) {
 
 Bytes encodeComplaint(const ComplaintSummary& s) {
   return BinaryWriter()
-      .str(s.complaintId).str(s.caseId).str(s.against).str(s.routedTo).str(s.filedBy)
-      .boolean(s.exists).u8(static_cast<uint8_t>(s.status)).i64(s.filedAtMs).i64(s.updatedAtMs)
+      .str(s.complaintId)
+      .str(s.caseId)
+      .str(s.against)
+      .str(s.routedTo)
+      .str(s.filedBy)
+      .boolean(s.exists)
+      .u8(static_cast<uint8_t>(s.status))
+      .i64(s.filedAtMs)
+      .i64(s.updatedAtMs)
       .take();
 }
 
@@ -83,8 +92,13 @@ Result<ComplaintSummary> decodeComplaint(ByteView b) {
 
 Bytes encodeCatalogEntry(const CatalogEntry& e) {
   BinaryWriter w;
-  w.str(e.code).str(e.name).u8(static_cast<uint8_t>(e.statutoryDepth)).u32(e.legalDays).u32(e.promisedDays)
-      .boolean(e.delegable).u32(static_cast<uint32_t>(e.materials.size()));
+  w.str(e.code)
+      .str(e.name)
+      .u8(static_cast<uint8_t>(e.statutoryDepth))
+      .u32(e.legalDays)
+      .u32(e.promisedDays)
+      .boolean(e.delegable)
+      .u32(static_cast<uint32_t>(e.materials.size()));
   for (const auto& m : e.materials) w.str(m);
   w.str(e.ref.author).u64(e.ref.seq);
   return w.take();
@@ -93,7 +107,8 @@ Bytes encodeCatalogEntry(const CatalogEntry& e) {
 Result<Record> readRecord(FeedReader& view, const RecordRef& ref) {
   GOVBUS_ASSIGN_OR_RETURN(std::optional<ByteView> raw, view.record(ref.author, ref.seq));
   if (!raw) {
-    return makeError(ErrorCode::kStorage, "state index names " + ref.author + "#" + std::to_string(ref.seq) +
+    return makeError(ErrorCode::kStorage, "state index names " + ref.author + "#" +
+                                              std::to_string(ref.seq) +
                                               " but the feed has no such record");
   }
   GOVBUS_ASSIGN_OR_RETURN(SignedRecord sr, decodeSignedRecord(*raw));
@@ -101,9 +116,12 @@ Result<Record> readRecord(FeedReader& view, const RecordRef& ref) {
 }
 
 // Case and complaint ids become key parts ending in a NUL: they must not contain one.
-bool usableId(std::string_view id) { return !id.empty() && id.find('\0') == std::string_view::npos; }
+bool usableId(std::string_view id) {
+  return !id.empty() && id.find('\0') == std::string_view::npos;
+}
 
-Status scanKeys(FeedReader& view, const Bytes& prefix, const std::function<void(ByteView rest, ByteView value)>& fn) {
+Status scanKeys(FeedReader& view, const Bytes& prefix,
+                const std::function<void(ByteView rest, ByteView value)>& fn) {
   return view.stateScan(prefix, [&](ByteView k, ByteView v) {
     fn(k.subspan(prefix.size()), v);
     return true;
@@ -114,9 +132,22 @@ Status scanKeys(FeedReader& view, const Bytes& prefix, const std::function<void(
 
 Bytes encodeCaseSummary(const CaseSummary& s) {
   BinaryWriter w;
-  w.str(s.caseId).str(s.item).str(s.region).str(s.receiver).str(s.handler).u8(static_cast<uint8_t>(s.status))
-      .boolean(s.halted).i64(s.receivedAtMs).i64(s.acceptedAtMs).i64(s.pausedTotalMs).i64(s.pausedSinceMs)
-      .i64(s.endedAtMs).u32(s.promisedDays).u32(s.legalDays).u32(s.materialsRequests).u32(s.urges)
+  w.str(s.caseId)
+      .str(s.item)
+      .str(s.region)
+      .str(s.receiver)
+      .str(s.handler)
+      .u8(static_cast<uint8_t>(s.status))
+      .boolean(s.halted)
+      .i64(s.receivedAtMs)
+      .i64(s.acceptedAtMs)
+      .i64(s.pausedTotalMs)
+      .i64(s.pausedSinceMs)
+      .i64(s.endedAtMs)
+      .u32(s.promisedDays)
+      .u32(s.legalDays)
+      .u32(s.materialsRequests)
+      .u32(s.urges)
       .boolean(s.authorityConflict);
   putOptionalRef(w, s.conflictRevocation);
   w.boolean(s.denied).str(s.denialReason);
@@ -209,7 +240,15 @@ Status StateEngine::index(FeedTxn& txn, const RecordRef& ref, const Record& reco
     // Index by what the record names, valid or not: a `received` void today (its item not yet
     // in the catalog, its handler not yet enrolled) must be judged again when that changes.
     if (const auto* e = std::get_if<CaseEvent>(&p); e && e->type == CaseEventType::kReceived) {
-      GOVBUS_TRY(txn.statePut(BinaryWriter().u8(kItemIndex).raw(e->received.item).u8(0).raw(e->received.region).u8(0).raw(caseId).take(), {}));
+      GOVBUS_TRY(txn.statePut(BinaryWriter()
+                                  .u8(kItemIndex)
+                                  .raw(e->received.item)
+                                  .u8(0)
+                                  .raw(e->received.region)
+                                  .u8(0)
+                                  .raw(caseId)
+                                  .take(),
+                              {}));
       GOVBUS_TRY(txn.statePut(keyZZ(kRegionIndex, e->received.region, caseId), {}));
     }
     return txn.statePut(keyZRef(kCaseInput, caseId, ref), {});
@@ -270,7 +309,8 @@ Status StateEngine::reevaluateAuthority(FeedTxn& txn, Dirty& dirty) {
     return c ? std::string(c->regionPrefix()) : std::string();
   };
   for (const auto& [ref, reason] : oldVoids) {
-    if (authority_.verdict(ref) != reason) GOVBUS_TRY(setVerdict(txn, ref, authority_.verdict(ref)));
+    if (authority_.verdict(ref) != reason)
+      GOVBUS_TRY(setVerdict(txn, ref, authority_.verdict(ref)));
   }
   for (const auto& [ref, reason] : authority_.voids()) {
     if (!oldVoids.contains(ref)) GOVBUS_TRY(setVerdict(txn, ref, reason));
@@ -318,15 +358,18 @@ Status StateEngine::reevaluateAuthority(FeedTxn& txn, Dirty& dirty) {
     const AuthorityRecord* r = authority_.find(ref);
     if (!r) continue;
     // A delegation only ever decides who handles regions under its grantee.
-    if (const auto* d = std::get_if<Delegation>(&r->payload)) items.insert({d->item, under(d->grantee)});
+    if (const auto* d = std::get_if<Delegation>(&r->payload))
+      items.insert({d->item, under(d->grantee)});
   }
   // New valid delegations and revocations change authority without changing any void verdict.
   for (const RecordRef& added : dirty.newAuthority) {
     const AuthorityRecord* r = authority_.find(added);
-    if (const auto* d = std::get_if<Delegation>(&r->payload)) items.insert({d->item, under(d->grantee)});
+    if (const auto* d = std::get_if<Delegation>(&r->payload))
+      items.insert({d->item, under(d->grantee)});
     if (const auto* rv = std::get_if<DelegationRevocation>(&r->payload)) {
       if (const AuthorityRecord* t = authority_.find(rv->delegation)) {
-        if (const auto* td = std::get_if<Delegation>(&t->payload)) items.insert({td->item, under(td->grantee)});
+        if (const auto* td = std::get_if<Delegation>(&t->payload))
+          items.insert({td->item, under(td->grantee)});
       }
     }
     if (const auto* f = std::get_if<ForkReport>(&r->payload)) nodes.insert(f->author);
@@ -442,7 +485,8 @@ Result<VoidReason> StateEngine::verdict(FeedReader& view, const RecordRef& ref) 
   return static_cast<VoidReason>((*v)[0]);
 }
 
-Result<std::optional<CaseSummary>> StateEngine::caseSummary(FeedReader& view, std::string_view caseId) {
+Result<std::optional<CaseSummary>> StateEngine::caseSummary(FeedReader& view,
+                                                            std::string_view caseId) {
   if (!usableId(caseId)) return std::optional<CaseSummary>();
   GOVBUS_ASSIGN_OR_RETURN(std::optional<Bytes> v, view.stateGet(keyZ(kCase, caseId)));
   if (!v) return std::optional<CaseSummary>();
@@ -450,7 +494,8 @@ Result<std::optional<CaseSummary>> StateEngine::caseSummary(FeedReader& view, st
   return std::optional<CaseSummary>(std::move(s));
 }
 
-Status StateEngine::forEachCase(FeedReader& view, const std::function<bool(const CaseSummary&)>& visit) {
+Status StateEngine::forEachCase(FeedReader& view,
+                                const std::function<bool(const CaseSummary&)>& visit) {
   Status status;
   GOVBUS_TRY(view.stateScan(key(kCase, ""), [&](ByteView, ByteView v) {
     auto s = decodeCaseSummary(v);
@@ -463,7 +508,8 @@ Status StateEngine::forEachCase(FeedReader& view, const std::function<bool(const
   return status;
 }
 
-Status StateEngine::forEachComplaint(FeedReader& view, const std::function<bool(const ComplaintSummary&)>& visit) {
+Status StateEngine::forEachComplaint(FeedReader& view,
+                                     const std::function<bool(const ComplaintSummary&)>& visit) {
   Status status;
   GOVBUS_TRY(view.stateScan(key(kComplaint, ""), [&](ByteView, ByteView v) {
     auto s = decodeComplaint(v);
@@ -476,7 +522,8 @@ Status StateEngine::forEachComplaint(FeedReader& view, const std::function<bool(
   return status;
 }
 
-Status StateEngine::forEachVoid(FeedReader& view, const std::function<bool(const RecordRef&, VoidReason)>& visit) {
+Status StateEngine::forEachVoid(FeedReader& view,
+                                const std::function<bool(const RecordRef&, VoidReason)>& visit) {
   return view.stateScan(key(kVoid, ""), [&](ByteView k, ByteView v) {
     if (k.size() != 1 + kRefKeyBytes || v.size() != 1) return true;
     return visit(readRef(k.subspan(1)), static_cast<VoidReason>(v[0]));

@@ -8,7 +8,8 @@
 //   "v" ref             → VoidReason of a void record (digested; valid records have no entry)
 //   "k" item            → catalog entry in force (digested)
 //   "n" code            → parent in the node tree (digested)
-//   "a" ref, "i" caseId 0 ref, "j" complaintId 0 ref, "t" item 0 region 0 caseId, "r" region 0 caseId:
+//   "a" ref, "i" caseId 0 ref, "j" complaintId 0 ref, "t" item 0 region 0 caseId, "r" region 0
+//   caseId:
 //                         indexes (not digested)
 //   "m" "digest"        → the StateDigest of every digested entry
 // Authority records are few and also kept in memory (AuthorityState); cases and complaints are
@@ -57,8 +58,10 @@ class StateEngine {
   static Result<std::optional<CaseSummary>> caseSummary(FeedReader& view, std::string_view caseId);
   // Every case, in case-id order; `visit` returns false to stop.
   static Status forEachCase(FeedReader& view, const std::function<bool(const CaseSummary&)>& visit);
-  static Status forEachComplaint(FeedReader& view, const std::function<bool(const ComplaintSummary&)>& visit);
-  static Status forEachVoid(FeedReader& view, const std::function<bool(const RecordRef&, VoidReason)>& visit);
+  static Status forEachComplaint(FeedReader& view,
+                                 const std::function<bool(const ComplaintSummary&)>& visit);
+  static Status forEachVoid(FeedReader& view,
+                            const std::function<bool(const RecordRef&, VoidReason)>& visit);
   // Refs of the records of a case, in key order.
   static Result<std::vector<RecordRef>> caseRecords(FeedReader& view, std::string_view caseId);
 

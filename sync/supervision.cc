@@ -23,8 +23,8 @@ CardCounts SupervisionView::total() const {
   return it == subtree.end() ? CardCounts{} : it->second;
 }
 
-Result<SupervisionView> supervisionView(FeedReader& view, const AuthorityState& auth, const std::string& root,
-                                        int64_t nowMs) {
+Result<SupervisionView> supervisionView(FeedReader& view, const AuthorityState& auth,
+                                        const std::string& root, int64_t nowMs) {
   SupervisionView v;
   v.root = root;
   v.nowMs = nowMs;
@@ -41,13 +41,18 @@ Result<SupervisionView> supervisionView(FeedReader& view, const AuthorityState& 
     Deadline d = deadlineAt(s, nowMs);
     if (d.pastLegal) ++c.pastLegal;
     switch (d.card) {
-      case Card::kGreen: ++c.green; break;
-      case Card::kYellow: ++c.yellow; break;
+      case Card::kGreen:
+        ++c.green;
+        break;
+      case Card::kYellow:
+        ++c.yellow;
+        break;
       case Card::kRed:
         ++c.red;
         v.overdue.push_back({s, d});
         break;
-      case Card::kNone: break;
+      case Card::kNone:
+        break;
     }
     return true;
   }));

@@ -44,16 +44,16 @@ struct OpenComplaint {
 struct SupervisionView {
   std::string root;
   int64_t nowMs = 0;
-  std::map<std::string, CardCounts> own;      // cases handled by that node itself
-  std::map<std::string, CardCounts> subtree;  // that node and everything below it
-  std::vector<OverdueCase> overdue;           // red cards, most overdue first
-  std::vector<CaseSummary> denials;           // 否定报备: every denial, for review
+  std::map<std::string, CardCounts> own;             // cases handled by that node itself
+  std::map<std::string, CardCounts> subtree;         // that node and everything below it
+  std::vector<OverdueCase> overdue;                  // red cards, most overdue first
+  std::vector<CaseSummary> denials;                  // 否定报备: every denial, for review
   std::vector<CaseSummary> secondMaterialsRequests;  // 一次告知 broken: findings
-  std::vector<OpenComplaint> openComplaints;  // oldest first
+  std::vector<OpenComplaint> openComplaints;         // oldest first
   CardCounts total() const;
 };
 
-Result<SupervisionView> supervisionView(FeedReader& view, const AuthorityState& authority, const std::string& root,
-                                        int64_t nowMs);
+Result<SupervisionView> supervisionView(FeedReader& view, const AuthorityState& authority,
+                                        const std::string& root, int64_t nowMs);
 
 }  // namespace govbus

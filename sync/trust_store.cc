@@ -35,15 +35,17 @@ Result<bool> TrustStore::admit(const SignedCertificate& certificate) {
   }
   // Re-enrolment keeps the parent: a different issuer for a known subject is a takeover attempt.
   auto known = certs_.lower_bound(Key{c.subject, 0});
-  if (known != certs_.end() && known->first.first == c.subject && known->second.certificate.issuer != c.issuer) {
-    return makeError(ErrorCode::kBadChain, "certificate of " + c.subject + " is issued by " + c.issuer +
-                                               ", but it is enrolled under " + known->second.certificate.issuer);
+  if (known != certs_.end() && known->first.first == c.subject &&
+      known->second.certificate.issuer != c.issuer) {
+    return makeError(ErrorCode::kBadChain, "certificate of " + c.subject + " is issued by " +
+                                               c.issuer + ", but it is enrolled under " +
+                                               known->second.certificate.issuer);
   }
   const Entry* issuer = findEntry(c.issuer, c.issuerSerial);
   if (issuer == nullptr) {
-    return makeError(ErrorCode::kUnknownSigner, "certificate of " + c.subject + ": issuer " + c.issuer +
-                                                    " serial " + std::to_string(c.issuerSerial) +
-                                                    " is not known yet");
+    return makeError(ErrorCode::kUnknownSigner,
+                     "certificate of " + c.subject + ": issuer " + c.issuer + " serial " +
+                         std::to_string(c.issuerSerial) + " is not known yet");
   }
   GOVBUS_ASSIGN_OR_RETURN(Certificate verified, verifyIssuedBy(certificate, issuer->certificate));
   certs_.emplace(Key{verified.subject, verified.serial}, Entry{verified, certificate});
@@ -79,9 +81,9 @@ Status TrustStore::revoke(std::string_view revoker, const KeyRevocation& revocat
   GOVBUS_ASSIGN_OR_RETURN(DivisionCode revokerCode, DivisionCode::parse(revoker));
   GOVBUS_ASSIGN_OR_RETURN(DivisionCode subjectCode, DivisionCode::parse(revocation.subject));
   if (!revokerCode.strictlyContains(subjectCode)) {
-    return makeError(ErrorCode::kInvalidArgument, std::string(revoker) + " may not revoke the key of " +
-                                                      revocation.subject +
-                                                      ": only an ancestor may revoke a key");
+    return makeError(ErrorCode::kInvalidArgument,
+                     std::string(revoker) + " may not revoke the key of " + revocation.subject +
+                         ": only an ancestor may revoke a key");
   }
   Key key{revocation.subject, revocation.serial};
   auto [it, inserted] = revokedFromSeq_.emplace(key, revocation.fromSeq);
@@ -97,23 +99,23 @@ Result<const Certificate*> TrustStore::signerFor(const Envelope& env) const {
   }
   auto revoked = revokedFromSeq_.find(Key{env.author, env.keySerial});
   if (revoked != revokedFromSeq_.end() && env.seq >= revoked->second) {
-    return makeError(ErrorCode::kRevokedKey, "key of " + env.author + " serial " +
-                                                 std::to_string(env.keySerial) + " is revoked from seq " +
-                                                 std::to_string(revoked->second) + " (record seq " +
-                                                 std::to_string(env.seq) + ")");
+    return makeError(ErrorCode::kRevokedKey,
+                     "key of " + env.author + " serial " + std::to_string(env.keySerial) +
+                         " is revoked from seq " + std::to_string(revoked->second) +
+                         " (record seq " + std::to_string(env.seq) + ")");
   }
   GOVBUS_TRY(checkValidAt(e->certificate, env.wallTimeMs));
   return &e->certificate;
 }
 
-Status TrustStore::verifyRecordSignature(const Envelope& env, ByteView body, ByteView signature) const {
+Status TrustStore::verifyRecordSignature(const Envelope& env, ByteView body,
+                                         ByteView signature) const {
   GOVBUS_ASSIGN_OR_RETURN(const Certificate* signer, signerFor(env));
   GOVBUS_ASSIGN_OR_RETURN(PublicKey key, PublicKey::fromBytes(signer->publicKey));
   if (!key.verify(kRecordSignatureDomain, body, signature)) {
-    return makeError(ErrorCode::kBadSignature, "signature of " + env.author + "#" +
-                                                   std::to_string(env.seq) +
-                                                   " does not verify under its key serial " +
-                                                   std::to_string(env.keySerial));
+    return makeError(ErrorCode::kBadSignature,
+                     "signature of " + env.author + "#" + std::to_string(env.seq) +
+                         " does not verify under its key serial " + std::to_string(env.keySerial));
   }
   return Status::Ok();
 }

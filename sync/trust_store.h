@@ -31,9 +31,10 @@ class TrustStore {
   // already known. Validity periods are not checked here: they apply to what a key signs.
   Result<bool> admit(const SignedCertificate& certificate);
 
-  // Admits every certificate of an unordered set whose issuer becomes trusted, in any order; returns
-  // the certificates that could not be admitted with the reason for each.
-  std::vector<std::pair<SignedCertificate, Error>> admitAll(std::span<const SignedCertificate> certificates);
+  // Admits every certificate of an unordered set whose issuer becomes trusted, in any order;
+  // returns the certificates that could not be admitted with the reason for each.
+  std::vector<std::pair<SignedCertificate, Error>> admitAll(
+      std::span<const SignedCertificate> certificates);
 
   // Applies a key revocation authored by `revoker`. Fails (and changes nothing) unless `revoker`
   // is a strict ancestor of the revoked subject. Several revocations of one key keep the lowest

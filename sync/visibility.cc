@@ -21,8 +21,9 @@ Visibility Visibility::all() {
 bool Visibility::sees(const RecordRef& ref) const {
   if (all_) return true;
   if (ref.author == self_) return ref.seq < selfSeq_;
-  auto it = std::lower_bound(frontier_.begin(), frontier_.end(), ref.author,
-                             [](const FrontierEntry& e, const std::string& a) { return e.author < a; });
+  auto it =
+      std::lower_bound(frontier_.begin(), frontier_.end(), ref.author,
+                       [](const FrontierEntry& e, const std::string& a) { return e.author < a; });
   return it != frontier_.end() && it->author == ref.author && ref.seq <= it->seq;
 }
 

@@ -70,7 +70,9 @@ struct Event {
   std::function<void()> run;
 };
 struct Later {
-  bool operator()(const Event& a, const Event& b) const { return a.at != b.at ? a.at > b.at : a.seq > b.seq; }
+  bool operator()(const Event& a, const Event& b) const {
+    return a.at != b.at ? a.at > b.at : a.seq > b.seq;
+  }
 };
 
 class Sim {
@@ -82,7 +84,9 @@ class Sim {
 
  private:
   // --- time and events ---
-  void schedule(int64_t at, std::function<void()> fn) { queue_.push(Event{at, seq_++, std::move(fn)}); }
+  void schedule(int64_t at, std::function<void()> fn) {
+    queue_.push(Event{at, seq_++, std::move(fn)});
+  }
   int64_t wall(const SimNode& n) const { return kEpochMs + now_ * opt_.caseTimeScale + n.skewMs; }
   void note(std::string_view kind, std::string_view node, ByteView detail = {}) {
     fp_.updateU64(static_cast<uint64_t>(now_));
@@ -91,7 +95,9 @@ class Sim {
     if (!detail.empty()) fp_.update(blake2b256(detail));
     ++report_.events;
   }
-  uint64_t rand(uint64_t n) { return n == 0 ? 0 : std::uniform_int_distribution<uint64_t>(0, n - 1)(rng_); }
+  uint64_t rand(uint64_t n) {
+    return n == 0 ? 0 : std::uniform_int_distribution<uint64_t>(0, n - 1)(rng_);
+  }
   bool chance(double p) { return p > 0 && std::bernoulli_distribution(std::min(1.0, p))(rng_); }
   int64_t expDelay(double perSecond) {
     return static_cast<int64_t>(std::exponential_distribution<double>(perSecond)(rng_) * 1000) + 1;
@@ -112,7 +118,8 @@ class Sim {
   }
   void connect(SimNode& child, const std::string& peer);
   void disconnect(uint64_t connId);
-  void send(uint64_t connId, const std::string& from, const std::string& to, const SyncMessage& message);
+  void send(uint64_t connId, const std::string& from, const std::string& to,
+            const SyncMessage& message);
   void deliver(uint64_t connId, const std::string& from, const std::string& to, const Bytes& frame);
   void manageUpstream(SimNode& n);
   void pump(SimNode& n);
@@ -182,8 +189,14 @@ Status Sim::buildNodes() {
     if (!key) return key.error();
     n.key = std::make_unique<SigningKey>(std::move(*key));
     if (opt_.faults.clockSkew) n.skewMs = static_cast<int64_t>(rand(600'001)) - 300'000;
-    Certificate c{t.code, t.name, toBytes(n.key->publicKey().bytes()), t.parent.empty() ? t.code : t.parent, 1,
-                  kEpochMs - 365LL * 86'400'000, kEpochMs + 50 * 365LL * 86'400'000, 1};
+    Certificate c{t.code,
+                  t.name,
+                  toBytes(n.key->publicKey().bytes()),
+                  t.parent.empty() ? t.code : t.parent,
+                  1,
+                  kEpochMs - 365LL * 86'400'000,
+                  kEpochMs + 50 * 365LL * 86'400'000,
+                  1};
     const SigningKey& issuer = t.parent.empty() ? *n.key : *nodes_.at(t.parent).key;
     n.certificate = issueCertificate(c, issuer);
     if (!t.parent.empty()) {
@@ -195,9 +208,12 @@ Status Sim::buildNodes() {
     }
     auto depth = DivisionCode::parse(t.code);
     int leafDepth = 0;
-    for (const auto& other : topo_.nodes) leafDepth = std::max(leafDepth, DivisionCode::parse(other.code)->depth());
-    if (depth->depth() == leafDepth) counties_.push_back(t.code);
-    else if (!t.parent.empty() && depth->depth() == leafDepth - 1) cities_.push_back(t.code);
+    for (const auto& other : topo_.nodes)
+      leafDepth = std::max(leafDepth, DivisionCode::parse(other.code)->depth());
+    if (depth->depth() == leafDepth)
+      counties_.push_back(t.code);
+    else if (!t.parent.empty() && depth->depth() == leafDepth - 1)
+      cities_.push_back(t.code);
     n.store = std::make_unique<MemoryStore>();
     order_.push_back(t.code);
     nodes_.emplace(t.code, std::move(n));
@@ -218,7 +234,9 @@ Status Sim::openReplica(SimNode& n) {
 
 Result<std::vector<CatalogItem>> Sim::loadCatalog() {
   std::ifstream in(opt_.dataDir / "sample-catalog.csv");
-  if (!in) return makeError(ErrorCode::kIo, "cannot read " + (opt_.dataDir / "sample-catalog.csv").string());
+  if (!in)
+    return makeError(ErrorCode::kIo,
+                     "cannot read " + (opt_.dataDir / "sample-catalog.csv").string());
   std::stringstream s;
   s << in.rdbuf();
   GOVBUS_ASSIGN_OR_RETURN(auto rows, parseCsv(s.str(), 7));
@@ -264,7 +282,14 @@ Status Sim::enrolAndPublish() {
   if (provinceItem == catalog_.end() || topo_.root() == "000000") return Status::Ok();
   for (const std::string& city : cities_) {
     if (nodes_.at(city).parent != root.code) continue;
-    Delegation d{provinceItem->code, city, DelegationScope::kNode, DelegationMode::kDevolve, true, kEpochMs - 1, 0, {}};
+    Delegation d{provinceItem->code,
+                 city,
+                 DelegationScope::kNode,
+                 DelegationMode::kDevolve,
+                 true,
+                 kEpochMs - 1,
+                 0,
+                 {}};
     GOVBUS_ASSIGN_OR_RETURN(RecordRef ref, root.replica->author(d, wall(root)));
     acknowledged_.insert(ref);
     ++report_.recordsAuthored;
@@ -320,12 +345,14 @@ void Sim::disconnect(uint64_t connId) {
   note("disconnect", c.child + ">" + c.parent);
 }
 
-void Sim::send(uint64_t connId, const std::string& from, const std::string& to, const SyncMessage& message) {
+void Sim::send(uint64_t connId, const std::string& from, const std::string& to,
+               const SyncMessage& message) {
   auto it = conns_.find(connId);
   if (it == conns_.end()) return;
   Bytes frame = encodeSyncMessage(message);
   ++report_.messages;
-  if (const auto* b = std::get_if<RecordsBatch>(&message)) report_.recordsMoved += b->records.size();
+  if (const auto* b = std::get_if<RecordsBatch>(&message))
+    report_.recordsMoved += b->records.size();
   if (faultsOn_ && chance(opt_.faults.dropRate)) {
     // Lost on the wire: the transport notices and the connection starts over.
     ++report_.drops;
@@ -334,16 +361,19 @@ void Sim::send(uint64_t connId, const std::string& from, const std::string& to, 
     return;
   }
   int dir = from == it->second.child ? 0 : 1;
-  int64_t at = std::max(it->second.lastArrival[dir], now_ + kBaseLatencyMs + static_cast<int64_t>(rand(kJitterMs)));
+  int64_t at = std::max(it->second.lastArrival[dir],
+                        now_ + kBaseLatencyMs + static_cast<int64_t>(rand(kJitterMs)));
   it->second.lastArrival[dir] = at;
   schedule(at, [this, connId, from, to, frame] { deliver(connId, from, to, frame); });
-  if (faultsOn_ && std::holds_alternative<RecordsBatch>(message) && chance(opt_.faults.duplicateRate)) {
+  if (faultsOn_ && std::holds_alternative<RecordsBatch>(message) &&
+      chance(opt_.faults.duplicateRate)) {
     ++report_.duplicates;
     schedule(at + 1, [this, connId, from, to, frame] { deliver(connId, from, to, frame); });
   }
 }
 
-void Sim::deliver(uint64_t connId, const std::string& from, const std::string& to, const Bytes& frame) {
+void Sim::deliver(uint64_t connId, const std::string& from, const std::string& to,
+                  const Bytes& frame) {
   if (!conns_.contains(connId)) return;  // the connection is gone, and the frame with it
   SimNode& n = nodes_.at(to);
   if (!n.up || !n.links.contains(from)) return;
@@ -382,7 +412,8 @@ void Sim::deliver(uint64_t connId, const std::string& from, const std::string& t
           auto at = authoredAt_.find(RecordRef{c.record.envelope.author, c.record.envelope.seq});
           if (at != authoredAt_.end()) {
             latencies_.push_back(now_ - at->second);
-            if (latencies_.size() % 16 == 1) report_.latencySeries.emplace_back(now_, now_ - at->second);
+            if (latencies_.size() % 16 == 1)
+              report_.latencySeries.emplace_back(now_, now_ - at->second);
             authoredAt_.erase(at);
           }
         }
@@ -459,9 +490,16 @@ void Sim::newCase() {
   SimNode& county = nodes_.at(counties_[rand(counties_.size())]);
   if (!county.up) return;
   const CatalogItem& item = catalog_[rand(catalog_.size())];
-  std::string handler = county.replica->engine().authority().handlerFor(item.code, county.code, wall(county));
+  std::string handler =
+      county.replica->engine().authority().handlerFor(item.code, county.code, wall(county));
   if (handler.empty()) return;  // the county has not learned the catalog yet
-  PlannedCase pc{county.code + "-" + std::to_string(cases_.size() + 1), item.code, county.code, county.code, {}, 0, 0};
+  PlannedCase pc{county.code + "-" + std::to_string(cases_.size() + 1),
+                 item.code,
+                 county.code,
+                 county.code,
+                 {},
+                 0,
+                 0};
   CaseEvent received;
   received.caseId = pc.id;
   received.type = CaseEventType::kReceived;
@@ -482,8 +520,10 @@ void Sim::newCase() {
   if (chance(0.25)) pc.plan.insert(pc.plan.end(), {T::kMaterialsRequested, T::kMaterialsSupplied});
   if (chance(0.1)) pc.plan.insert(pc.plan.end(), {T::kSuspended, T::kResumed});
   pc.plan.push_back(T::kStepCompleted);
-  if (chance(0.7)) pc.plan.insert(pc.plan.end(), {chance(0.85) ? T::kApproved : T::kDenied, T::kClosed});
-  else if (chance(0.2)) pc.plan.push_back(T::kWithdrawn);
+  if (chance(0.7))
+    pc.plan.insert(pc.plan.end(), {chance(0.85) ? T::kApproved : T::kDenied, T::kClosed});
+  else if (chance(0.2))
+    pc.plan.push_back(T::kWithdrawn);
   cases_.push_back(std::move(pc));
   size_t index = cases_.size() - 1;
   schedule(now_ + 200 + static_cast<int64_t>(rand(4000)), [this, index] { caseStep(index); });
@@ -508,7 +548,8 @@ void Sim::caseStep(size_t index) {
   CaseEvent e;
   e.caseId = pc.id;
   e.type = pc.plan[pc.next];
-  if (e.type == CaseEventType::kMaterialsRequested || e.type == CaseEventType::kMaterialsSupplied) e.materials = {"补正材料"};
+  if (e.type == CaseEventType::kMaterialsRequested || e.type == CaseEventType::kMaterialsSupplied)
+    e.materials = {"补正材料"};
   if (e.type == CaseEventType::kDenied) {
     e.reason = "不符合法定条件";
     e.legalBasis = "《中华人民共和国行政许可法》第三十八条";
@@ -521,11 +562,14 @@ void Sim::caseStep(size_t index) {
   if (!ref) {
     // Usually the handler has not received the case yet; a halted or transferred case stops.
     const std::string& why = ref.error().message;
-    if (why.find("unknown_case") != std::string::npos || why.find("not_the_handler") != std::string::npos) retry();
+    if (why.find("unknown_case") != std::string::npos ||
+        why.find("not_the_handler") != std::string::npos)
+      retry();
     return;
   }
   acknowledged_.insert(*ref);
-  if (std::find(counties_.begin(), counties_.end(), h.code) != counties_.end()) authoredAt_[*ref] = now_;
+  if (std::find(counties_.begin(), counties_.end(), h.code) != counties_.end())
+    authoredAt_[*ref] = now_;
   ++report_.recordsAuthored;
   h.dirty = true;
   ++pc.next;
@@ -548,7 +592,8 @@ void Sim::issueOrder() {
   view->reset();
   if (!s || !*s || !(*s)->lastEvent) return;
   OrderKind kind = chance(0.8) ? OrderKind::kUrge : OrderKind::kHalt;
-  auto ref = issuer.replica->author(SupervisionOrder{pc.id, kind, (*s)->lastEvent, "", "督办"}, wall(issuer));
+  auto ref = issuer.replica->author(SupervisionOrder{pc.id, kind, (*s)->lastEvent, "", "督办"},
+                                    wall(issuer));
   if (ref) {
     acknowledged_.insert(*ref);
     ++report_.recordsAuthored;
@@ -572,7 +617,8 @@ void Sim::fileComplaint() {
   schedule(now_ + 5000 + static_cast<int64_t>(rand(20000)), [this, id, supervisor] {
     SimNode& s = nodes_.at(supervisor);
     if (!s.up) return;
-    auto r = s.replica->author(ComplaintUpdate{id, ComplaintStatus::kResolved, "已核实整改"}, wall(s));
+    auto r =
+        s.replica->author(ComplaintUpdate{id, ComplaintStatus::kResolved, "已核实整改"}, wall(s));
     if (r) {
       acknowledged_.insert(*r);
       ++report_.recordsAuthored;
@@ -584,7 +630,8 @@ void Sim::fileComplaint() {
 void Sim::revokeOne() {
   if (cityDelegations_.empty()) return;
   SimNode& root = nodes_.at(order_.front());
-  auto ref = root.replica->author(DelegationRevocation{cityDelegations_.front(), true, "收回并移交"}, wall(root));
+  auto ref = root.replica->author(
+      DelegationRevocation{cityDelegations_.front(), true, "收回并移交"}, wall(root));
   note("revoke", root.code);
   if (ref) {
     acknowledged_.insert(*ref);
@@ -640,12 +687,15 @@ void Sim::forge() {
   if (!target.up) return;
   std::vector<Bytes> forged;
   // 1: a record claiming to be a real node, signed by a key nobody enrolled.
-  SigningKey stranger = SigningKey::fromSeed(blake2b256(asBytes("stranger" + std::to_string(rand(1u << 30))))).value();
+  SigningKey stranger =
+      SigningKey::fromSeed(blake2b256(asBytes("stranger" + std::to_string(rand(1u << 30)))))
+          .value();
   const SimNode& victim = nodes_.at(order_[rand(order_.size())]);
   Envelope env{victim.code, 1, 1 + rand(5), {}, 1, wall(victim), {}};
   if (env.seq > 1) env.prevHash.assign(32, 0x42);
   Bytes body = encodeRecordBody(Record{env, Complaint{"forged", "", victim.code, "伪造"}});
-  forged.push_back(encodeSignedRecord(SignedRecord{body, stranger.sign(kRecordSignatureDomain, body)}));
+  forged.push_back(
+      encodeSignedRecord(SignedRecord{body, stranger.sign(kRecordSignatureDomain, body)}));
   // 2: a real record with one byte flipped in its body.
   auto view = target.store->beginRead();
   auto heads = (*view)->heads();
@@ -694,7 +744,8 @@ void Sim::equivocate() {
     if (!rec) continue;
     Envelope env = rec->envelope;
     Bytes body = encodeRecordBody(Record{env, Complaint{"equivocation", "", code, "另一份记录"}});
-    Bytes second = encodeSignedRecord(SignedRecord{body, c.key->sign(kRecordSignatureDomain, body)});
+    Bytes second =
+        encodeSignedRecord(SignedRecord{body, c.key->sign(kRecordSignatureDomain, body)});
     equivocator_ = code;
     ++report_.forks;
     note("equivocate", code);
@@ -748,7 +799,8 @@ Status Sim::checkInvariants() {
   // 1. Convergence.
   GOVBUS_ASSIGN_OR_RETURN(bool conv, converged());
   add("1 convergence", conv,
-      conv ? std::to_string(order_.size()) + "/" + std::to_string(order_.size()) + " nodes hold the root's records of every feed in scope; converged " +
+      conv ? std::to_string(order_.size()) + "/" + std::to_string(order_.size()) +
+                 " nodes hold the root's records of every feed in scope; converged " +
                  std::to_string(report_.convergeMs) + " ms after faults stopped"
            : "not converged within " + std::to_string(opt_.convergeLimitMs) + " ms");
   // 2. No loss.
@@ -759,7 +811,8 @@ Status Sim::checkInvariants() {
     if (id) ++present;
   }
   add("2 no loss", present == acknowledged_.size(),
-      std::to_string(acknowledged_.size()) + " records acknowledged to callers, " + std::to_string(present) + " at the root");
+      std::to_string(acknowledged_.size()) + " records acknowledged to callers, " +
+          std::to_string(present) + " at the root");
   // 3. Integrity.
   uint64_t forgedStored = 0;
   for (const std::string& code : order_) {
@@ -773,8 +826,9 @@ Status Sim::checkInvariants() {
     }
   }
   add("3 integrity", report_.forgeriesRejected == report_.forgeriesInjected && forgedStored == 0,
-      std::to_string(report_.forgeriesInjected) + " forgeries injected, " + std::to_string(report_.forgeriesRejected) +
-          " rejected, " + std::to_string(forgedStored) + " stored");
+      std::to_string(report_.forgeriesInjected) + " forgeries injected, " +
+          std::to_string(report_.forgeriesRejected) + " rejected, " + std::to_string(forgedStored) +
+          " stored");
   // 4. Order independence: each node's digest equals that of a fresh replica given the root's
   // records of the node's scope, delivered feed by feed.
   GOVBUS_ASSIGN_OR_RETURN(auto rootHeads, (*rv)->heads());
@@ -791,19 +845,23 @@ Status Sim::checkInvariants() {
       if (!inScope(code, feed)) continue;
       for (uint64_t s = 1; s <= head.seq; ++s) {
         GOVBUS_ASSIGN_OR_RETURN(std::optional<ByteView> raw, (*rv)->record(feed, s));
-        if (!raw) return makeError(ErrorCode::kStorage, "root lacks " + feed + "#" + std::to_string(s));
+        if (!raw)
+          return makeError(ErrorCode::kStorage, "root lacks " + feed + "#" + std::to_string(s));
         GOVBUS_ASSIGN_OR_RETURN(SignedRecord sr, decodeSignedRecord(*raw));
         records.push_back(std::move(sr));
       }
     }
-    GOVBUS_TRY(replica->ingest(std::move(records), certs).ok() ? Status::Ok() : Status(makeError(ErrorCode::kStorage, "replay failed")));
+    GOVBUS_TRY(replica->ingest(std::move(records), certs).ok()
+                   ? Status::Ok()
+                   : Status(makeError(ErrorCode::kStorage, "replay failed")));
     GOVBUS_ASSIGN_OR_RETURN(Hash256 expected, replica->digest());
     GOVBUS_ASSIGN_OR_RETURN(Hash256 actual, nodes_.at(code).replica->digest());
     ++checked;
     if (expected == actual) ++equal;
   }
   add("4 order independence", equal == checked,
-      std::to_string(equal) + "/" + std::to_string(checked) + " nodes' digests equal a replay of their scope in feed order");
+      std::to_string(equal) + "/" + std::to_string(checked) +
+          " nodes' digests equal a replay of their scope in feed order");
   // 5. Authority safety: every valid acceptance at the root was by a node holding the item as it
   // had seen things.
   uint64_t acceptances = 0, unauthorised = 0;
@@ -822,18 +880,24 @@ Status Sim::checkInvariants() {
       auto v = StateEngine::verdict(**rv, ref);
       if (!v || *v != VoidReason::kNone) continue;
       ++acceptances;
-      if (!auth.holds(ref.author, s.item, rec->envelope.wallTimeMs, Visibility::of(rec->envelope)).holds) ++unauthorised;
+      if (!auth.holds(ref.author, s.item, rec->envelope.wallTimeMs, Visibility::of(rec->envelope))
+               .holds)
+        ++unauthorised;
     }
     return true;
   }));
   add("5 authority safety", unauthorised == 0,
-      std::to_string(acceptances) + " valid acceptances, " + std::to_string(unauthorised) + " without authority per their frontier");
+      std::to_string(acceptances) + " valid acceptances, " + std::to_string(unauthorised) +
+          " without authority per their frontier");
   // 6. Forks reach the root.
   GOVBUS_ASSIGN_OR_RETURN(auto forks, (*rv)->forks());
   bool forkOk = equivocator_.empty() ||
-                std::any_of(forks.begin(), forks.end(), [&](const ForkEvidence& f) { return f.author == equivocator_; });
+                std::any_of(forks.begin(), forks.end(),
+                            [&](const ForkEvidence& f) { return f.author == equivocator_; });
   add("6 forks detected", forkOk,
-      equivocator_.empty() ? "no equivocation injected" : "equivocation by " + equivocator_ + (forkOk ? " detected at the root" : " NOT detected"));
+      equivocator_.empty() ? "no equivocation injected"
+                           : "equivocation by " + equivocator_ +
+                                 (forkOk ? " detected at the root" : " NOT detected"));
   // 7. Overdue counts add up.
   int64_t rootWall = wall(root);
   GOVBUS_ASSIGN_OR_RETURN(SupervisionView board, supervisionView(**rv, auth, root.code, rootWall));
@@ -841,8 +905,8 @@ Status Sim::checkInvariants() {
   for (const auto& [node, counts] : board.own) sum += counts;
   report_.rootBoard = board.total();
   add("7 overdue sums", sum == board.total(),
-      std::to_string(board.total().red) + " red, " + std::to_string(board.total().yellow) + " yellow at the root = sum over " +
-          std::to_string(board.own.size()) + " handling nodes");
+      std::to_string(board.total().red) + " red, " + std::to_string(board.total().yellow) +
+          " yellow at the root = sum over " + std::to_string(board.own.size()) + " handling nodes");
   GOVBUS_TRY(StateEngine::forEachVoid(**rv, [&](const RecordRef&, VoidReason r) {
     ++report_.voidsByReason[std::string(voidReasonName(r))];
     return true;
@@ -861,12 +925,23 @@ Result<SimReport> Sim::run() {
   // Cities re-delegate the province's item once they hold it; simplest honest way: a little later.
   schedule(5000, [this] {
     for (const RecordRef& d : cityDelegations_) {
-      const std::string& city = std::get<Delegation>(nodes_.at(order_.front()).replica->engine().authority().find(d)->payload).grantee;
+      const std::string& city =
+          std::get<Delegation>(
+              nodes_.at(order_.front()).replica->engine().authority().find(d)->payload)
+              .grantee;
       SimNode& c = nodes_.at(city);
       for (const std::string& county : counties_) {
         if (nodes_.at(county).parent != city || !c.up) continue;
-        Delegation r{std::get<Delegation>(nodes_.at(order_.front()).replica->engine().authority().find(d)->payload).item,
-                     county, DelegationScope::kNode, DelegationMode::kDevolve, false, kEpochMs, 0, d};
+        Delegation r{std::get<Delegation>(
+                         nodes_.at(order_.front()).replica->engine().authority().find(d)->payload)
+                         .item,
+                     county,
+                     DelegationScope::kNode,
+                     DelegationMode::kDevolve,
+                     false,
+                     kEpochMs,
+                     0,
+                     d};
         auto ref = c.replica->author(r, wall(c));
         if (ref) {
           acknowledged_.insert(*ref);
@@ -905,7 +980,8 @@ Result<SimReport> Sim::run() {
     e.run();
     if (!workloadOn_ && now_ >= nextCheck) {
       nextCheck = now_ + 250;
-      bool allUp = std::all_of(nodes_.begin(), nodes_.end(), [](const auto& p) { return p.second.up; });
+      bool allUp =
+          std::all_of(nodes_.begin(), nodes_.end(), [](const auto& p) { return p.second.up; });
       if (allUp) {
         GOVBUS_ASSIGN_OR_RETURN(bool done, converged());
         if (done) {
@@ -918,7 +994,9 @@ Result<SimReport> Sim::run() {
   report_.simulatedMs = now_;
   std::sort(latencies_.begin(), latencies_.end());
   auto pct = [&](double p) {
-    return latencies_.empty() ? int64_t{0} : latencies_[std::min(latencies_.size() - 1, static_cast<size_t>(p * latencies_.size()))];
+    return latencies_.empty() ? int64_t{0}
+                              : latencies_[std::min(latencies_.size() - 1,
+                                                    static_cast<size_t>(p * latencies_.size()))];
   };
   report_.latencyP50Ms = pct(0.50);
   report_.latencyP90Ms = pct(0.90);
@@ -941,10 +1019,12 @@ FaultOptions FaultOptions::all() {
 }
 
 bool SimReport::allPass() const {
-  return !invariants.empty() && std::all_of(invariants.begin(), invariants.end(), [](const Invariant& i) { return i.pass; });
+  return !invariants.empty() && std::all_of(invariants.begin(), invariants.end(),
+                                            [](const Invariant& i) { return i.pass; });
 }
 
-Result<SimReport> runSimulation(const Topology& topology, const SimOptions& options, const ProgressFn& progress) {
+Result<SimReport> runSimulation(const Topology& topology, const SimOptions& options,
+                                const ProgressFn& progress) {
   Sim sim(topology, options, progress);
   return sim.run();
 }

@@ -45,7 +45,7 @@ struct FaultOptions {
 // Test-only switches that plant a real bug, so tests can show the checker catches it.
 enum class PlantedBug {
   kNone,
-  kAckBeforeCommit,  // a receiver acks a batch without ingesting it
+  kAckBeforeCommit,     // a receiver acks a batch without ingesting it
   kSkipStateForOrders,  // supervision orders are dropped at one node (state diverges)
 };
 
@@ -55,8 +55,8 @@ struct SimOptions {
   int64_t convergeLimitMs = 600'000;  // how long the network may take to converge afterwards
   double casesPerSecond = 4;          // new cases per virtual second, over all counties
   // Case time runs faster than network time so that deadlines (days) pass in a short run: one
-  // virtual millisecond of network time is `caseTimeScale` milliseconds on the case clock (by default
-  // one virtual second is four hours, so a two-minute run spans twenty days of casework).
+  // virtual millisecond of network time is `caseTimeScale` milliseconds on the case clock (by
+  // default one virtual second is four hours, so a two-minute run spans twenty days of casework).
   int64_t caseTimeScale = 14400;
   FaultOptions faults;
   PlantedBug bug = PlantedBug::kNone;
@@ -96,7 +96,8 @@ struct SimReport {
 
 using ProgressFn = std::function<void(int64_t virtualMs, const char* phase)>;
 
-Result<SimReport> runSimulation(const Topology& topology, const SimOptions& options, const ProgressFn& progress = {});
+Result<SimReport> runSimulation(const Topology& topology, const SimOptions& options,
+                                const ProgressFn& progress = {});
 
 // Report as text (PASS/FAIL per invariant, figures) and as an SVG plot of latency and lag.
 std::string formatReport(const SimReport& report);

@@ -14,8 +14,9 @@ namespace {
 Result<std::string> readFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return makeError(ErrorCode::kIo, "cannot read " + path.string() +
-                                         " (pass --data DIR pointing at the repository's data/ folder)");
+    return makeError(ErrorCode::kIo,
+                     "cannot read " + path.string() +
+                         " (pass --data DIR pointing at the repository's data/ folder)");
   }
   std::ostringstream s;
   s << in.rdbuf();
@@ -37,7 +38,8 @@ Result<Tables> loadTables(const std::filesystem::path& dir) {
   return t;
 }
 
-Status addNode(Topology& t, std::set<std::string>& seen, std::string code, std::string name, std::string parent) {
+Status addNode(Topology& t, std::set<std::string>& seen, std::string code, std::string name,
+               std::string parent) {
   auto parsed = DivisionCode::parse(code);
   if (!parsed) return parsed.error();
   if (!seen.insert(code).second) return Status::Ok();  // municipalities repeat codes
@@ -45,14 +47,16 @@ Status addNode(Topology& t, std::set<std::string>& seen, std::string code, std::
   return Status::Ok();
 }
 
-Status addProvince(Topology& t, std::set<std::string>& seen, const Tables& tables, const std::string& prov,
-                   const std::string& provName, const std::string& parent) {
+Status addProvince(Topology& t, std::set<std::string>& seen, const Tables& tables,
+                   const std::string& prov, const std::string& provName,
+                   const std::string& parent) {
   std::string provCode = prov + "0000";
   GOVBUS_TRY(addNode(t, seen, provCode, provName, parent));
   std::set<std::string> realCities;
   for (const auto& row : tables.cities) {
     if (row[2] != prov) continue;
-    // "省直辖县级行政区划" is a grouping, not a city: its counties answer to the province (省直管县).
+    // "省直辖县级行政区划" is a grouping, not a city: its counties answer to the province
+    // (省直管县).
     if (row[1].find("直辖县级行政区划") != std::string::npos) continue;
     realCities.insert(row[0]);
     GOVBUS_TRY(addNode(t, seen, row[0] + "00", row[1], provCode));
@@ -76,7 +80,8 @@ size_t Topology::countAtDepth(int depth) const {
   return n;
 }
 
-Result<std::vector<std::vector<std::string>>> parseCsv(std::string_view text, size_t expectedColumnsMin) {
+Result<std::vector<std::vector<std::string>>> parseCsv(std::string_view text,
+                                                       size_t expectedColumnsMin) {
   std::vector<std::vector<std::string>> rows;
   size_t line = 0;
   size_t pos = 0;
@@ -88,7 +93,9 @@ Result<std::vector<std::vector<std::string>>> parseCsv(std::string_view text, si
     bool quoted = false, wasQuoted = false;
     for (;; ++pos) {
       if (pos >= text.size()) {
-        if (quoted) return makeError(ErrorCode::kMalformed, "csv line " + std::to_string(line) + ": unterminated quote");
+        if (quoted)
+          return makeError(ErrorCode::kMalformed,
+                           "csv line " + std::to_string(line) + ": unterminated quote");
         break;
       }
       char ch = text[pos];
@@ -112,7 +119,8 @@ Result<std::vector<std::vector<std::string>>> parseCsv(std::string_view text, si
         ++pos;
         break;
       } else if (wasQuoted) {
-        return makeError(ErrorCode::kMalformed, "csv line " + std::to_string(line) + ": text after a closing quote");
+        return makeError(ErrorCode::kMalformed,
+                         "csv line " + std::to_string(line) + ": text after a closing quote");
       } else {
         field += ch;
       }
@@ -124,8 +132,9 @@ Result<std::vector<std::vector<std::string>>> parseCsv(std::string_view text, si
       continue;
     }
     if (fields.size() < expectedColumnsMin) {
-      return makeError(ErrorCode::kMalformed, "csv line " + std::to_string(line) + ": " + std::to_string(fields.size()) +
-                                                  " fields, expected at least " + std::to_string(expectedColumnsMin));
+      return makeError(ErrorCode::kMalformed,
+                       "csv line " + std::to_string(line) + ": " + std::to_string(fields.size()) +
+                           " fields, expected at least " + std::to_string(expectedColumnsMin));
     }
     rows.push_back(std::move(fields));
   }
@@ -135,13 +144,15 @@ Result<std::vector<std::vector<std::string>>> parseCsv(std::string_view text, si
 Topology smallTopology() {
   Topology t;
   t.name = "small";
-  t.nodes = {{"430000", "湖南省", ""},        {"430100", "长沙市", "430000"}, {"430200", "株洲市", "430000"},
-             {"430102", "芙蓉区", "430100"}, {"430103", "天心区", "430100"}, {"430202", "荷塘区", "430200"},
+  t.nodes = {{"430000", "湖南省", ""},       {"430100", "长沙市", "430000"},
+             {"430200", "株洲市", "430000"}, {"430102", "芙蓉区", "430100"},
+             {"430103", "天心区", "430100"}, {"430202", "荷塘区", "430200"},
              {"430211", "天元区", "430200"}};
   return t;
 }
 
-Result<Topology> provinceTopology(const std::filesystem::path& dataDir, std::string_view provinceCode) {
+Result<Topology> provinceTopology(const std::filesystem::path& dataDir,
+                                  std::string_view provinceCode) {
   GOVBUS_ASSIGN_OR_RETURN(Tables tables, loadTables(dataDir));
   for (const auto& row : tables.provinces) {
     if (row[0] != provinceCode) continue;
@@ -151,7 +162,8 @@ Result<Topology> provinceTopology(const std::filesystem::path& dataDir, std::str
     GOVBUS_TRY(addProvince(t, seen, tables, row[0], row[1], ""));
     return t;
   }
-  return makeError(ErrorCode::kNotFound, "no province with code " + std::string(provinceCode) + " in provinces.csv");
+  return makeError(ErrorCode::kNotFound,
+                   "no province with code " + std::string(provinceCode) + " in provinces.csv");
 }
 
 Result<Topology> countryTopology(const std::filesystem::path& dataDir) {
@@ -161,7 +173,8 @@ Result<Topology> countryTopology(const std::filesystem::path& dataDir) {
   std::set<std::string> seen;
   t.nodes.push_back({"000000", "全国", ""});
   seen.insert("000000");
-  for (const auto& row : tables.provinces) GOVBUS_TRY(addProvince(t, seen, tables, row[0], row[1], "000000"));
+  for (const auto& row : tables.provinces)
+    GOVBUS_TRY(addProvince(t, seen, tables, row[0], row[1], "000000"));
   return t;
 }
 

@@ -63,7 +63,9 @@ TEST(CertificateTest, CityCannotEnrolAnotherCityOrItself) {
   net.enroll("430300", "430100");  // a city enrolling a sibling city
   EXPECT_FALSE(verifyChain(anchorOf(net), net.chainOf("430300"), kTestEpochMs).ok());
   net.enroll("430100", "430100");  // self-enrolment below the anchor
-  EXPECT_FALSE(verifyIssuedBy(net.node("430100").certificate, *decodeCertificateBody(net.node("430100").certificate.body)).ok());
+  EXPECT_FALSE(verifyIssuedBy(net.node("430100").certificate,
+                              *decodeCertificateBody(net.node("430100").certificate.body))
+                   .ok());
 }
 
 TEST(CertificateTest, CertificateOfAnotherProvinceIsRejected) {

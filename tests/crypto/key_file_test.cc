@@ -53,10 +53,12 @@ TEST(KeyFileTest, MissingKeyFileSaysWhichFile) {
 }
 
 TEST(KeyFileTest, MalformedKeyFilesAreRejected) {
-  for (std::string_view text : {"", "govbus-ed25519-seed-v1", "govbus-ed25519-seed-v1\nzz",
-                                "wrong-header\n0000000000000000000000000000000000000000000000000000000000000000\n",
-                                "govbus-ed25519-seed-v1\n00000000000000000000000000000000000000000000000000000000000000\n",
-                                "govbus-ed25519-seed-v1\n000000000000000000000000000000000000000000000000000000000000000g\n"}) {
+  for (std::string_view text :
+       {"", "govbus-ed25519-seed-v1", "govbus-ed25519-seed-v1\nzz",
+        "wrong-header\n0000000000000000000000000000000000000000000000000000000000000000\n",
+        "govbus-ed25519-seed-v1\n00000000000000000000000000000000000000000000000000000000000000\n",
+        "govbus-ed25519-seed-"
+        "v1\n000000000000000000000000000000000000000000000000000000000000000g\n"}) {
     EXPECT_FALSE(parseSigningKey(text).ok()) << text;
   }
   EXPECT_TRUE(parseSigningKey("govbus-ed25519-seed-v1\n" + std::string(64, 'a') + "\n").ok());

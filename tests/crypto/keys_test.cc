@@ -15,7 +15,8 @@ TEST(KeysTest, SignatureVerifiesOnlyForItsDomainAndMessage) {
   Bytes msg = {1, 2, 3};
   Bytes sig = key.sign(kRecordSignatureDomain, msg);
   EXPECT_TRUE(key.publicKey().verify(kRecordSignatureDomain, msg, sig));
-  EXPECT_FALSE(key.publicKey().verify(kCertificateSignatureDomain, msg, sig)) << "no cross-domain replay";
+  EXPECT_FALSE(key.publicKey().verify(kCertificateSignatureDomain, msg, sig))
+      << "no cross-domain replay";
   Bytes other = {1, 2, 4};
   EXPECT_FALSE(key.publicKey().verify(kRecordSignatureDomain, other, sig));
   EXPECT_FALSE(SigningKey::generate().publicKey().verify(kRecordSignatureDomain, msg, sig));
@@ -61,4 +62,3 @@ TEST(HashTest, FieldsAreLengthPrefixed) {
 
 }  // namespace
 }  // namespace govbus
-

@@ -20,8 +20,11 @@ TEST(CrashTest, BatchCommittedBeforeKillNineIsThereOnReopen) {
   TempDir dir;
   TestNetwork net;
   std::vector<Bytes> committed, inFlight;
-  for (int i = 0; i < 1000; ++i) committed.push_back(wireBytes(net.author("430102", testing::sampleCaseEvent("430102", i))));
-  for (int i = 0; i < 1000; ++i) inFlight.push_back(wireBytes(net.author("430102", testing::sampleCaseEvent("430102", 1000 + i))));
+  for (int i = 0; i < 1000; ++i)
+    committed.push_back(wireBytes(net.author("430102", testing::sampleCaseEvent("430102", i))));
+  for (int i = 0; i < 1000; ++i)
+    inFlight.push_back(
+        wireBytes(net.author("430102", testing::sampleCaseEvent("430102", 1000 + i))));
 
   int toParent[2];
   ASSERT_EQ(::pipe(toParent), 0);

@@ -15,9 +15,11 @@ using testing::TempDir;
 using testing::TestNetwork;
 using testing::wireBytes;
 
-std::vector<Bytes> countyRecords(TestNetwork& net, const std::string& county, int n, size_t bytes = 400) {
+std::vector<Bytes> countyRecords(TestNetwork& net, const std::string& county, int n,
+                                 size_t bytes = 400) {
   std::vector<Bytes> out;
-  for (int i = 0; i < n; ++i) out.push_back(wireBytes(net.author(county, testing::sampleCaseEvent(county, i, bytes))));
+  for (int i = 0; i < n; ++i)
+    out.push_back(wireBytes(net.author(county, testing::sampleCaseEvent(county, i, bytes))));
   return out;
 }
 
@@ -133,7 +135,8 @@ TEST(LmdbStoreTest, StoreFromANewerSchemaVersionIsRefused) {
 TEST(LmdbStoreTest, UnwritableDataDirectoryIsAClearError) {
   auto r = LmdbStore::open("/proc/govbus-cannot-be-here");
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message.find("/proc/govbus-cannot-be-here"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("/proc/govbus-cannot-be-here"), std::string::npos)
+      << r.error().message;
 }
 
 TEST(LmdbStoreTest, BackupIsAConsistentStoreOfItsOwn) {

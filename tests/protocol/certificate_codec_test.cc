@@ -31,7 +31,9 @@ TEST(CertificateCodecTest, StructuralRulesAreEnforced) {
   EXPECT_FALSE(bad([](Certificate& c) { c.serial = 0; }).ok());
   EXPECT_FALSE(bad([](Certificate& c) { c.issuerSerial = 0; }).ok());
   EXPECT_FALSE(bad([](Certificate& c) { c.notAfterMs = c.notBeforeMs - 1; }).ok());
-  EXPECT_FALSE(decodeSignedCertificate(encodeSignedCertificate({encodeCertificateBody(sample()), Bytes(10)})).ok());
+  EXPECT_FALSE(
+      decodeSignedCertificate(encodeSignedCertificate({encodeCertificateBody(sample()), Bytes(10)}))
+          .ok());
   EXPECT_FALSE(decodeSignedCertificate(Bytes(5000 * 8, 0)).ok());
 }
 

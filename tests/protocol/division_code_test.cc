@@ -34,7 +34,8 @@ TEST(DivisionCodeTest, RegionContainsExactlyTheCodesBelowIt) {
 }
 
 TEST(DivisionCodeTest, MalformedCodesAreRejectedWithTheRule) {
-  for (std::string_view bad : {"", "43", "4301020", "43010a", "430102 ", "-43010", "43010200000000"}) {
+  for (std::string_view bad :
+       {"", "43", "4301020", "43010a", "430102 ", "-43010", "43010200000000"}) {
     auto c = DivisionCode::parse(bad);
     ASSERT_FALSE(c.ok()) << bad;
     EXPECT_EQ(c.error().code, ErrorCode::kInvalidArgument);

@@ -30,33 +30,44 @@ std::vector<Payload> everyPayloadKind() {
   std::vector<Payload> out = {
       SignedCertificate{Bytes(80, 1), Bytes(64, 2)},
       KeyRevocation{"430102", 1, 17, "key leaked"},
-      CatalogItem{CatalogOp::kUpdate, "XK-SCJG-001", "食品经营许可", 3, 20, 10, true, {"申请书", "营业执照"}},
-      Delegation{"XK-ZJ-002", "430102", DelegationScope::kSubtree, DelegationMode::kDevolve, true, 1, 2,
-                 RecordRef{"430000", 5}},
-      Delegation{"XK-ZJ-002", "430100", DelegationScope::kNode, DelegationMode::kEntrust, false, 1, 0, std::nullopt},
+      CatalogItem{CatalogOp::kUpdate,
+                  "XK-SCJG-001",
+                  "食品经营许可",
+                  3,
+                  20,
+                  10,
+                  true,
+                  {"申请书", "营业执照"}},
+      Delegation{"XK-ZJ-002", "430102", DelegationScope::kSubtree, DelegationMode::kDevolve, true,
+                 1, 2, RecordRef{"430000", 5}},
+      Delegation{"XK-ZJ-002", "430100", DelegationScope::kNode, DelegationMode::kEntrust, false, 1,
+                 0, std::nullopt},
       DelegationRevocation{RecordRef{"430100", 8}, true, "收回"},
       received,
       SupervisionOrder{"430102-1", OrderKind::kTransfer, RecordRef{"430102", 4}, "430103", "转办"},
       SupervisionOrder{"430102-1", OrderKind::kHalt, std::nullopt, "", ""},
       Complaint{"c-1", "430102-1", "430102", "超期未办"},
       ComplaintUpdate{"c-1", ComplaintStatus::kResolved, "已办结"},
-      ForkReport{"430103", 3, SignedRecord{Bytes(40, 3), Bytes(64, 4)}, SignedRecord{Bytes(48, 5), Bytes(64, 6)}},
+      ForkReport{"430103", 3, SignedRecord{Bytes(40, 3), Bytes(64, 4)},
+                 SignedRecord{Bytes(48, 5), Bytes(64, 6)}},
   };
-  for (CaseEventType t : {CaseEventType::kAccepted, CaseEventType::kMaterialsRequested, CaseEventType::kMaterialsSupplied,
-                          CaseEventType::kStepCompleted, CaseEventType::kSuspended, CaseEventType::kResumed,
-                          CaseEventType::kApproved, CaseEventType::kDenied, CaseEventType::kClosed,
-                          CaseEventType::kWithdrawn, CaseEventType::kTransferred}) {
+  for (CaseEventType t :
+       {CaseEventType::kAccepted, CaseEventType::kMaterialsRequested,
+        CaseEventType::kMaterialsSupplied, CaseEventType::kStepCompleted, CaseEventType::kSuspended,
+        CaseEventType::kResumed, CaseEventType::kApproved, CaseEventType::kDenied,
+        CaseEventType::kClosed, CaseEventType::kWithdrawn, CaseEventType::kTransferred}) {
     CaseEvent e;
     e.caseId = "430102-1";
     e.type = t;
-    if (t == CaseEventType::kMaterialsRequested || t == CaseEventType::kMaterialsSupplied) e.materials = {"场所平面图"};
+    if (t == CaseEventType::kMaterialsRequested || t == CaseEventType::kMaterialsSupplied)
+      e.materials = {"场所平面图"};
     if (t == CaseEventType::kDenied) {
       e.reason = "不符合条件";
       e.legalBasis = "《食品经营许可管理办法》第十条";
     }
     if (t == CaseEventType::kTransferred) e.text = "430103";
-    if (t == CaseEventType::kStepCompleted || t == CaseEventType::kSuspended || t == CaseEventType::kApproved ||
-        t == CaseEventType::kWithdrawn) {
+    if (t == CaseEventType::kStepCompleted || t == CaseEventType::kSuspended ||
+        t == CaseEventType::kApproved || t == CaseEventType::kWithdrawn) {
       e.text = "note";
     }
     out.push_back(e);
@@ -140,10 +151,13 @@ TEST(RecordCodecTest, PayloadRulesAreEnforced) {
   CaseEvent tooMany = std::get<CaseEvent>(testing::sampleCaseEvent("430102", 1));
   tooMany.received.materials.assign(kMaxListItems + 1, "x");
   EXPECT_NE(bodyError(envelope(), tooMany).message.find("materials"), std::string::npos);
-  Delegation badGrantee{"XK", "4301", DelegationScope::kNode, DelegationMode::kEntrust, false, 0, 0, std::nullopt};
+  Delegation badGrantee{
+      "XK", "4301", DelegationScope::kNode, DelegationMode::kEntrust, false, 0, 0, std::nullopt};
   EXPECT_NE(bodyError(envelope(), badGrantee).message.find("grantee"), std::string::npos);
-  EXPECT_NE(bodyError(envelope(), KeyRevocation{"430102", 1, 0, ""}).message.find("fromSeq"), std::string::npos);
-  CatalogItem longText{CatalogOp::kInsert, "XK", std::string(kMaxTextBytes + 1, 'a'), 3, 20, 10, true, {}};
+  EXPECT_NE(bodyError(envelope(), KeyRevocation{"430102", 1, 0, ""}).message.find("fromSeq"),
+            std::string::npos);
+  CatalogItem longText{
+      CatalogOp::kInsert, "XK", std::string(kMaxTextBytes + 1, 'a'), 3, 20, 10, true, {}};
   EXPECT_NE(bodyError(envelope(), longText).message.find("name"), std::string::npos);
 }
 

@@ -44,7 +44,9 @@ class IngestTest : public ::testing::Test {
     return h.ok() && *h ? (*h)->seq : 0;
   }
 
-  Payload caseEvent(const std::string& handler, uint64_t n) { return testing::sampleCaseEvent(handler, n); }
+  Payload caseEvent(const std::string& handler, uint64_t n) {
+    return testing::sampleCaseEvent(handler, n);
+  }
 
   TestNetwork net_;
   TrustStore trust_;
@@ -73,12 +75,14 @@ TEST_F(IngestTest, EverySingleByteFlipOfASignedRecordIsRejected) {
       // A flip in Cap'n Proto padding can leave body and signature intact; then it is the same
       // record and appending it would be correct. Every other flip must be rejected.
       auto decoded = decodeSignedRecord(mutated);
-      bool sameRecord = decoded.ok() && decoded->body == original.body && decoded->signature == original.signature;
+      bool sameRecord = decoded.ok() && decoded->body == original.body &&
+                        decoded->signature == original.signature;
       if (sameRecord) continue;
       ++flips;
       auto results = ingestRaw({mutated});
       ASSERT_EQ(results.size(), 1u);
-      EXPECT_EQ(results[0].outcome, IngestOutcome::kRejected) << "flip at byte " << i << " mask " << int(mask);
+      EXPECT_EQ(results[0].outcome, IngestOutcome::kRejected)
+          << "flip at byte " << i << " mask " << int(mask);
     }
   }
   EXPECT_GT(flips, wire.size());  // almost every flip changes the record
@@ -115,8 +119,10 @@ TEST_F(IngestTest, RecordWithAnUnknownKeySerialIsRejected) {
 }
 
 TEST_F(IngestTest, RecordSignedByAKeyRevokedFromItsSequenceIsRejected) {
-  ASSERT_EQ(ingestOne(net_.author("430102", caseEvent("430102", 1))).outcome, IngestOutcome::kAppended);
-  ASSERT_EQ(ingestOne(net_.author("430102", caseEvent("430102", 2))).outcome, IngestOutcome::kAppended);
+  ASSERT_EQ(ingestOne(net_.author("430102", caseEvent("430102", 1))).outcome,
+            IngestOutcome::kAppended);
+  ASSERT_EQ(ingestOne(net_.author("430102", caseEvent("430102", 2))).outcome,
+            IngestOutcome::kAppended);
   // 长沙市 revokes 芙蓉区's key from seq 3 on (compromise discovered).
   auto revocation = net_.author("430100", KeyRevocation{"430102", 1, 3, "key leaked"});
   ASSERT_EQ(ingestOne(revocation).outcome, IngestOutcome::kAppended);
@@ -129,7 +135,8 @@ TEST_F(IngestTest, RecordSignedByAKeyRevokedFromItsSequenceIsRejected) {
 }
 
 TEST_F(IngestTest, RevocationAndRevokedRecordInOneBatchAreJudgedInOrder) {
-  ASSERT_EQ(ingestOne(net_.author("430102", caseEvent("430102", 1))).outcome, IngestOutcome::kAppended);
+  ASSERT_EQ(ingestOne(net_.author("430102", caseEvent("430102", 1))).outcome,
+            IngestOutcome::kAppended);
   auto revocation = net_.author("430100", KeyRevocation{"430102", 1, 2, "key leaked"});
   auto r2 = net_.author("430102", caseEvent("430102", 2));
   auto results = ingest({revocation, r2});
@@ -142,7 +149,8 @@ TEST_F(IngestTest, RevocationBySomeoneNotAnAncestorHasNoEffect) {
   // 株洲市 (430200) is not 芙蓉区's ancestor: its revocation is stored but changes no trust.
   auto revocation = net_.author("430200", KeyRevocation{"430102", 1, 1, "hostile"});
   ASSERT_EQ(ingestOne(revocation).outcome, IngestOutcome::kAppended);
-  EXPECT_EQ(ingestOne(net_.author("430102", caseEvent("430102", 1))).outcome, IngestOutcome::kAppended);
+  EXPECT_EQ(ingestOne(net_.author("430102", caseEvent("430102", 1))).outcome,
+            IngestOutcome::kAppended);
 }
 
 TEST_F(IngestTest, ReplayedRecordIsANoOp) {
@@ -192,7 +200,8 @@ TEST_F(IngestTest, ReplayWithDifferentValidSignatureBytesIsStillADuplicate) {
   ASSERT_EQ(ingestOne(r1).outcome, IngestOutcome::kAppended);
   SignedRecord resigned{r1.body, resignRandomized(net_.node("430102").key, r1.body)};
   ASSERT_NE(resigned.signature, r1.signature);
-  ASSERT_TRUE(net_.node("430102").key.publicKey().verify(kRecordSignatureDomain, resigned.body, resigned.signature))
+  ASSERT_TRUE(net_.node("430102").key.publicKey().verify(kRecordSignatureDomain, resigned.body,
+                                                         resigned.signature))
       << "the test's second signature must be valid, or it proves nothing";
   EXPECT_EQ(ingestOne(resigned).outcome, IngestOutcome::kDuplicate);
 
@@ -239,7 +248,8 @@ TEST_F(IngestTest, OutOfOrderBufferIsBounded) {
     EXPECT_TRUE(b.ok());
     return b->results[0];
   };
-  EXPECT_EQ(run(feed[4]).outcome, IngestOutcome::kRejected) << "seq 5 is more than 3 ahead of head 0";
+  EXPECT_EQ(run(feed[4]).outcome, IngestOutcome::kRejected)
+      << "seq 5 is more than 3 ahead of head 0";
   EXPECT_EQ(run(feed[1]).outcome, IngestOutcome::kBuffered);
   EXPECT_EQ(run(feed[2]).outcome, IngestOutcome::kBuffered);
   auto full = run(feed[3]);
@@ -273,7 +283,8 @@ TEST_F(IngestTest, ForkIsDetectedAndBothRecordsAreKept) {
 }
 
 TEST_F(IngestTest, ForkBetweenTwoWaitingRecordsIsDetected) {
-  ASSERT_EQ(ingestOne(net_.author("430102", caseEvent("430102", 1))).outcome, IngestOutcome::kAppended);
+  ASSERT_EQ(ingestOne(net_.author("430102", caseEvent("430102", 1))).outcome,
+            IngestOutcome::kAppended);
   net_.author("430102", caseEvent("430102", 2));  // seq 2 never delivered
   Envelope env = net_.nextEnvelope("430102");
   auto a = net_.signAs("430102", env, caseEvent("430102", 3));
@@ -293,7 +304,8 @@ TEST_F(IngestTest, ForkWithAnInvalidSignatureIsRejectedNotEvidence) {
 }
 
 TEST_F(IngestTest, BrokenHashLinkIsRejected) {
-  ASSERT_EQ(ingestOne(net_.author("430102", caseEvent("430102", 1))).outcome, IngestOutcome::kAppended);
+  ASSERT_EQ(ingestOne(net_.author("430102", caseEvent("430102", 1))).outcome,
+            IngestOutcome::kAppended);
   Envelope env = net_.nextEnvelope("430102");
   env.prevHash.assign(32, 0xee);
   auto r = ingestOne(net_.signAs("430102", env, caseEvent("430102", 2)));
@@ -324,7 +336,8 @@ TEST_F(IngestTest, CertificateRecordEnrolsANodeForTheRecordsAfterIt) {
   // 湖南省 is trusted (the anchor), so its record admits 长沙市; 芙蓉区's record comes before the
   // certificate that enrols it and is rejected, then accepted when sent again.
   EXPECT_EQ(results[0].outcome, IngestOutcome::kAppended);
-  EXPECT_EQ(results[1].outcome, IngestOutcome::kRejected) << "芙蓉区 is not known before its certificate";
+  EXPECT_EQ(results[1].outcome, IngestOutcome::kRejected)
+      << "芙蓉区 is not known before its certificate";
   EXPECT_EQ(results[2].outcome, IngestOutcome::kAppended);
   EXPECT_EQ(ingestOne(first).outcome, IngestOutcome::kAppended) << "known now";
 

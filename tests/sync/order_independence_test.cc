@@ -10,8 +10,8 @@
 #include <map>
 #include <random>
 
-#include "protocol/record_codec.h"
 #include "node/lmdb_store.h"
+#include "protocol/record_codec.h"
 #include "sync/memory_store.h"
 #include "testing/scenario.h"
 
@@ -47,9 +47,12 @@ class HistoryGenerator {
   bool chance(double p) { return std::bernoulli_distribution(p)(rng_); }
   std::string anyNode() {
     switch (rng_() % 3) {
-      case 0: return "430000";
-      case 1: return pick(cities_);
-      default: return pick(counties_);
+      case 0:
+        return "430000";
+      case 1:
+        return pick(cities_);
+      default:
+        return pick(counties_);
     }
   }
   std::string parentOf(const std::string& county) { return county.substr(0, 4) + "00"; }
@@ -72,20 +75,25 @@ class HistoryGenerator {
     switch (rng_() % 10) {
       case 0: {  // delegation, sometimes a re-delegation
         std::string author = chance(0.5) ? "430000" : pick(cities_);
-        std::string grantee = author == "430000" ? (chance(0.5) ? pick(cities_) : pick(counties_)) : pick(counties_);
+        std::string grantee =
+            author == "430000" ? (chance(0.5) ? pick(cities_) : pick(counties_)) : pick(counties_);
         if (chance(0.1)) grantee = anyNode();  // upward / sideways ones too
         std::optional<RecordRef> parent;
         if (author != "430000" && !delegations_.empty() && chance(0.5)) parent = pick(delegations_);
-        Delegation d = Scenario::delegation(pick(items_), grantee, chance(0.5), parent,
-                                            chance(0.3) ? DelegationScope::kSubtree : DelegationScope::kNode);
+        Delegation d =
+            Scenario::delegation(pick(items_), grantee, chance(0.5), parent,
+                                 chance(0.3) ? DelegationScope::kSubtree : DelegationScope::kNode);
         delegations_.push_back(put(author, d));
         break;
       }
       case 1:  // revocation
-        if (!delegations_.empty()) put(chance(0.6) ? "430000" : pick(cities_), DelegationRevocation{pick(delegations_), chance(0.5), ""});
+        if (!delegations_.empty())
+          put(chance(0.6) ? "430000" : pick(cities_),
+              DelegationRevocation{pick(delegations_), chance(0.5), ""});
         break;
       case 2:  // catalog update, up or down
-        put("430000", Scenario::item(pick(items_), 1 + static_cast<int>(rng_() % 3), 30, 20, chance(0.8), CatalogOp::kUpdate));
+        put("430000", Scenario::item(pick(items_), 1 + static_cast<int>(rng_() % 3), 30, 20,
+                                     chance(0.8), CatalogOp::kUpdate));
         break;
       case 3:
       case 4: {  // a new case at a county window
@@ -102,12 +110,22 @@ class HistoryGenerator {
       case 7: {  // a lifecycle event, mostly by the intended handler
         if (cases_.empty()) break;
         auto& c = cases_[rng_() % cases_.size()];
-        static const T kTypes[] = {T::kAccepted, T::kAccepted, T::kMaterialsRequested, T::kMaterialsSupplied,
-                                   T::kStepCompleted, T::kSuspended, T::kResumed, T::kApproved, T::kDenied,
-                                   T::kClosed, T::kWithdrawn};
+        static const T kTypes[] = {T::kAccepted,
+                                   T::kAccepted,
+                                   T::kMaterialsRequested,
+                                   T::kMaterialsSupplied,
+                                   T::kStepCompleted,
+                                   T::kSuspended,
+                                   T::kResumed,
+                                   T::kApproved,
+                                   T::kDenied,
+                                   T::kClosed,
+                                   T::kWithdrawn};
         T type = kTypes[rng_() % std::size(kTypes)];
         std::string author = chance(0.85) ? c.handler : anyNode();
-        c.events.push_back(put(author, Scenario::event(c.id, type, type == T::kDenied && chance(0.7) ? "不符合" : "L")));
+        c.events.push_back(
+            put(author,
+                Scenario::event(c.id, type, type == T::kDenied && chance(0.7) ? "不符合" : "L")));
         break;
       }
       case 8: {  // a supervision order
@@ -124,7 +142,9 @@ class HistoryGenerator {
         std::string against = pick(counties_);
         std::string id = "q-" + std::to_string(complaints_++);
         put(against, Complaint{id, "", against, "投诉"});
-        if (chance(0.7)) put(chance(0.7) ? parentOf(against) : anyNode(), ComplaintUpdate{id, ComplaintStatus::kResolved, ""});
+        if (chance(0.7))
+          put(chance(0.7) ? parentOf(against) : anyNode(),
+              ComplaintUpdate{id, ComplaintStatus::kResolved, ""});
         break;
       }
     }
@@ -148,19 +168,24 @@ std::map<std::string, std::string> stateEntries(FeedStore& store) {
   auto view = store.beginRead();
   (void)(*view)->stateScan({}, [&](ByteView k, ByteView v) {
     std::string key;
-    for (uint8_t c : k) key += (c >= 32 && c < 127) ? std::string(1, static_cast<char>(c)) : "\\x" + toHex(ByteView(&c, 1));
+    for (uint8_t c : k)
+      key += (c >= 32 && c < 127) ? std::string(1, static_cast<char>(c))
+                                  : "\\x" + toHex(ByteView(&c, 1));
     if (key[0] != 'm') out[key] = toHex(v);
     return true;
   });
   return out;
 }
 
-std::string diff(const std::map<std::string, std::string>& a, const std::map<std::string, std::string>& b) {
+std::string diff(const std::map<std::string, std::string>& a,
+                 const std::map<std::string, std::string>& b) {
   std::string out;
   for (const auto& [k, v] : a) {
     auto it = b.find(k);
-    if (it == b.end()) out += "  only in first:  " + k + " = " + v + "\n";
-    else if (it->second != v) out += "  differs:        " + k + "\n    " + v + "\n    " + it->second + "\n";
+    if (it == b.end())
+      out += "  only in first:  " + k + " = " + v + "\n";
+    else if (it->second != v)
+      out += "  differs:        " + k + "\n    " + v + "\n    " + it->second + "\n";
   }
   for (const auto& [k, v] : b) {
     if (!a.contains(k)) out += "  only in second: " + k + " = " + v + "\n";
@@ -174,10 +199,11 @@ struct Delivery {
 };
 
 // Delivers `records` in a random interleaving of their feeds, in random batch sizes.
-Delivery deliverShuffled(const testing::TestNetwork& net, const std::vector<SignedRecord>& records, std::mt19937_64& rng,
-                        Hash256* rebuilt = nullptr) {
+Delivery deliverShuffled(const testing::TestNetwork& net, const std::vector<SignedRecord>& records,
+                         std::mt19937_64& rng, Hash256* rebuilt = nullptr) {
   std::map<std::string, std::vector<Bytes>> feeds;
-  for (const auto& r : records) feeds[decodeRecordBody(r.body)->envelope.author].push_back(testing::wireBytes(r));
+  for (const auto& r : records)
+    feeds[decodeRecordBody(r.body)->envelope.author].push_back(testing::wireBytes(r));
   std::vector<Bytes> order;
   std::map<std::string, size_t> next;
   std::vector<std::string> authors;
@@ -217,8 +243,8 @@ TEST(OrderIndependenceTest, ShuffledDeliveriesOfRandomHistoriesGiveOneDigest) {
   size_t records = 0, voids = 0;
   for (int h = 0; h < histories; ++h) {
     uint64_t seed = base + static_cast<uint64_t>(h);
-    SCOPED_TRACE("history seed " + std::to_string(seed) + " (rerun with GOVBUS_SEED=" + std::to_string(seed) +
-                 " GOVBUS_PROPERTY_HISTORIES=1)");
+    SCOPED_TRACE("history seed " + std::to_string(seed) + " (rerun with GOVBUS_SEED=" +
+                 std::to_string(seed) + " GOVBUS_PROPERTY_HISTORIES=1)");
     Scenario s;
     s.network().enroll("430212", "430200");
     s.put("430200", s.network().node("430212").certificate);
@@ -231,12 +257,14 @@ TEST(OrderIndependenceTest, ShuffledDeliveriesOfRandomHistoriesGiveOneDigest) {
     Hash256 rebuilt{};
     Delivery first = deliverShuffled(s.network(), history, rng);
     Delivery rebuiltDelivery = deliverShuffled(s.network(), history, rng, &rebuilt);
-    EXPECT_EQ(rebuiltDelivery.digest, rebuilt) << "rebuild from feeds differs from the incremental state";
+    EXPECT_EQ(rebuiltDelivery.digest, rebuilt)
+        << "rebuild from feeds differs from the incremental state";
     EXPECT_EQ(rebuiltDelivery.digest, first.digest);
     for (int o = 1; o < orders; ++o) {
       Delivery other = deliverShuffled(s.network(), history, rng);
-      ASSERT_EQ(other.digest, first.digest) << "delivery order " << o << " derived other state:\n"
-                                            << diff(stateEntries(*first.store), stateEntries(*other.store));
+      ASSERT_EQ(other.digest, first.digest)
+          << "delivery order " << o << " derived other state:\n"
+          << diff(stateEntries(*first.store), stateEntries(*other.store));
     }
     // The scenario's own in-order replica saw only its setup; count voids in a full delivery.
     MemoryStore store;
@@ -252,8 +280,8 @@ TEST(OrderIndependenceTest, ShuffledDeliveriesOfRandomHistoriesGiveOneDigest) {
   }
   // The generator must exercise the rules, not just append valid records.
   EXPECT_GT(voids, records / 20) << "too few void records: the histories are not adversarial";
-  std::printf("order independence: %d histories, %zu records, %zu void verdicts, %d orders each\n", histories,
-              records, voids, orders);
+  std::printf("order independence: %d histories, %zu records, %zu void verdicts, %d orders each\n",
+              histories, records, voids, orders);
 }
 
 }  // namespace

@@ -37,48 +37,66 @@ RecordRef openCase(Scenario& s, const std::string& id, const std::string& item =
 const std::vector<Spec>& specs() {
   static const std::vector<Spec> all = {
       // ---------------- statutory holding and the handler rule ----------------
-      {"CountyItemIsHandledByTheCountyItself", [](Scenario& s) {
+      {"CountyItemIsHandledByTheCountyItself",
+       [](Scenario& s) {
          EXPECT_EQ(s.handler("XK-COUNTY", "430102"), "430102");
          EXPECT_EQ(s.handler("XK-COUNTY", "430211"), "430211");
        }},
-      {"CityItemIsHandledByTheCityOfTheApplicant", [](Scenario& s) {
+      {"CityItemIsHandledByTheCityOfTheApplicant",
+       [](Scenario& s) {
          EXPECT_EQ(s.handler("XK-CITY", "430102"), "430100");
          EXPECT_EQ(s.handler("XK-CITY", "430211"), "430200");
        }},
-      {"ProvinceItemIsHandledByTheProvince", [](Scenario& s) { EXPECT_EQ(s.handler("XK-PROV", "430103"), "430000"); }},
-      {"ProvinceAdministeredCountyHoldsCountyItems", [](Scenario& s) {
+      {"ProvinceItemIsHandledByTheProvince",
+       [](Scenario& s) { EXPECT_EQ(s.handler("XK-PROV", "430103"), "430000"); }},
+      {"ProvinceAdministeredCountyHoldsCountyItems",
+       [](Scenario& s) {
          EXPECT_EQ(s.handler("XK-COUNTY", "430181"), "430181");
          EXPECT_EQ(s.handler("XK-CITY", "430181"), "") << "no city above 浏阳市 in the tree";
        }},
-      {"UnknownItemHasNoHandler", [](Scenario& s) { EXPECT_EQ(s.handler("XK-NONE", "430102"), ""); }},
+      {"UnknownItemHasNoHandler",
+       [](Scenario& s) { EXPECT_EQ(s.handler("XK-NONE", "430102"), ""); }},
 
       // ---------------- catalog ----------------
-      {"CatalogItemByACityIsVoid", [](Scenario& s) {
-         expectVoid(s, s.put("430100", Scenario::item("XK-X", 3, 20, 10)), VoidReason::kCatalogNotByProvince);
+      {"CatalogItemByACityIsVoid",
+       [](Scenario& s) {
+         expectVoid(s, s.put("430100", Scenario::item("XK-X", 3, 20, 10)),
+                    VoidReason::kCatalogNotByProvince);
        }},
-      {"PromisedLongerThanTwoThirdsOfLegalIsVoid", [](Scenario& s) {
-         expectVoid(s, s.put("430000", Scenario::item("XK-A", 3, 20, 14)), VoidReason::kPromisedExceedsTwoThirds);
+      {"PromisedLongerThanTwoThirdsOfLegalIsVoid",
+       [](Scenario& s) {
+         expectVoid(s, s.put("430000", Scenario::item("XK-A", 3, 20, 14)),
+                    VoidReason::kPromisedExceedsTwoThirds);
          expectValid(s, s.put("430000", Scenario::item("XK-B", 3, 20, 13)));  // ⌊40/3⌋ = 13
        }},
-      {"CatalogUpdateRaisingTheLevelIsVoid", [](Scenario& s) {
-         auto up = s.put("430000", Scenario::item("XK-COUNTY", 2, 20, 10, true, CatalogOp::kUpdate));
+      {"CatalogUpdateRaisingTheLevelIsVoid",
+       [](Scenario& s) {
+         auto up =
+             s.put("430000", Scenario::item("XK-COUNTY", 2, 20, 10, true, CatalogOp::kUpdate));
          expectVoid(s, up, VoidReason::kCatalogRaisesLevel);
          EXPECT_EQ(s.handler("XK-COUNTY", "430102"), "430102") << "不得上收";
        }},
-      {"CatalogUpdateLoweringTheLevelMovesTheHandlerDown", [](Scenario& s) {
-         expectValid(s, s.put("430000", Scenario::item("XK-CITY", 3, 20, 12, true, CatalogOp::kUpdate)));
+      {"CatalogUpdateLoweringTheLevelMovesTheHandlerDown",
+       [](Scenario& s) {
+         expectValid(
+             s, s.put("430000", Scenario::item("XK-CITY", 3, 20, 12, true, CatalogOp::kUpdate)));
          EXPECT_EQ(s.handler("XK-CITY", "430102"), "430102");
        }},
-      {"InsertingAnExistingItemIsVoid", [](Scenario& s) {
-         expectVoid(s, s.put("430000", Scenario::item("XK-CITY", 2, 20, 12)), VoidReason::kCatalogItemExists);
+      {"InsertingAnExistingItemIsVoid",
+       [](Scenario& s) {
+         expectVoid(s, s.put("430000", Scenario::item("XK-CITY", 2, 20, 12)),
+                    VoidReason::kCatalogItemExists);
        }},
-      {"UpdatingAnUnknownItemIsVoid", [](Scenario& s) {
-         expectVoid(s, s.put("430000", Scenario::item("XK-NEW", 2, 20, 12, true, CatalogOp::kUpdate)),
+      {"UpdatingAnUnknownItemIsVoid",
+       [](Scenario& s) {
+         expectVoid(s,
+                    s.put("430000", Scenario::item("XK-NEW", 2, 20, 12, true, CatalogOp::kUpdate)),
                     VoidReason::kUnknownItem);
        }},
 
       // ---------------- delegation ----------------
-      {"ProvinceToCityToCountyChainMakesTheCountyTheHandler", [](Scenario& s) {
+      {"ProvinceToCityToCountyChainMakesTheCountyTheHandler",
+       [](Scenario& s) {
          auto p = s.put("430000", Scenario::delegation("XK-PROV", "430100", /*redelegate=*/true));
          auto c = s.put("430100", Scenario::delegation("XK-PROV", "430102", false, p));
          expectValid(s, p);
@@ -89,39 +107,55 @@ const std::vector<Spec>& specs() {
          ASSERT_EQ(x.path.size(), 3u);
          EXPECT_EQ(x.path[2].chain, (std::vector<RecordRef>{p, c}));
        }},
-      {"ReDelegationWithoutTheRightIsVoid", [](Scenario& s) {
+      {"ReDelegationWithoutTheRightIsVoid",
+       [](Scenario& s) {
          auto p = s.put("430000", Scenario::delegation("XK-PROV", "430100", /*redelegate=*/false));
          expectVoid(s, s.put("430100", Scenario::delegation("XK-PROV", "430102", false, p)),
                     VoidReason::kRedelegationNotAllowed);
          EXPECT_EQ(s.handler("XK-PROV", "430102"), "430100");
        }},
-      {"DelegationUpwardIsVoid", [](Scenario& s) {
-         expectVoid(s, s.put("430102", Scenario::delegation("XK-COUNTY", "430100")), VoidReason::kGranteeNotBelowAuthor);
+      {"DelegationUpwardIsVoid",
+       [](Scenario& s) {
+         expectVoid(s, s.put("430102", Scenario::delegation("XK-COUNTY", "430100")),
+                    VoidReason::kGranteeNotBelowAuthor);
        }},
-      {"DelegationSidewaysIsVoid", [](Scenario& s) {
-         expectVoid(s, s.put("430100", Scenario::delegation("XK-CITY", "430211")), VoidReason::kGranteeNotBelowAuthor);
-         expectVoid(s, s.put("430102", Scenario::delegation("XK-COUNTY", "430103")), VoidReason::kGranteeNotBelowAuthor);
+      {"DelegationSidewaysIsVoid",
+       [](Scenario& s) {
+         expectVoid(s, s.put("430100", Scenario::delegation("XK-CITY", "430211")),
+                    VoidReason::kGranteeNotBelowAuthor);
+         expectVoid(s, s.put("430102", Scenario::delegation("XK-COUNTY", "430103")),
+                    VoidReason::kGranteeNotBelowAuthor);
        }},
-      {"DelegationByANodeThatDoesNotHoldTheItemIsVoid", [](Scenario& s) {
-         expectVoid(s, s.put("430100", Scenario::delegation("XK-PROV", "430102")), VoidReason::kAuthorLacksAuthority);
+      {"DelegationByANodeThatDoesNotHoldTheItemIsVoid",
+       [](Scenario& s) {
+         expectVoid(s, s.put("430100", Scenario::delegation("XK-PROV", "430102")),
+                    VoidReason::kAuthorLacksAuthority);
        }},
-      {"DelegationOfANonDelegableItemIsVoid", [](Scenario& s) {
-         expectVoid(s, s.put("430100", Scenario::delegation("XK-FIXED", "430102")), VoidReason::kItemNotDelegable);
+      {"DelegationOfANonDelegableItemIsVoid",
+       [](Scenario& s) {
+         expectVoid(s, s.put("430100", Scenario::delegation("XK-FIXED", "430102")),
+                    VoidReason::kItemNotDelegable);
        }},
-      {"DelegationToAnUnenrolledNodeIsVoid", [](Scenario& s) {
-         expectVoid(s, s.put("430100", Scenario::delegation("XK-CITY", "430104")), VoidReason::kGranteeNotEnrolled);
+      {"DelegationToAnUnenrolledNodeIsVoid",
+       [](Scenario& s) {
+         expectVoid(s, s.put("430100", Scenario::delegation("XK-CITY", "430104")),
+                    VoidReason::kGranteeNotEnrolled);
        }},
-      {"SubtreeDelegationReachesEveryCountyBelow", [](Scenario& s) {
-         s.put("430000", Scenario::delegation("XK-PROV", "430100", false, std::nullopt, DelegationScope::kSubtree));
+      {"SubtreeDelegationReachesEveryCountyBelow",
+       [](Scenario& s) {
+         s.put("430000", Scenario::delegation("XK-PROV", "430100", false, std::nullopt,
+                                              DelegationScope::kSubtree));
          EXPECT_EQ(s.handler("XK-PROV", "430102"), "430102");
          EXPECT_EQ(s.handler("XK-PROV", "430103"), "430103");
          EXPECT_EQ(s.handler("XK-PROV", "430211"), "430000") << "株洲 is outside the subtree";
        }},
-      {"NodeDelegationReachesOnlyTheGrantee", [](Scenario& s) {
+      {"NodeDelegationReachesOnlyTheGrantee",
+       [](Scenario& s) {
          s.put("430000", Scenario::delegation("XK-PROV", "430100"));
          EXPECT_EQ(s.handler("XK-PROV", "430102"), "430100");
        }},
-      {"ReDelegationOutlivingItsParentIsVoid", [](Scenario& s) {
+      {"ReDelegationOutlivingItsParentIsVoid",
+       [](Scenario& s) {
          Delegation parent = Scenario::delegation("XK-PROV", "430100", true);
          parent.validUntilMs = testing::kTestEpochMs + 30 * kDay;
          auto p = s.put("430000", parent);
@@ -129,14 +163,16 @@ const std::vector<Spec>& specs() {
          child.validUntilMs = 0;  // open-ended under a bounded parent
          expectVoid(s, s.put("430100", child), VoidReason::kPeriodOutsideParent);
        }},
-      {"ExpiredDelegationNoLongerMakesAHandler", [](Scenario& s) {
+      {"ExpiredDelegationNoLongerMakesAHandler",
+       [](Scenario& s) {
          Delegation d = Scenario::delegation("XK-CITY", "430102");
          d.validUntilMs = testing::kTestEpochMs + 10 * kDay;
          s.put("430100", d);
          EXPECT_EQ(s.handler("XK-CITY", "430102", testing::kTestEpochMs + kDay), "430102");
          EXPECT_EQ(s.handler("XK-CITY", "430102", testing::kTestEpochMs + 11 * kDay), "430100");
        }},
-      {"ReDelegationNamingAParentItsAuthorHadNotSeenIsVoid", [](Scenario& s) {
+      {"ReDelegationNamingAParentItsAuthorHadNotSeenIsVoid",
+       [](Scenario& s) {
          Frontier before = s.frontier("430100");
          auto p = s.put("430000", Scenario::delegation("XK-PROV", "430100", true));
          expectVoid(s, s.put("430100", Scenario::delegation("XK-PROV", "430102", false, p), before),
@@ -144,7 +180,8 @@ const std::vector<Spec>& specs() {
        }},
 
       // ---------------- revocation ----------------
-      {"RevocationCascadesDownTheChain", [](Scenario& s) {
+      {"RevocationCascadesDownTheChain",
+       [](Scenario& s) {
          auto p = s.put("430000", Scenario::delegation("XK-PROV", "430100", true));
          auto c = s.put("430100", Scenario::delegation("XK-PROV", "430102", false, p));
          s.put("430000", DelegationRevocation{p, false, "收回"});
@@ -152,37 +189,45 @@ const std::vector<Spec>& specs() {
          expectVoid(s, c, VoidReason::kParentRevoked);
          EXPECT_EQ(s.handler("XK-PROV", "430102"), "430000");
        }},
-      {"RevocationByTheGrantorsAncestorIsValid", [](Scenario& s) {
+      {"RevocationByTheGrantorsAncestorIsValid",
+       [](Scenario& s) {
          auto d = s.put("430100", Scenario::delegation("XK-CITY", "430102"));
          auto r = s.put("430000", DelegationRevocation{d, false, "省级收回"});
          expectValid(s, r);
          expectVoid(s, d, VoidReason::kRevoked);
          EXPECT_EQ(s.handler("XK-CITY", "430102"), "430100");
        }},
-      {"RevocationByAnUnrelatedNodeIsVoid", [](Scenario& s) {
+      {"RevocationByAnUnrelatedNodeIsVoid",
+       [](Scenario& s) {
          auto d = s.put("430100", Scenario::delegation("XK-CITY", "430102"));
-         expectVoid(s, s.put("430200", DelegationRevocation{d, false, ""}), VoidReason::kRevokerNotGrantorOrAncestor);
-         expectVoid(s, s.put("430102", DelegationRevocation{d, false, ""}), VoidReason::kRevokerNotGrantorOrAncestor);
+         expectVoid(s, s.put("430200", DelegationRevocation{d, false, ""}),
+                    VoidReason::kRevokerNotGrantorOrAncestor);
+         expectVoid(s, s.put("430102", DelegationRevocation{d, false, ""}),
+                    VoidReason::kRevokerNotGrantorOrAncestor);
          expectValid(s, d);
        }},
-      {"StatutoryAuthorityCannotBeRevoked", [](Scenario& s) {
+      {"StatutoryAuthorityCannotBeRevoked",
+       [](Scenario& s) {
          // A revocation can only name a delegation; naming the catalog record is void.
          auto r = s.put("430000", DelegationRevocation{RecordRef{"430000", 7}, false, ""});
          expectVoid(s, r, VoidReason::kRevocationTargetUnknown);
          EXPECT_EQ(s.handler("XK-COUNTY", "430102"), "430102");
        }},
-      {"ConcurrentRevocationBeatsSubDelegation", [](Scenario& s) {
+      {"ConcurrentRevocationBeatsSubDelegation",
+       [](Scenario& s) {
          auto p = s.put("430000", Scenario::delegation("XK-PROV", "430100", true));
          Frontier sawGrantOnly = s.frontier("430100");
          s.put("430000", DelegationRevocation{p, false, ""});
          // 长沙市 re-delegates without having seen the revocation: the ancestor wins.
-         auto c = s.put("430100", Scenario::delegation("XK-PROV", "430102", false, p), sawGrantOnly);
+         auto c =
+             s.put("430100", Scenario::delegation("XK-PROV", "430102", false, p), sawGrantOnly);
          expectVoid(s, c, VoidReason::kParentRevoked);
          EXPECT_EQ(s.handler("XK-PROV", "430102"), "430000");
        }},
 
       // ---------------- cases ----------------
-      {"CaseLifecycleRunsToClosed", [](Scenario& s) {
+      {"CaseLifecycleRunsToClosed",
+       [](Scenario& s) {
          openCase(s, "430102-1");
          for (T t : {T::kStepCompleted, T::kApproved, T::kClosed}) {
            expectValid(s, s.put("430102", Scenario::event("430102-1", t, "XK-2026-0001")));
@@ -191,54 +236,74 @@ const std::vector<Spec>& specs() {
          EXPECT_EQ(c.status, CaseStatus::kClosed);
          EXPECT_EQ(c.validEvents, 5u);
        }},
-      {"ApprovalBeforeAcceptanceIsAnIllegalTransition", [](Scenario& s) {
+      {"ApprovalBeforeAcceptanceIsAnIllegalTransition",
+       [](Scenario& s) {
          s.put("430102", Scenario::received("430102-2", "XK-COUNTY", "430102", "430102"));
-         expectVoid(s, s.put("430102", Scenario::event("430102-2", T::kApproved)), VoidReason::kIllegalTransition);
-         expectVoid(s, s.put("430102", Scenario::event("430102-2", T::kClosed)), VoidReason::kIllegalTransition);
-         expectVoid(s, s.put("430102", Scenario::event("430102-2", T::kResumed)), VoidReason::kIllegalTransition);
+         expectVoid(s, s.put("430102", Scenario::event("430102-2", T::kApproved)),
+                    VoidReason::kIllegalTransition);
+         expectVoid(s, s.put("430102", Scenario::event("430102-2", T::kClosed)),
+                    VoidReason::kIllegalTransition);
+         expectVoid(s, s.put("430102", Scenario::event("430102-2", T::kResumed)),
+                    VoidReason::kIllegalTransition);
          EXPECT_EQ(s.caseOf("430102-2").status, CaseStatus::kReceived);
        }},
-      {"EventsAfterClosingAreIllegal", [](Scenario& s) {
+      {"EventsAfterClosingAreIllegal",
+       [](Scenario& s) {
          openCase(s, "430102-3");
          s.put("430102", Scenario::event("430102-3", T::kApproved, "L-1"));
          s.put("430102", Scenario::event("430102-3", T::kClosed));
-         expectVoid(s, s.put("430102", Scenario::event("430102-3", T::kWithdrawn)), VoidReason::kIllegalTransition);
-         expectVoid(s, s.put("430102", Scenario::received("430102-3", "XK-COUNTY", "430102", "430102")),
-                    VoidReason::kCaseAlreadyReceived);
+         expectVoid(s, s.put("430102", Scenario::event("430102-3", T::kWithdrawn)),
+                    VoidReason::kIllegalTransition);
+         expectVoid(
+             s, s.put("430102", Scenario::received("430102-3", "XK-COUNTY", "430102", "430102")),
+             VoidReason::kCaseAlreadyReceived);
        }},
-      {"WithdrawalStopsAnOpenCase", [](Scenario& s) {
+      {"WithdrawalStopsAnOpenCase",
+       [](Scenario& s) {
          openCase(s, "430102-4");
          expectValid(s, s.put("430102", Scenario::event("430102-4", T::kWithdrawn, "申请人撤回")));
          EXPECT_EQ(s.caseOf("430102-4").status, CaseStatus::kWithdrawn);
        }},
-      {"OnlyTheHandlerAuthorsLifecycleEvents", [](Scenario& s) {
+      {"OnlyTheHandlerAuthorsLifecycleEvents",
+       [](Scenario& s) {
          s.put("430102", Scenario::received("430102-5", "XK-COUNTY", "430102", "430102"));
-         expectVoid(s, s.put("430103", Scenario::event("430102-5", T::kAccepted)), VoidReason::kNotTheHandler);
-         expectVoid(s, s.put("430100", Scenario::event("430102-5", T::kAccepted)), VoidReason::kNotTheHandler);
+         expectVoid(s, s.put("430103", Scenario::event("430102-5", T::kAccepted)),
+                    VoidReason::kNotTheHandler);
+         expectVoid(s, s.put("430100", Scenario::event("430102-5", T::kAccepted)),
+                    VoidReason::kNotTheHandler);
        }},
-      {"EventForAnUnknownCaseIsVoid", [](Scenario& s) {
-         expectVoid(s, s.put("430102", Scenario::event("430102-404", T::kAccepted)), VoidReason::kUnknownCase);
+      {"EventForAnUnknownCaseIsVoid",
+       [](Scenario& s) {
+         expectVoid(s, s.put("430102", Scenario::event("430102-404", T::kAccepted)),
+                    VoidReason::kUnknownCase);
        }},
-      {"CountyWindowReceivesACityCase", [](Scenario& s) {
-         expectValid(s, s.put("430102", Scenario::received("430102-6", "XK-CITY", "430100", "430102")));
+      {"CountyWindowReceivesACityCase",
+       [](Scenario& s) {
+         expectValid(
+             s, s.put("430102", Scenario::received("430102-6", "XK-CITY", "430100", "430102")));
          expectValid(s, s.put("430100", Scenario::event("430102-6", T::kAccepted)));
          EXPECT_EQ(s.caseOf("430102-6").handler, "430100");
          EXPECT_EQ(s.caseOf("430102-6").receiver, "430102");
        }},
-      {"AcceptanceWithoutAuthorityIsVoid", [](Scenario& s) {
+      {"AcceptanceWithoutAuthorityIsVoid",
+       [](Scenario& s) {
          s.put("430102", Scenario::received("430102-7", "XK-CITY", "430102", "430102"));
-         expectVoid(s, s.put("430102", Scenario::event("430102-7", T::kAccepted)), VoidReason::kHandlerLacksAuthority);
+         expectVoid(s, s.put("430102", Scenario::event("430102-7", T::kAccepted)),
+                    VoidReason::kHandlerLacksAuthority);
        }},
-      {"HolderAboveTheNearestOneMayNotAcceptTheCase", [](Scenario& s) {
+      {"HolderAboveTheNearestOneMayNotAcceptTheCase",
+       [](Scenario& s) {
          // 长沙市 delegated XK-CITY to 芙蓉区, so 芙蓉区 is the nearest holder (就近办理).
          s.put("430100", Scenario::delegation("XK-CITY", "430102"));
          s.put("430102", Scenario::received("430102-40", "XK-CITY", "430100", "430102"));
-         expectVoid(s, s.put("430100", Scenario::event("430102-40", T::kAccepted)), VoidReason::kNotTheNearestHolder);
+         expectVoid(s, s.put("430100", Scenario::event("430102-40", T::kAccepted)),
+                    VoidReason::kNotTheNearestHolder);
          // Handing the case to the nearest holder puts it right.
          expectValid(s, s.put("430100", Scenario::event("430102-40", T::kTransferred, "430102")));
          expectValid(s, s.put("430102", Scenario::event("430102-40", T::kAccepted)));
        }},
-      {"CityCannotTakeOverAProvinceAdministeredCountyByReEnrolment", [](Scenario& s) {
+      {"CityCannotTakeOverAProvinceAdministeredCountyByReEnrolment",
+       [](Scenario& s) {
          Certificate c = *decodeCertificateBody(s.network().node("430181").certificate.body);
          c.issuer = "430100";
          c.serial = 2;
@@ -247,15 +312,18 @@ const std::vector<Spec>& specs() {
          auto takeover = s.put("430100", issueCertificate(c, s.network().node("430100").key));
          expectVoid(s, takeover, VoidReason::kCertificateNotByIssuer);
          EXPECT_EQ(s.replica().engine().authority().parentOf("430181"), "430000");
-         auto admitted = s.replica().trust().admit(issueCertificate(c, s.network().node("430100").key));
+         auto admitted =
+             s.replica().trust().admit(issueCertificate(c, s.network().node("430100").key));
          EXPECT_FALSE(admitted.ok()) << "the door refuses it too";
        }},
-      {"AcceptanceUnderDelegatedAuthorityIsValid", [](Scenario& s) {
+      {"AcceptanceUnderDelegatedAuthorityIsValid",
+       [](Scenario& s) {
          auto d = s.put("430100", Scenario::delegation("XK-CITY", "430102"));
          s.put("430102", Scenario::received("430102-8", "XK-CITY", "430102", "430102", d));
          expectValid(s, s.put("430102", Scenario::event("430102-8", T::kAccepted)));
        }},
-      {"GoodFaithAcceptanceUnderAnUnseenRevocationIsKeptAndFlagged", [](Scenario& s) {
+      {"GoodFaithAcceptanceUnderAnUnseenRevocationIsKeptAndFlagged",
+       [](Scenario& s) {
          auto d = s.put("430100", Scenario::delegation("XK-CITY", "430102"));
          s.put("430102", Scenario::received("430102-9", "XK-CITY", "430102", "430102", d));
          Frontier before = s.frontier("430102");
@@ -267,7 +335,8 @@ const std::vector<Spec>& specs() {
          EXPECT_EQ(c.conflictRevocation, r);
          EXPECT_EQ(c.handler, "430102") << "without transfer_pending the case stays";
        }},
-      {"TransferPendingRevocationMovesTheGoodFaithCase", [](Scenario& s) {
+      {"TransferPendingRevocationMovesTheGoodFaithCase",
+       [](Scenario& s) {
          auto d = s.put("430100", Scenario::delegation("XK-CITY", "430102"));
          s.put("430102", Scenario::received("430102-10", "XK-CITY", "430102", "430102", d));
          Frontier before = s.frontier("430102");
@@ -275,24 +344,30 @@ const std::vector<Spec>& specs() {
          s.put("430102", Scenario::event("430102-10", T::kAccepted), before);
          EXPECT_EQ(s.caseOf("430102-10").handler, "430100");
          // The old handler, once it has seen the revocation, is no longer the handler.
-         expectVoid(s, s.put("430102", Scenario::event("430102-10", T::kApproved, "L")), VoidReason::kNotTheHandler);
+         expectVoid(s, s.put("430102", Scenario::event("430102-10", T::kApproved, "L")),
+                    VoidReason::kNotTheHandler);
          expectValid(s, s.put("430100", Scenario::event("430102-10", T::kApproved, "L")));
        }},
-      {"AcceptanceAfterSeeingTheRevocationIsVoid", [](Scenario& s) {
+      {"AcceptanceAfterSeeingTheRevocationIsVoid",
+       [](Scenario& s) {
          auto d = s.put("430100", Scenario::delegation("XK-CITY", "430102"));
          s.put("430102", Scenario::received("430102-11", "XK-CITY", "430102", "430102", d));
          s.put("430100", DelegationRevocation{d, false, ""});
-         expectVoid(s, s.put("430102", Scenario::event("430102-11", T::kAccepted)), VoidReason::kHandlerLacksAuthority);
+         expectVoid(s, s.put("430102", Scenario::event("430102-11", T::kAccepted)),
+                    VoidReason::kHandlerLacksAuthority);
        }},
-      {"DenialWithoutReasonAndBasisIsRefused", [](Scenario& s) {
+      {"DenialWithoutReasonAndBasisIsRefused",
+       [](Scenario& s) {
          openCase(s, "430102-12");
-         expectVoid(s, s.put("430102", Scenario::event("430102-12", T::kDenied, "")), VoidReason::kDenialWithoutReason);
+         expectVoid(s, s.put("430102", Scenario::event("430102-12", T::kDenied, "")),
+                    VoidReason::kDenialWithoutReason);
          expectValid(s, s.put("430102", Scenario::event("430102-12", T::kDenied, "材料不实")));
          EXPECT_TRUE(s.caseOf("430102-12").denied);
        }},
 
       // ---------------- supervision orders ----------------
-      {"HaltOrderBeatsAConcurrentApproval", [](Scenario& s) {
+      {"HaltOrderBeatsAConcurrentApproval",
+       [](Scenario& s) {
          auto acc = openCase(s, "430102-13");
          Frontier before = s.frontier("430102");
          expectValid(s, s.put("430000", Scenario::order("430102-13", OrderKind::kHalt, acc)));
@@ -300,89 +375,117 @@ const std::vector<Spec>& specs() {
          expectVoid(s, approve, VoidReason::kContradictsUnseenHaltOrder);
          EXPECT_TRUE(s.caseOf("430102-13").halted);
        }},
-      {"ApprovalAfterSeeingTheHaltIsVoid", [](Scenario& s) {
+      {"ApprovalAfterSeeingTheHaltIsVoid",
+       [](Scenario& s) {
          auto acc = openCase(s, "430102-14");
          s.put("430100", Scenario::order("430102-14", OrderKind::kHalt, acc));
-         expectVoid(s, s.put("430102", Scenario::event("430102-14", T::kApproved, "L")), VoidReason::kContradictsHaltOrder);
+         expectVoid(s, s.put("430102", Scenario::event("430102-14", T::kApproved, "L")),
+                    VoidReason::kContradictsHaltOrder);
          expectValid(s, s.put("430102", Scenario::event("430102-14", T::kSuspended, "待上级意见")));
        }},
-      {"CorrectionOrderReopensTheReview", [](Scenario& s) {
+      {"CorrectionOrderReopensTheReview",
+       [](Scenario& s) {
          openCase(s, "430102-15");
          auto approved = s.put("430102", Scenario::event("430102-15", T::kApproved, "L"));
-         expectValid(s, s.put("430100", Scenario::order("430102-15", OrderKind::kCorrect, approved)));
+         expectValid(s,
+                     s.put("430100", Scenario::order("430102-15", OrderKind::kCorrect, approved)));
          EXPECT_EQ(s.caseOf("430102-15").status, CaseStatus::kUnderReview);
-         expectValid(s, s.put("430102", Scenario::event("430102-15", T::kDenied, "复核不符合条件")));
+         expectValid(s,
+                     s.put("430102", Scenario::event("430102-15", T::kDenied, "复核不符合条件")));
        }},
-      {"CorrectionWithNothingToCorrectIsVoid", [](Scenario& s) {
+      {"CorrectionWithNothingToCorrectIsVoid",
+       [](Scenario& s) {
          auto acc = openCase(s, "430102-16");
          expectVoid(s, s.put("430100", Scenario::order("430102-16", OrderKind::kCorrect, acc)),
                     VoidReason::kOrderNothingToCorrect);
        }},
-      {"TransferOrderMovesTheCaseToTheNewHandler", [](Scenario& s) {
+      {"TransferOrderMovesTheCaseToTheNewHandler",
+       [](Scenario& s) {
          auto acc = openCase(s, "430102-17");
          Frontier before = s.frontier("430102");
-         expectValid(s, s.put("430100", Scenario::order("430102-17", OrderKind::kTransfer, acc, "430100")));
-         expectVoid(s, s.put("430102", Scenario::event("430102-17", T::kApproved, "L"), before), VoidReason::kNotTheHandler);
+         expectValid(
+             s, s.put("430100", Scenario::order("430102-17", OrderKind::kTransfer, acc, "430100")));
+         expectVoid(s, s.put("430102", Scenario::event("430102-17", T::kApproved, "L"), before),
+                    VoidReason::kNotTheHandler);
          expectValid(s, s.put("430100", Scenario::event("430102-17", T::kApproved, "L")));
          EXPECT_EQ(s.caseOf("430102-17").handler, "430100");
        }},
-      {"OrderFromANonAncestorIsVoid", [](Scenario& s) {
+      {"OrderFromANonAncestorIsVoid",
+       [](Scenario& s) {
          auto acc = openCase(s, "430102-18");
-         expectVoid(s, s.put("430200", Scenario::order("430102-18", OrderKind::kUrge, acc)), VoidReason::kOrderNotByAncestor);
-         expectVoid(s, s.put("430103", Scenario::order("430102-18", OrderKind::kHalt, acc)), VoidReason::kOrderNotByAncestor);
+         expectVoid(s, s.put("430200", Scenario::order("430102-18", OrderKind::kUrge, acc)),
+                    VoidReason::kOrderNotByAncestor);
+         expectVoid(s, s.put("430103", Scenario::order("430102-18", OrderKind::kHalt, acc)),
+                    VoidReason::kOrderNotByAncestor);
        }},
-      {"UrgeOrdersAreCounted", [](Scenario& s) {
+      {"UrgeOrdersAreCounted",
+       [](Scenario& s) {
          auto acc = openCase(s, "430102-19");
          s.put("430100", Scenario::order("430102-19", OrderKind::kUrge, acc));
          s.put("430000", Scenario::order("430102-19", OrderKind::kUrge, acc));
          EXPECT_EQ(s.caseOf("430102-19").urges, 2u);
        }},
-      {"OrderNamingAnEventOutsideTheCaseIsVoid", [](Scenario& s) {
+      {"OrderNamingAnEventOutsideTheCaseIsVoid",
+       [](Scenario& s) {
          openCase(s, "430102-20");
-         expectVoid(s, s.put("430100", Scenario::order("430102-20", OrderKind::kUrge, RecordRef{"430103", 1})),
+         expectVoid(s,
+                    s.put("430100",
+                          Scenario::order("430102-20", OrderKind::kUrge, RecordRef{"430103", 1})),
                     VoidReason::kOrderLastSeenNotInCase);
        }},
 
       // ---------------- deadlines and cards ----------------
-      {"MaterialsRequestPausesTheClock", [](Scenario& s) {
+      {"MaterialsRequestPausesTheClock",
+       [](Scenario& s) {
          int64_t t0 = s.now();
-         s.put("430102", Scenario::received("430102-21", "XK-COUNTY", "430102", "430102"), std::nullopt, t0);
+         s.put("430102", Scenario::received("430102-21", "XK-COUNTY", "430102", "430102"),
+               std::nullopt, t0);
          s.put("430102", Scenario::event("430102-21", T::kAccepted), std::nullopt, t0);
-         s.put("430102", Scenario::event("430102-21", T::kMaterialsRequested), std::nullopt, t0 + 2 * kDay);
-         s.put("430102", Scenario::event("430102-21", T::kMaterialsSupplied), std::nullopt, t0 + 5 * kDay);
+         s.put("430102", Scenario::event("430102-21", T::kMaterialsRequested), std::nullopt,
+               t0 + 2 * kDay);
+         s.put("430102", Scenario::event("430102-21", T::kMaterialsSupplied), std::nullopt,
+               t0 + 5 * kDay);
          Deadline d = deadlineAt(s.caseOf("430102-21"), t0 + 8 * kDay);
          EXPECT_EQ(d.usedMs, 5 * kDay);
          EXPECT_EQ(d.dueAtMs, t0 + 3 * kDay + 10 * kDay);
        }},
-      {"SuspensionStopsTheClockUntilResumed", [](Scenario& s) {
+      {"SuspensionStopsTheClockUntilResumed",
+       [](Scenario& s) {
          int64_t t0 = s.now();
-         s.put("430102", Scenario::received("430102-22", "XK-COUNTY", "430102", "430102"), std::nullopt, t0);
+         s.put("430102", Scenario::received("430102-22", "XK-COUNTY", "430102", "430102"),
+               std::nullopt, t0);
          s.put("430102", Scenario::event("430102-22", T::kAccepted), std::nullopt, t0);
-         s.put("430102", Scenario::event("430102-22", T::kSuspended, "听证"), std::nullopt, t0 + kDay);
+         s.put("430102", Scenario::event("430102-22", T::kSuspended, "听证"), std::nullopt,
+               t0 + kDay);
          EXPECT_EQ(deadlineAt(s.caseOf("430102-22"), t0 + 30 * kDay).usedMs, kDay) << "paused";
          EXPECT_EQ(deadlineAt(s.caseOf("430102-22"), t0 + 30 * kDay).card, Card::kGreen);
          s.put("430102", Scenario::event("430102-22", T::kResumed), std::nullopt, t0 + 4 * kDay);
          EXPECT_EQ(deadlineAt(s.caseOf("430102-22"), t0 + 6 * kDay).usedMs, 3 * kDay);
        }},
-      {"YellowCardAtTwoThirdsOfThePromisedTime", [](Scenario& s) {
+      {"YellowCardAtTwoThirdsOfThePromisedTime",
+       [](Scenario& s) {
          int64_t t0 = s.now();
-         s.put("430102", Scenario::received("430102-23", "XK-COUNTY", "430102", "430102"), std::nullopt, t0);
+         s.put("430102", Scenario::received("430102-23", "XK-COUNTY", "430102", "430102"),
+               std::nullopt, t0);
          s.put("430102", Scenario::event("430102-23", T::kAccepted), std::nullopt, t0);
          CaseSummary c = s.caseOf("430102-23");  // promised 10 days
          EXPECT_EQ(deadlineAt(c, t0 + 6 * kDay).card, Card::kGreen);
          EXPECT_EQ(deadlineAt(c, t0 + 7 * kDay).card, Card::kYellow);
          EXPECT_EQ(deadlineAt(c, t0 + 10 * kDay).card, Card::kYellow);
        }},
-      {"RedCardPastThePromiseAndPastLegalBeyondTheLaw", [](Scenario& s) {
+      {"RedCardPastThePromiseAndPastLegalBeyondTheLaw",
+       [](Scenario& s) {
          int64_t t0 = s.now();
-         s.put("430102", Scenario::received("430102-24", "XK-COUNTY", "430102", "430102"), std::nullopt, t0);
+         s.put("430102", Scenario::received("430102-24", "XK-COUNTY", "430102", "430102"),
+               std::nullopt, t0);
          s.put("430102", Scenario::event("430102-24", T::kAccepted), std::nullopt, t0);
          CaseSummary c = s.caseOf("430102-24");  // promised 10, legal 20
          EXPECT_EQ(deadlineAt(c, t0 + 11 * kDay).card, Card::kRed);
          EXPECT_FALSE(deadlineAt(c, t0 + 11 * kDay).pastLegal);
          EXPECT_TRUE(deadlineAt(c, t0 + 21 * kDay).pastLegal);
        }},
-      {"SecondMaterialsRequestIsListedAsAFinding", [](Scenario& s) {
+      {"SecondMaterialsRequestIsListedAsAFinding",
+       [](Scenario& s) {
          openCase(s, "430102-25");
          s.put("430102", Scenario::event("430102-25", T::kMaterialsRequested));
          s.put("430102", Scenario::event("430102-25", T::kMaterialsSupplied));
@@ -394,7 +497,8 @@ const std::vector<Spec>& specs() {
          ASSERT_EQ(board->secondMaterialsRequests.size(), 1u);
          EXPECT_EQ(board->secondMaterialsRequests[0].caseId, "430102-25");
        }},
-      {"ProvinceOverdueCountsAreTheSumOverItsSubtree", [](Scenario& s) {
+      {"ProvinceOverdueCountsAreTheSumOverItsSubtree",
+       [](Scenario& s) {
          int64_t t0 = s.now();
          int n = 0;
          for (const char* county : {"430102", "430103", "430211", "430181"}) {
@@ -405,7 +509,8 @@ const std::vector<Spec>& specs() {
            }
          }
          auto view = s.replica().store().beginRead();
-         auto board = supervisionView(**view, s.replica().engine().authority(), "430000", t0 + 12 * kDay);
+         auto board =
+             supervisionView(**view, s.replica().engine().authority(), "430000", t0 + 12 * kDay);
          ASSERT_TRUE(board.ok());
          EXPECT_EQ(board->total().red, 4u);
          EXPECT_EQ(board->total().yellow, 4u);
@@ -417,12 +522,15 @@ const std::vector<Spec>& specs() {
        }},
 
       // ---------------- forks ----------------
-      {"ForkMakesTheAuthorsLaterRecordsVoid", [](Scenario& s) {
+      {"ForkMakesTheAuthorsLaterRecordsVoid",
+       [](Scenario& s) {
          openCase(s, "430102-26");
          Envelope e = s.network().nextEnvelope("430102");
          e.frontier = s.frontier("430102");
-         SignedRecord a = s.network().signAs("430102", e, Scenario::event("430102-26", T::kApproved, "L-a"));
-         SignedRecord b = s.network().signAs("430102", e, Scenario::event("430102-26", T::kDenied, "两套结果"));
+         SignedRecord a =
+             s.network().signAs("430102", e, Scenario::event("430102-26", T::kApproved, "L-a"));
+         SignedRecord b =
+             s.network().signAs("430102", e, Scenario::event("430102-26", T::kDenied, "两套结果"));
          auto& n = s.network().node("430102");
          s.deliver({a});
          n.seq = e.seq;
@@ -432,37 +540,47 @@ const std::vector<Spec>& specs() {
          expectValid(s, forked);
          s.put("430100", ForkReport{"430102", e.seq, a, b});
          expectVoid(s, forked, VoidReason::kAuthorForked);
-         EXPECT_EQ(s.caseOf("430102-26").status, CaseStatus::kUnderReview) << "the forked approval changes nothing";
+         EXPECT_EQ(s.caseOf("430102-26").status, CaseStatus::kUnderReview)
+             << "the forked approval changes nothing";
          expectValid(s, RecordRef{"430102", e.seq - 1});
        }},
-      {"ForkReportWithoutTwoDifferentSignedRecordsIsVoid", [](Scenario& s) {
-         SignedRecord a = s.sign("430102", Scenario::received("430102-27", "XK-COUNTY", "430102", "430102"));
+      {"ForkReportWithoutTwoDifferentSignedRecordsIsVoid",
+       [](Scenario& s) {
+         SignedRecord a =
+             s.sign("430102", Scenario::received("430102-27", "XK-COUNTY", "430102", "430102"));
          s.deliver({a});
-         expectVoid(s, s.put("430100", ForkReport{"430102", 1, a, a}), VoidReason::kForkReportInvalid);
+         expectVoid(s, s.put("430100", ForkReport{"430102", 1, a, a}),
+                    VoidReason::kForkReportInvalid);
        }},
 
       // ---------------- complaints ----------------
-      {"ComplaintIsRoutedToTheHandlersParent", [](Scenario& s) {
+      {"ComplaintIsRoutedToTheHandlersParent",
+       [](Scenario& s) {
          s.put("430102", Complaint{"c-1", "430102-1", "430102", "窗口推诿"});
-         expectValid(s, s.put("430100", ComplaintUpdate{"c-1", ComplaintStatus::kHandling, "已受理"}));
+         expectValid(s,
+                     s.put("430100", ComplaintUpdate{"c-1", ComplaintStatus::kHandling, "已受理"}));
          expectVoid(s, s.put("430103", ComplaintUpdate{"c-1", ComplaintStatus::kResolved, ""}),
                     VoidReason::kComplaintUpdateNotBySupervisor);
          auto view = s.replica().store().beginRead();
-         auto board = supervisionView(**view, s.replica().engine().authority(), "430000", s.now() + kDay);
+         auto board =
+             supervisionView(**view, s.replica().engine().authority(), "430000", s.now() + kDay);
          ASSERT_EQ(board->openComplaints.size(), 1u);
          EXPECT_EQ(board->openComplaints[0].summary.routedTo, "430100");
          EXPECT_GE(board->openComplaints[0].ageMs, kDay);
        }},
-      {"ResolvedComplaintLeavesTheBoard", [](Scenario& s) {
+      {"ResolvedComplaintLeavesTheBoard",
+       [](Scenario& s) {
          s.put("430211", Complaint{"c-2", "", "430211", "超时"});
-         expectValid(s, s.put("430000", ComplaintUpdate{"c-2", ComplaintStatus::kResolved, "已整改"}));
+         expectValid(s,
+                     s.put("430000", ComplaintUpdate{"c-2", ComplaintStatus::kResolved, "已整改"}));
          auto view = s.replica().store().beginRead();
          auto board = supervisionView(**view, s.replica().engine().authority(), "430000", s.now());
          EXPECT_TRUE(board->openComplaints.empty());
        }},
 
       // ---------------- the node refuses to author void records ----------------
-      {"NodeRefusesToAuthorARecordItsStateJudgesVoid", [](Scenario& s) {
+      {"NodeRefusesToAuthorARecordItsStateJudgesVoid",
+       [](Scenario& s) {
          // 芙蓉区's own replica, on its own store, after it has all records so far.
          testing::TempDir dir;
          auto store = LmdbStore::open(dir.path());
@@ -475,10 +593,14 @@ const std::vector<Spec>& specs() {
          ASSERT_TRUE((*county)->ingest(raw).ok());
          auto bad = (*county)->author(Scenario::event("430102-x", T::kAccepted), s.now());
          ASSERT_FALSE(bad.ok());
-         EXPECT_NE(bad.error().message.find("unknown_case"), std::string::npos) << bad.error().message;
+         EXPECT_NE(bad.error().message.find("unknown_case"), std::string::npos)
+             << bad.error().message;
          auto head = (*(*store)->beginRead())->head("430102");
          EXPECT_FALSE(head->has_value()) << "nothing was written";
-         EXPECT_TRUE((*county)->author(Scenario::received("430102-x", "XK-COUNTY", "430102", "430102"), s.now()).ok());
+         EXPECT_TRUE(
+             (*county)
+                 ->author(Scenario::received("430102-x", "XK-COUNTY", "430102", "430102"), s.now())
+                 .ok());
          auto ok = (*county)->author(Scenario::event("430102-x", T::kAccepted), s.now());
          EXPECT_TRUE(ok.ok()) << ok.error().message;
        }},
@@ -494,7 +616,9 @@ TEST_P(ScenarioTest, Holds) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Rules, ScenarioTest, ::testing::ValuesIn(specs()),
-                         [](const ::testing::TestParamInfo<Spec>& info) { return std::string(info.param.name); });
+                         [](const ::testing::TestParamInfo<Spec>& info) {
+                           return std::string(info.param.name);
+                         });
 
 TEST(ScenarioSuite, HasAtLeastFortyNamedScenarios) { EXPECT_GE(specs().size(), 40u); }
 

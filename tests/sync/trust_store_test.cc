@@ -14,8 +14,9 @@ using testing::TestNetwork;
 
 TEST(TrustStoreTest, CertificatesAreAdmittedInAnyOrder) {
   TestNetwork net;
-  std::vector<SignedCertificate> certs = {net.node("430102").certificate, net.node("430211").certificate,
-                                          net.node("430100").certificate, net.node("430200").certificate};
+  std::vector<SignedCertificate> certs = {
+      net.node("430102").certificate, net.node("430211").certificate,
+      net.node("430100").certificate, net.node("430200").certificate};
   std::mt19937 rng(7);
   for (int round = 0; round < 10; ++round) {
     std::shuffle(certs.begin(), certs.end(), rng);
@@ -62,7 +63,8 @@ TEST(TrustStoreTest, ReEnrolmentWithAHigherSerialAddsTheNewKey) {
   auto chain = trust.chainFor("430102");
   ASSERT_TRUE(chain.ok());
   ASSERT_EQ(chain->size(), 2u);
-  EXPECT_EQ(decodeCertificateBody(chain->back().body)->serial, 2u) << "the chain presents the newest serial";
+  EXPECT_EQ(decodeCertificateBody(chain->back().body)->serial, 2u)
+      << "the chain presents the newest serial";
 }
 
 TEST(TrustStoreTest, OnlyAnAncestorMayRevokeAKey) {

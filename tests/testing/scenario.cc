@@ -50,8 +50,8 @@ Frontier Scenario::frontier(const std::string& node) const {
   return f;
 }
 
-SignedRecord Scenario::sign(const std::string& author, const Payload& payload, std::optional<Frontier> frontier,
-                            std::optional<int64_t> wallTimeMs) {
+SignedRecord Scenario::sign(const std::string& author, const Payload& payload,
+                            std::optional<Frontier> frontier, std::optional<int64_t> wallTimeMs) {
   TestNode& n = net_.node(author);
   Envelope e = net_.nextEnvelope(author);
   e.frontier = frontier ? *frontier : this->frontier(author);
@@ -85,12 +85,13 @@ void Scenario::deliver(const std::vector<SignedRecord>& records) {
   auto result = replica_->ingest(raw);
   ASSERT_TRUE(result.ok()) << result.error().message;
   for (const auto& r : result->results) {
-    ASSERT_NE(r.outcome, IngestOutcome::kRejected) << r.author << "#" << r.seq << ": " << r.error->message;
+    ASSERT_NE(r.outcome, IngestOutcome::kRejected)
+        << r.author << "#" << r.seq << ": " << r.error->message;
   }
 }
 
-RecordRef Scenario::put(const std::string& author, Payload payload, std::optional<Frontier> frontier,
-                        std::optional<int64_t> wallTimeMs) {
+RecordRef Scenario::put(const std::string& author, Payload payload,
+                        std::optional<Frontier> frontier, std::optional<int64_t> wallTimeMs) {
   SignedRecord r = sign(author, payload, std::move(frontier), wallTimeMs);
   deliver({r});
   return RecordRef{author, net_.node(author).seq};
@@ -110,7 +111,8 @@ CaseSummary Scenario::caseOf(const std::string& caseId) {
   return s.ok() && s->has_value() ? **s : CaseSummary{};
 }
 
-std::string Scenario::handler(const std::string& itemCode, const std::string& region, std::optional<int64_t> atMs) {
+std::string Scenario::handler(const std::string& itemCode, const std::string& region,
+                              std::optional<int64_t> atMs) {
   return replica_->engine().authority().handlerFor(itemCode, region, atMs.value_or(clockMs_));
 }
 
@@ -120,8 +122,9 @@ Explanation Scenario::explain(const std::string& itemCode, const std::string& re
 
 Hash256 Scenario::digest() { return *replica_->digest(); }
 
-Delegation Scenario::delegation(const std::string& itemCode, const std::string& grantee, bool mayRedelegate,
-                                std::optional<RecordRef> parent, DelegationScope scope) {
+Delegation Scenario::delegation(const std::string& itemCode, const std::string& grantee,
+                                bool mayRedelegate, std::optional<RecordRef> parent,
+                                DelegationScope scope) {
   Delegation d;
   d.item = itemCode;
   d.grantee = grantee;
@@ -134,8 +137,9 @@ Delegation Scenario::delegation(const std::string& itemCode, const std::string& 
   return d;
 }
 
-CaseEvent Scenario::received(const std::string& caseId, const std::string& itemCode, const std::string& handler,
-                             const std::string& region, std::optional<RecordRef> authority) {
+CaseEvent Scenario::received(const std::string& caseId, const std::string& itemCode,
+                             const std::string& handler, const std::string& region,
+                             std::optional<RecordRef> authority) {
   CaseEvent e;
   e.caseId = caseId;
   e.type = CaseEventType::kReceived;
@@ -164,14 +168,15 @@ CaseEvent Scenario::event(const std::string& caseId, CaseEventType type, std::st
   return e;
 }
 
-SupervisionOrder Scenario::order(const std::string& caseId, OrderKind kind, std::optional<RecordRef> lastSeen,
-                                 std::string transferTo) {
+SupervisionOrder Scenario::order(const std::string& caseId, OrderKind kind,
+                                 std::optional<RecordRef> lastSeen, std::string transferTo) {
   return SupervisionOrder{caseId, kind, std::move(lastSeen), std::move(transferTo), ""};
 }
 
-CatalogItem Scenario::item(const std::string& code, int depth, uint16_t legal, uint16_t promised, bool delegable,
-                           CatalogOp op) {
-  return CatalogItem{op, code, "事项 " + code, static_cast<uint8_t>(depth), legal, promised, delegable, {"申请书"}};
+CatalogItem Scenario::item(const std::string& code, int depth, uint16_t legal, uint16_t promised,
+                           bool delegable, CatalogOp op) {
+  return CatalogItem{op,    code,     "事项 " + code, static_cast<uint8_t>(depth),
+                     legal, promised, delegable,      {"申请书"}};
 }
 
 }  // namespace govbus::testing

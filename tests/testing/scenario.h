@@ -13,8 +13,8 @@
 // LMDB in a temp dir. By default a record's ancestor frontier is everything its ancestors have
 // authored so far; pass an earlier frontier (from `frontier(node)`) to author "without having
 // seen" what came after. Lamport clocks are causal (a node on its current frontier has applied
-// everything so far; on a stale one, only what that frontier covers); wall time advances one minute per record
-// unless given.
+// everything so far; on a stale one, only what that frontier covers); wall time advances one minute
+// per record unless given.
 #pragma once
 
 #include <map>
@@ -34,18 +34,21 @@ class Scenario {
   Scenario();
 
   // Authors and ingests a record; fails the test if it is not appended.
-  RecordRef put(const std::string& author, Payload payload, std::optional<Frontier> frontier = std::nullopt,
+  RecordRef put(const std::string& author, Payload payload,
+                std::optional<Frontier> frontier = std::nullopt,
                 std::optional<int64_t> wallTimeMs = std::nullopt);
   // The frontier `node` would sign with now.
   Frontier frontier(const std::string& node) const;
   // Signs without ingesting (forks, late delivery).
-  SignedRecord sign(const std::string& author, const Payload& payload, std::optional<Frontier> frontier = std::nullopt,
+  SignedRecord sign(const std::string& author, const Payload& payload,
+                    std::optional<Frontier> frontier = std::nullopt,
                     std::optional<int64_t> wallTimeMs = std::nullopt);
   void deliver(const std::vector<SignedRecord>& records);
 
   VoidReason verdict(const RecordRef& ref);
   CaseSummary caseOf(const std::string& caseId);
-  std::string handler(const std::string& item, const std::string& region, std::optional<int64_t> atMs = std::nullopt);
+  std::string handler(const std::string& item, const std::string& region,
+                      std::optional<int64_t> atMs = std::nullopt);
   Explanation explain(const std::string& item, const std::string& region);
   int64_t now() const { return clockMs_; }
   void advance(int64_t ms) { clockMs_ += ms; }
@@ -56,16 +59,18 @@ class Scenario {
   const std::vector<SignedRecord>& history() const { return history_; }
 
   // Shorthands for common payloads.
-  static Delegation delegation(const std::string& item, const std::string& grantee, bool mayRedelegate = false,
+  static Delegation delegation(const std::string& item, const std::string& grantee,
+                               bool mayRedelegate = false,
                                std::optional<RecordRef> parent = std::nullopt,
                                DelegationScope scope = DelegationScope::kNode);
-  static CaseEvent received(const std::string& caseId, const std::string& item, const std::string& handler,
-                            const std::string& region, std::optional<RecordRef> authority = std::nullopt);
+  static CaseEvent received(const std::string& caseId, const std::string& item,
+                            const std::string& handler, const std::string& region,
+                            std::optional<RecordRef> authority = std::nullopt);
   static CaseEvent event(const std::string& caseId, CaseEventType type, std::string text = "");
-  static SupervisionOrder order(const std::string& caseId, OrderKind kind, std::optional<RecordRef> lastSeen,
-                                std::string transferTo = "");
-  static CatalogItem item(const std::string& code, int depth, uint16_t legal, uint16_t promised, bool delegable = true,
-                          CatalogOp op = CatalogOp::kInsert);
+  static SupervisionOrder order(const std::string& caseId, OrderKind kind,
+                                std::optional<RecordRef> lastSeen, std::string transferTo = "");
+  static CatalogItem item(const std::string& code, int depth, uint16_t legal, uint16_t promised,
+                          bool delegable = true, CatalogOp op = CatalogOp::kInsert);
 
  private:
   std::vector<std::string> ancestorsOf(const std::string& node) const;

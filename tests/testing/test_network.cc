@@ -23,8 +23,14 @@ TempDir::~TempDir() {
 
 TestNetwork::TestNetwork() {
   auto province = std::make_unique<TestNode>(TestNode{province_, "", SigningKey::generate()});
-  Certificate c{province_, "湖南省", toBytes(province->key.publicKey().bytes()), province_, 1,
-                kTestEpochMs - kYearMs, kTestEpochMs + 10 * kYearMs, 1};
+  Certificate c{province_,
+                "湖南省",
+                toBytes(province->key.publicKey().bytes()),
+                province_,
+                1,
+                kTestEpochMs - kYearMs,
+                kTestEpochMs + 10 * kYearMs,
+                1};
   province->certificate = issueCertificate(c, province->key);
   nodes_.emplace(province_, std::move(province));
   enroll("430100", "430000");
@@ -37,8 +43,8 @@ TestNetwork::TestNetwork() {
 TestNode& TestNetwork::enroll(const std::string& code, const std::string& parent) {
   TestNode& p = *nodes_.at(parent);
   auto n = std::make_unique<TestNode>(TestNode{code, parent, SigningKey::generate()});
-  Certificate c{code, "node " + code, toBytes(n->key.publicKey().bytes()), parent, 1,
-                kTestEpochMs - kYearMs, kTestEpochMs + 5 * kYearMs, p.serial};
+  Certificate c{code, "node " + code,         toBytes(n->key.publicKey().bytes()), parent,
+                1,    kTestEpochMs - kYearMs, kTestEpochMs + 5 * kYearMs,          p.serial};
   n->certificate = issueCertificate(c, p.key);
   auto& ref = *n;
   nodes_[code] = std::move(n);
@@ -58,7 +64,8 @@ TrustStore TestNetwork::trustStore() const {
 
 std::vector<SignedCertificate> TestNetwork::chainOf(const std::string& code) const {
   std::vector<SignedCertificate> chain;
-  for (std::string c = code; c != province_; c = nodes_.at(c)->parent) chain.insert(chain.begin(), nodes_.at(c)->certificate);
+  for (std::string c = code; c != province_; c = nodes_.at(c)->parent)
+    chain.insert(chain.begin(), nodes_.at(c)->certificate);
   return chain;
 }
 
@@ -74,7 +81,8 @@ Envelope TestNetwork::nextEnvelope(const std::string& code) const {
   return e;
 }
 
-SignedRecord TestNetwork::signAs(const std::string& code, const Envelope& envelope, const Payload& payload) const {
+SignedRecord TestNetwork::signAs(const std::string& code, const Envelope& envelope,
+                                 const Payload& payload) const {
   Bytes body = encodeRecordBody(Record{envelope, payload});
   Bytes sig = nodes_.at(code)->key.sign(kRecordSignatureDomain, body);
   return SignedRecord{std::move(body), std::move(sig)};

@@ -1,7 +1,7 @@
 // Test fixtures: a temporary directory and a small enrolled network with real division codes.
 //
-// TestNetwork builds a province (430000 湖南省) with cities 430100 长沙市 and 430200 株洲市, counties
-// 430102 芙蓉区 and 430103 天心区 under 长沙, 430211 天元区 under 株洲, plus a Hubei-style
+// TestNetwork builds a province (430000 湖南省) with cities 430100 长沙市 and 430200 株洲市,
+// counties 430102 芙蓉区 and 430103 天心区 under 长沙, 430211 天元区 under 株洲, plus a Hubei-style
 // province-administered county for the region rule tests. Every node has a real Ed25519 key and a
 // certificate signed by its parent; nodes can author records to their own feeds.
 #pragma once
@@ -64,7 +64,8 @@ class TestNetwork {
   // Authors the next record of `code`'s feed with a plausible envelope; advances that feed.
   SignedRecord author(const std::string& code, Payload payload, Frontier frontier = {});
   // Signs an arbitrary envelope with `code`'s key (for forks, gaps, bad links).
-  SignedRecord signAs(const std::string& code, const Envelope& envelope, const Payload& payload) const;
+  SignedRecord signAs(const std::string& code, const Envelope& envelope,
+                      const Payload& payload) const;
   Envelope nextEnvelope(const std::string& code) const;
 
  private:

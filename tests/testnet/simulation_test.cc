@@ -56,7 +56,8 @@ TEST(SimulationTest, AckingBeforeCommitIsCaughtAsLostRecords) {
   auto r = runSimulation(smallTopology(), o);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_FALSE(r->allPass()) << "the planted bug went unnoticed:\n" << formatReport(*r);
-  auto noLoss = std::find_if(r->invariants.begin(), r->invariants.end(), [](const Invariant& i) { return i.name == "2 no loss"; });
+  auto noLoss = std::find_if(r->invariants.begin(), r->invariants.end(),
+                             [](const Invariant& i) { return i.name == "2 no loss"; });
   ASSERT_NE(noLoss, r->invariants.end());
   EXPECT_FALSE(noLoss->pass) << noLoss->figure;
 }

@@ -24,7 +24,8 @@ TEST(TopologyTest, HunanHasItsCitiesAndCounties) {
 TEST(TopologyTest, ProvinceAdministeredCountiesAreChildrenOfTheProvince) {
   auto t = provinceTopology(GOVBUS_TEST_DATA_DIR, "42");
   ASSERT_TRUE(t.ok());
-  auto xiantao = std::find_if(t->nodes.begin(), t->nodes.end(), [](const TopologyNode& n) { return n.code == "429004"; });
+  auto xiantao = std::find_if(t->nodes.begin(), t->nodes.end(),
+                              [](const TopologyNode& n) { return n.code == "429004"; });
   ASSERT_NE(xiantao, t->nodes.end()) << "仙桃市 429004";
   EXPECT_EQ(xiantao->parent, "420000");
 }
