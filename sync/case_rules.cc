@@ -247,9 +247,13 @@ class CaseMachine {
     }
     const AuthorityRecord* revocation = auth_.unseenRevocationOf(h.chain, vis);
     if (!revocation) return VoidReason::kNone;
-    // Accepted in good faith on authority an ancestor had revoked: kept and flagged.
-    s_.authorityConflict = true;
-    s_.conflictRevocation = revocation->ref;
+    // A revocation that had itself seen this acceptance came after it: the case was accepted on
+    // good authority, no conflict. One that had not was concurrent: kept and flagged.
+    bool concurrent = !Visibility::of(revocation->envelope).sees(in.ref);
+    if (concurrent) {
+      s_.authorityConflict = true;
+      s_.conflictRevocation = revocation->ref;
+    }
     const auto& rv = std::get<DelegationRevocation>(revocation->payload);
     if (rv.transferPending) {
       std::string next = auth_.handlerFor(s_.item, s_.region, env.wallTimeMs);

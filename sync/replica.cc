@@ -145,7 +145,18 @@ Status Replica::reportFork(const std::string& author, uint64_t seq, int64_t wall
 Result<std::pair<RecordRef, VoidReason>> Replica::authorInTxn(FeedTxn& txn, Payload payload,
                                                               int64_t wallTimeMs) {
   const Identity& id = *identity_;
-  FeedAuthor author(id.code, id.keySerial, *id.key, id.ancestors);
+  // A revocation also records how far it had seen the grantee's feed, so that an acceptance the
+  // revoker had already seen is told apart from one made concurrently (only the latter is a
+  // conflict). The grantee is below the author, so this node stores that feed.
+  std::vector<std::string> seenFeeds = id.ancestors;
+  if (const auto* rv = std::get_if<DelegationRevocation>(&payload)) {
+    if (const AuthorityRecord* target = engine_.authority().find(rv->delegation)) {
+      if (const auto* d = std::get_if<Delegation>(&target->payload)) {
+        if (d->grantee != id.code) seenFeeds.push_back(d->grantee);
+      }
+    }
+  }
+  FeedAuthor author(id.code, id.keySerial, *id.key, std::move(seenFeeds));
   GOVBUS_ASSIGN_OR_RETURN(SignedRecord signedRecord,
                           author.sign(txn, std::move(payload), wallTimeMs));
   GOVBUS_ASSIGN_OR_RETURN(CheckedRecord checked, checkRecord(std::move(signedRecord), *trust_));

@@ -1,6 +1,7 @@
 // The rules of DESIGN §4–§6 as built, one named scenario each. docs/PROTOCOL.md cites these names.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 
 #include "crypto/certificate.h"
@@ -347,6 +348,19 @@ const std::vector<Spec>& specs() {
          expectVoid(s, s.put("430102", Scenario::event("430102-10", T::kApproved, "L")),
                     VoidReason::kNotTheHandler);
          expectValid(s, s.put("430100", Scenario::event("430102-10", T::kApproved, "L")));
+       }},
+      {"AcceptanceTheRevokerHadSeenIsNotAConflict",
+       [](Scenario& s) {
+         auto d = s.put("430100", Scenario::delegation("XK-CITY", "430102"));
+         s.put("430102", Scenario::received("430102-41", "XK-CITY", "430102", "430102", d));
+         s.put("430102", Scenario::event("430102-41", T::kAccepted));
+         // 长沙市 revokes having seen 芙蓉区's feed up to the acceptance: not concurrent.
+         Frontier sawCounty = s.frontier("430100");
+         sawCounty.push_back({"430102", s.network().node("430102").seq});
+         std::sort(sawCounty.begin(), sawCounty.end());
+         s.put("430100", DelegationRevocation{d, false, "到期收回"}, sawCounty);
+         EXPECT_FALSE(s.caseOf("430102-41").authorityConflict);
+         EXPECT_EQ(s.caseOf("430102-41").handler, "430102");
        }},
       {"AcceptanceAfterSeeingTheRevocationIsVoid",
        [](Scenario& s) {
