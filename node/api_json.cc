@@ -13,18 +13,29 @@ namespace govbus {
 
 namespace {
 
-constexpr std::array<std::string_view, 12> kEventTypeNames = {
-    "received",  "accepted", "materialsRequested", "materialsSupplied", "stepCompleted", "suspended",
-    "resumed",   "approved", "denied",             "closed",            "withdrawn",     "transferred"};
+constexpr std::array<std::string_view, 12> kEventTypeNames = {"received",
+                                                              "accepted",
+                                                              "materialsRequested",
+                                                              "materialsSupplied",
+                                                              "stepCompleted",
+                                                              "suspended",
+                                                              "resumed",
+                                                              "approved",
+                                                              "denied",
+                                                              "closed",
+                                                              "withdrawn",
+                                                              "transferred"};
 constexpr std::array<std::string_view, 4> kOrderKindNames = {"urge", "correct", "halt", "transfer"};
-constexpr std::array<std::string_view, 3> kComplaintStatusNames = {"received", "handling", "resolved"};
+constexpr std::array<std::string_view, 3> kComplaintStatusNames = {"received", "handling",
+                                                                   "resolved"};
 
 Error fieldError(const std::string& field, const std::string& what) {
   return makeError(ErrorCode::kInvalidArgument, "field '" + field + "': " + what);
 }
 
 Status requireObject(const Json& body) {
-  if (!body.is_object()) return makeError(ErrorCode::kInvalidArgument, "the request body must be a JSON object");
+  if (!body.is_object())
+    return makeError(ErrorCode::kInvalidArgument, "the request body must be a JSON object");
   return Status::Ok();
 }
 
@@ -38,7 +49,8 @@ Status onlyFields(const Json& body, std::initializer_list<std::string_view> allo
   return Status::Ok();
 }
 
-Result<std::string> str(const Json& body, const std::string& field, bool required, std::string fallback = "") {
+Result<std::string> str(const Json& body, const std::string& field, bool required,
+                        std::string fallback = "") {
   auto it = body.find(field);
   if (it == body.end() || it->is_null()) {
     if (required) return fieldError(field, "required");
@@ -46,7 +58,8 @@ Result<std::string> str(const Json& body, const std::string& field, bool require
   }
   if (!it->is_string()) return fieldError(field, "must be a string");
   std::string s = it->get<std::string>();
-  if (s.size() > kMaxTextBytes) return fieldError(field, "longer than " + std::to_string(kMaxTextBytes) + " bytes");
+  if (s.size() > kMaxTextBytes)
+    return fieldError(field, "longer than " + std::to_string(kMaxTextBytes) + " bytes");
   if (required && s.empty()) return fieldError(field, "must not be empty");
   return s;
 }
@@ -65,8 +78,8 @@ Result<bool> boolean(const Json& body, const std::string& field, bool fallback) 
   return it->get<bool>();
 }
 
-Result<int64_t> integer(const Json& body, const std::string& field, bool required, int64_t min, int64_t max,
-                        int64_t fallback = 0) {
+Result<int64_t> integer(const Json& body, const std::string& field, bool required, int64_t min,
+                        int64_t max, int64_t fallback = 0) {
   auto it = body.find(field);
   if (it == body.end() || it->is_null()) {
     if (required) return fieldError(field, "required");
@@ -74,16 +87,19 @@ Result<int64_t> integer(const Json& body, const std::string& field, bool require
   }
   if (!it->is_number_integer()) return fieldError(field, "must be an integer");
   int64_t v = it->get<int64_t>();
-  if (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+  if (it->is_number_unsigned() &&
+      it->get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
     return fieldError(field, "out of range");
   }
   if (v < min || v > max) {
-    return fieldError(field, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    return fieldError(
+        field, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
   }
   return v;
 }
 
-Result<std::vector<std::string>> stringList(const Json& body, const std::string& field, bool required) {
+Result<std::vector<std::string>> stringList(const Json& body, const std::string& field,
+                                            bool required) {
   auto it = body.find(field);
   std::vector<std::string> out;
   if (it == body.end() || it->is_null()) {
@@ -91,11 +107,13 @@ Result<std::vector<std::string>> stringList(const Json& body, const std::string&
     return out;
   }
   if (!it->is_array()) return fieldError(field, "must be a list of strings");
-  if (it->size() > kMaxListItems) return fieldError(field, "more than " + std::to_string(kMaxListItems) + " items");
+  if (it->size() > kMaxListItems)
+    return fieldError(field, "more than " + std::to_string(kMaxListItems) + " items");
   for (size_t i = 0; i < it->size(); ++i) {
     const Json& e = (*it)[i];
     std::string where = field + "[" + std::to_string(i) + "]";
-    if (!e.is_string() || e.get<std::string>().empty()) return fieldError(where, "must be a non-empty string");
+    if (!e.is_string() || e.get<std::string>().empty())
+      return fieldError(where, "must be a non-empty string");
     if (e.get<std::string>().size() > kMaxTextBytes) return fieldError(where, "too long");
     out.push_back(e.get<std::string>());
   }
@@ -104,7 +122,8 @@ Result<std::vector<std::string>> stringList(const Json& body, const std::string&
 }
 
 template <size_t N>
-Result<size_t> enumName(const Json& body, const std::string& field, const std::array<std::string_view, N>& names,
+Result<size_t> enumName(const Json& body, const std::string& field,
+                        const std::array<std::string_view, N>& names,
                         std::optional<size_t> fallback) {
   auto it = body.find(field);
   if (it == body.end() || it->is_null()) {
@@ -129,11 +148,16 @@ Result<std::optional<RecordRef>> optionalRef(const Json& body, const std::string
 
 }  // namespace
 
-std::string_view caseEventTypeName(CaseEventType type) { return kEventTypeNames.at(static_cast<size_t>(type)); }
-std::string_view orderKindName(OrderKind kind) { return kOrderKindNames.at(static_cast<size_t>(kind)); }
+std::string_view caseEventTypeName(CaseEventType type) {
+  return kEventTypeNames.at(static_cast<size_t>(type));
+}
+std::string_view orderKindName(OrderKind kind) {
+  return kOrderKindNames.at(static_cast<size_t>(kind));
+}
 
 Status checkCode(const std::string& c, const std::string& field) {
-  if (auto parsed = DivisionCode::parse(c); !parsed) return fieldError(field, parsed.error().message);
+  if (auto parsed = DivisionCode::parse(c); !parsed)
+    return fieldError(field, parsed.error().message);
   return Status::Ok();
 }
 
@@ -152,7 +176,8 @@ Result<RecordRef> refFromJson(const Json& value, const std::string& field) {
   } else if (value.is_object()) {
     GOVBUS_TRY(onlyFields(value, {"author", "seq"}));
     GOVBUS_ASSIGN_OR_RETURN(r.author, str(value, "author", true));
-    GOVBUS_ASSIGN_OR_RETURN(int64_t seq, integer(value, "seq", true, 1, std::numeric_limits<int64_t>::max()));
+    GOVBUS_ASSIGN_OR_RETURN(int64_t seq,
+                            integer(value, "seq", true, 1, std::numeric_limits<int64_t>::max()));
     r.seq = static_cast<uint64_t>(seq);
   } else {
     return fieldError(field, "must be {\"author\": code, \"seq\": n} or \"author#seq\"");
@@ -161,17 +186,19 @@ Result<RecordRef> refFromJson(const Json& value, const std::string& field) {
   return r;
 }
 
-Result<CaseEvent> caseEventFromJson(const std::string& caseId, const Json& body, const HandlerLookup& handlerFor) {
+Result<CaseEvent> caseEventFromJson(const std::string& caseId, const Json& body,
+                                    const HandlerLookup& handlerFor) {
   GOVBUS_TRY(requireObject(body));
-  if (caseId.empty() || caseId.size() > kMaxTextBytes) return fieldError("case id", "must be 1 to 4096 bytes");
+  if (caseId.empty() || caseId.size() > kMaxTextBytes)
+    return fieldError("case id", "must be 1 to 4096 bytes");
   CaseEvent e;
   e.caseId = caseId;
   GOVBUS_ASSIGN_OR_RETURN(size_t type, enumName(body, "type", kEventTypeNames, std::nullopt));
   e.type = static_cast<CaseEventType>(type);
   switch (e.type) {
     case CaseEventType::kReceived: {
-      GOVBUS_TRY(onlyFields(body, {"type", "item", "handler", "region", "applicant_hash", "applicant_id", "materials",
-                                   "authority", "first_responsible"}));
+      GOVBUS_TRY(onlyFields(body, {"type", "item", "handler", "region", "applicant_hash",
+                                   "applicant_id", "materials", "authority", "first_responsible"}));
       CaseReceived& r = e.received;
       GOVBUS_ASSIGN_OR_RETURN(r.item, str(body, "item", true));
       GOVBUS_ASSIGN_OR_RETURN(r.region, code(body, "region", true));
@@ -179,8 +206,10 @@ Result<CaseEvent> caseEventFromJson(const std::string& caseId, const Json& body,
       if (r.handler.empty()) {
         r.handler = handlerFor ? handlerFor(r.item, r.region) : "";
         if (r.handler.empty()) {
-          return fieldError("handler", "not given, and no node holds item " + r.item + " for region " + r.region +
-                                           " (see GET /v1/authority?item=" + r.item + "&region=" + r.region + ")");
+          return fieldError("handler", "not given, and no node holds item " + r.item +
+                                           " for region " + r.region +
+                                           " (see GET /v1/authority?item=" + r.item +
+                                           "&region=" + r.region + ")");
         }
       }
       GOVBUS_ASSIGN_OR_RETURN(std::string hashHex, str(body, "applicant_hash", false));
@@ -204,23 +233,26 @@ Result<CaseEvent> caseEventFromJson(const std::string& caseId, const Json& body,
       break;
     }
     case CaseEventType::kMaterialsRequested:
-    case CaseEventType::kMaterialsSupplied:
+    case CaseEventType::kMaterialsSupplied: {
       GOVBUS_TRY(onlyFields(body, {"type", "materials"}));
       GOVBUS_ASSIGN_OR_RETURN(e.materials, stringList(body, "materials", true));
       break;
-    case CaseEventType::kDenied:
+    }
+    case CaseEventType::kDenied: {
       GOVBUS_TRY(onlyFields(body, {"type", "reason", "legal_basis"}));
       GOVBUS_ASSIGN_OR_RETURN(e.reason, str(body, "reason", false));
       GOVBUS_ASSIGN_OR_RETURN(e.legalBasis, str(body, "legal_basis", false));
       break;
-    case CaseEventType::kApproved:
+    }
+    case CaseEventType::kApproved: {
       GOVBUS_TRY(onlyFields(body, {"type", "text", "licence"}));
       GOVBUS_ASSIGN_OR_RETURN(e.text, str(body, "licence", false));
       if (e.text.empty()) {
         GOVBUS_ASSIGN_OR_RETURN(e.text, str(body, "text", false));
       }
       break;
-    case CaseEventType::kTransferred:
+    }
+    case CaseEventType::kTransferred: {
       GOVBUS_TRY(onlyFields(body, {"type", "text", "to"}));
       GOVBUS_ASSIGN_OR_RETURN(e.text, code(body, "to", false));
       if (e.text.empty()) {
@@ -228,10 +260,17 @@ Result<CaseEvent> caseEventFromJson(const std::string& caseId, const Json& body,
       }
       if (e.text.empty()) return fieldError("to", "required: the code of the new handler");
       break;
-    default:
+    }
+    case CaseEventType::kAccepted:
+    case CaseEventType::kStepCompleted:
+    case CaseEventType::kSuspended:
+    case CaseEventType::kResumed:
+    case CaseEventType::kClosed:
+    case CaseEventType::kWithdrawn: {
       GOVBUS_TRY(onlyFields(body, {"type", "text"}));
       GOVBUS_ASSIGN_OR_RETURN(e.text, str(body, "text", false));
       break;
+    }
   }
   return e;
 }
@@ -252,7 +291,8 @@ Result<ComplaintUpdate> complaintUpdateFromJson(const std::string& complaintId, 
   GOVBUS_TRY(onlyFields(body, {"status", "note"}));
   ComplaintUpdate u;
   u.complaintId = complaintId;
-  GOVBUS_ASSIGN_OR_RETURN(size_t status, enumName(body, "status", kComplaintStatusNames, std::nullopt));
+  GOVBUS_ASSIGN_OR_RETURN(size_t status,
+                          enumName(body, "status", kComplaintStatusNames, std::nullopt));
   u.status = static_cast<ComplaintStatus>(status);
   GOVBUS_ASSIGN_OR_RETURN(u.note, str(body, "note", false));
   return u;
@@ -264,9 +304,11 @@ Result<std::vector<CatalogItem>> catalogFromJson(const Json& body) {
   std::string prefix;
   if (body.contains("items")) {
     GOVBUS_TRY(onlyFields(body, {"items"}));
-    if (!body["items"].is_array() || body["items"].empty()) return fieldError("items", "must be a non-empty list");
+    if (!body["items"].is_array() || body["items"].empty())
+      return fieldError("items", "must be a non-empty list");
     if (body["items"].size() > kMaxListItems) {
-      return fieldError("items", "more than " + std::to_string(kMaxListItems) + " items in one request");
+      return fieldError("items",
+                        "more than " + std::to_string(kMaxListItems) + " items in one request");
     }
     entries.assign(body["items"].begin(), body["items"].end());
     prefix = "items";
@@ -278,10 +320,16 @@ Result<std::vector<CatalogItem>> catalogFromJson(const Json& body) {
   for (size_t i = 0; i < entries.size(); ++i) {
     const Json& e = entries[i];
     std::string at = prefix.empty() ? "" : prefix + "[" + std::to_string(i) + "].";
-    auto wrap = [&](const Error& err) { return makeError(err.code, at.empty() ? err.message : at + err.message); };
-    if (!e.is_object()) return fieldError(at + "item", "must be an object");
-    if (Status s = onlyFields(e, {"op", "code", "name", "level", "legal_days", "promised_days", "delegable",
-                                  "materials"});
+    // "field 'x': …" of one item becomes "field 'items[2].x': …".
+    auto wrap = [&](const Error& err) {
+      const std::string_view prefix = "field '";
+      if (at.empty() || err.message.rfind(prefix, 0) != 0) return err;
+      return makeError(err.code, std::string(prefix) + at + err.message.substr(prefix.size()));
+    };
+    if (!e.is_object())
+      return fieldError(at.empty() ? "body" : at.substr(0, at.size() - 1), "must be an object");
+    if (Status s = onlyFields(e, {"op", "code", "name", "level", "legal_days", "promised_days",
+                                  "delegable", "materials"});
         !s) {
       return wrap(s.error());
     }
@@ -296,7 +344,8 @@ Result<std::vector<CatalogItem>> catalogFromJson(const Json& body) {
     if (!name) return wrap(name.error());
     item.name = *name;
     auto level = e.find("level");
-    if (level == e.end()) return fieldError(at + "level", "required: province, city, county or a depth number");
+    if (level == e.end())
+      return fieldError(at + "level", "required: province, city, county or a depth number");
     if (level->is_string()) {
       auto depth = depthFromLevelName(level->get<std::string>());
       if (!depth) return fieldError(at + "level", depth.error().message);
@@ -325,8 +374,8 @@ Result<std::vector<CatalogItem>> catalogFromJson(const Json& body) {
 
 Result<Delegation> delegationFromJson(const Json& body, int64_t nowMs) {
   GOVBUS_TRY(requireObject(body));
-  GOVBUS_TRY(onlyFields(body, {"item", "grantee", "scope", "mode", "may_redelegate", "valid_from_ms",
-                               "valid_until_ms", "parent"}));
+  GOVBUS_TRY(onlyFields(body, {"item", "grantee", "scope", "mode", "may_redelegate",
+                               "valid_from_ms", "valid_until_ms", "parent"}));
   static constexpr std::array<std::string_view, 2> kScopes = {"node", "subtree"};
   static constexpr std::array<std::string_view, 2> kModes = {"entrust", "devolve"};
   Delegation d;
@@ -352,7 +401,8 @@ Result<DelegationRevocation> delegationRevocationFromJson(const Json& body) {
   GOVBUS_TRY(onlyFields(body, {"delegation", "transfer_pending", "reason"}));
   DelegationRevocation r;
   auto it = body.find("delegation");
-  if (it == body.end()) return fieldError("delegation", "required: the delegation record to revoke");
+  if (it == body.end())
+    return fieldError("delegation", "required: the delegation record to revoke");
   GOVBUS_ASSIGN_OR_RETURN(r.delegation, refFromJson(*it, "delegation"));
   GOVBUS_ASSIGN_OR_RETURN(r.transferPending, boolean(body, "transfer_pending", false));
   GOVBUS_ASSIGN_OR_RETURN(r.reason, str(body, "reason", false));
@@ -377,10 +427,12 @@ Result<SignedCertificate> enrollmentFromJson(const Json& body) {
   GOVBUS_TRY(onlyFields(body, {"certificate"}));
   GOVBUS_ASSIGN_OR_RETURN(std::string hex, str(body, "certificate", true));
   Bytes raw;
-  if (!fromHex(hex, raw)) return fieldError("certificate", "must be the hex of an encoded SignedCertificate");
+  if (!fromHex(hex, raw))
+    return fieldError("certificate", "must be the hex of an encoded SignedCertificate");
   auto cert = decodeSignedCertificate(raw);
   if (!cert) return fieldError("certificate", cert.error().message);
-  if (auto c = decodeCertificateBody(cert->body); !c) return fieldError("certificate", c.error().message);
+  if (auto c = decodeCertificateBody(cert->body); !c)
+    return fieldError("certificate", c.error().message);
   return std::move(*cert);
 }
 
@@ -416,8 +468,8 @@ Json toJson(const CaseSummary& s) {
 }
 
 Json toJson(const Deadline& d) {
-  return Json{{"card", cardName(d.card)},     {"used_ms", d.usedMs},     {"promised_ms", d.promisedMs},
-              {"legal_ms", d.legalMs},        {"due_at_ms", d.dueAtMs},  {"past_legal", d.pastLegal}};
+  return Json{{"card", cardName(d.card)}, {"used_ms", d.usedMs},    {"promised_ms", d.promisedMs},
+              {"legal_ms", d.legalMs},    {"due_at_ms", d.dueAtMs}, {"past_legal", d.pastLegal}};
 }
 
 Json toJson(const ComplaintSummary& s) {
@@ -450,7 +502,10 @@ Json toJson(const Explanation& x) {
   for (const ExplainStep& s : x.path) {
     Json chain = Json::array();
     for (const RecordRef& r : s.chain) chain.push_back(toJson(r));
-    path.push_back(Json{{"node", s.node}, {"holds", s.holds}, {"statutory", s.statutory}, {"chain", chain},
+    path.push_back(Json{{"node", s.node},
+                        {"holds", s.holds},
+                        {"statutory", s.statutory},
+                        {"chain", chain},
                         {"why", s.why}});
   }
   j["path"] = std::move(path);
@@ -458,10 +513,14 @@ Json toJson(const Explanation& x) {
 }
 
 Json toJson(const CardCounts& c) {
-  return Json{{"open", c.open},           {"green", c.green},
-              {"yellow", c.yellow},       {"red", c.red},
-              {"past_legal", c.pastLegal}, {"authority_conflicts", c.authorityConflicts},
-              {"halted", c.halted},       {"open_complaints", c.openComplaints}};
+  return Json{{"open", c.open},
+              {"green", c.green},
+              {"yellow", c.yellow},
+              {"red", c.red},
+              {"past_legal", c.pastLegal},
+              {"authority_conflicts", c.authorityConflicts},
+              {"halted", c.halted},
+              {"open_complaints", c.openComplaints}};
 }
 
 Json toJson(const SupervisionView& v) {

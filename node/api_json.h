@@ -33,9 +33,11 @@ using Json = nlohmann::json;
 
 // Who handles `item` for `region` now ("" when nobody): fills in a `received` event's handler when
 // the caller leaves it out.
-using HandlerLookup = std::function<std::string(const std::string& item, const std::string& region)>;
+using HandlerLookup =
+    std::function<std::string(const std::string& item, const std::string& region)>;
 
-Result<CaseEvent> caseEventFromJson(const std::string& caseId, const Json& body, const HandlerLookup& handlerFor);
+Result<CaseEvent> caseEventFromJson(const std::string& caseId, const Json& body,
+                                    const HandlerLookup& handlerFor);
 Result<Complaint> complaintFromJson(const Json& body, const std::string& generatedId);
 Result<ComplaintUpdate> complaintUpdateFromJson(const std::string& complaintId, const Json& body);
 Result<std::vector<CatalogItem>> catalogFromJson(const Json& body);

@@ -51,8 +51,8 @@ class ApiServer {
  public:
   // `health` returns "" when the node's other parts (ZAP handler, transport) are fine, else what
   // is wrong.
-  ApiServer(Engine& engine, Transport& transport, Metrics& metrics, const NodeIdentity& identity, ApiOptions options,
-            std::function<std::string()> health);
+  ApiServer(Engine& engine, Transport& transport, Metrics& metrics, const NodeIdentity& identity,
+            ApiOptions options, std::function<std::string()> health);
   ~ApiServer();
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;

@@ -20,7 +20,8 @@ constexpr size_t kMaxChainFileBytes =
     kChainFileMagic.size() + kMaxChainCertificates * (kLengthBytes + kMaxCertificateBytes);
 
 Error ioError(const std::filesystem::path& path, std::string_view what) {
-  return makeError(ErrorCode::kIo, path.string() + ": " + std::string(what) + ": " + std::strerror(errno));
+  return makeError(ErrorCode::kIo,
+                   path.string() + ": " + std::string(what) + ": " + std::strerror(errno));
 }
 
 }  // namespace
@@ -73,8 +74,9 @@ Result<Bytes> readSmallFile(const std::filesystem::path& path, size_t maxBytes) 
     if (n == 0) break;
     if (out.size() + static_cast<size_t>(n) > maxBytes) {
       ::close(fd);
-      return makeError(ErrorCode::kTooLarge,
-                       path.string() + ": larger than " + std::to_string(maxBytes) + " bytes; not the expected file");
+      return makeError(ErrorCode::kTooLarge, path.string() + ": larger than " +
+                                                 std::to_string(maxBytes) +
+                                                 " bytes; not the expected file");
     }
     out.insert(out.end(), buf, buf + n);
   }
@@ -85,11 +87,14 @@ Result<Bytes> readSmallFile(const std::filesystem::path& path, size_t maxBytes) 
 Result<SignedCertificate> readCertificateFile(const std::filesystem::path& path) {
   GOVBUS_ASSIGN_OR_RETURN(Bytes bytes, readSmallFile(path, kMaxCertificateBytes + 1024));
   auto cert = decodeSignedCertificate(bytes);
-  if (!cert) return makeError(cert.error().code, path.string() + ": not a certificate file: " + cert.error().message);
+  if (!cert)
+    return makeError(cert.error().code,
+                     path.string() + ": not a certificate file: " + cert.error().message);
   return std::move(*cert);
 }
 
-Status writeCertificateFile(const std::filesystem::path& path, const SignedCertificate& certificate) {
+Status writeCertificateFile(const std::filesystem::path& path,
+                            const SignedCertificate& certificate) {
   return writeFileAtomically(path, encodeSignedCertificate(certificate), 0644);
 }
 
@@ -107,15 +112,17 @@ Bytes encodeChain(std::span<const SignedCertificate> chain) {
 Result<std::vector<SignedCertificate>> decodeChain(ByteView bytes) {
   if (bytes.size() < kChainFileMagic.size() ||
       asChars(bytes.subspan(0, kChainFileMagic.size())) != kChainFileMagic) {
-    return makeError(ErrorCode::kMalformed, "not a certificate chain file (it does not start with " +
-                                                std::string(kChainFileMagic) + ")");
+    return makeError(ErrorCode::kMalformed,
+                     "not a certificate chain file (it does not start with " +
+                         std::string(kChainFileMagic) + ")");
   }
   std::vector<SignedCertificate> chain;
   size_t at = kChainFileMagic.size();
   while (at < bytes.size()) {
     if (chain.size() == kMaxChainCertificates) {
-      return makeError(ErrorCode::kTooLarge,
-                       "certificate chain has more than " + std::to_string(kMaxChainCertificates) + " certificates");
+      return makeError(ErrorCode::kTooLarge, "certificate chain has more than " +
+                                                 std::to_string(kMaxChainCertificates) +
+                                                 " certificates");
     }
     if (bytes.size() - at < kLengthBytes) {
       return makeError(ErrorCode::kMalformed, "certificate chain is truncated after certificate " +
@@ -126,7 +133,8 @@ Result<std::vector<SignedCertificate>> decodeChain(ByteView bytes) {
     at += kLengthBytes;
     if (n == 0 || n > kMaxCertificateBytes + 512 || n > bytes.size() - at) {
       return makeError(ErrorCode::kMalformed, "certificate " + std::to_string(chain.size() + 1) +
-                                                  " of the chain has a bad length (" + std::to_string(n) + ")");
+                                                  " of the chain has a bad length (" +
+                                                  std::to_string(n) + ")");
     }
     auto cert = decodeSignedCertificate(bytes.subspan(at, n));
     if (!cert) {
@@ -148,8 +156,9 @@ Result<std::vector<SignedCertificate>> readChainFile(const std::filesystem::path
 
 Status writeChainFile(const std::filesystem::path& path, std::span<const SignedCertificate> chain) {
   if (chain.size() > kMaxChainCertificates) {
-    return makeError(ErrorCode::kInvalidArgument, "a chain has at most " + std::to_string(kMaxChainCertificates) +
-                                                      " certificates");
+    return makeError(
+        ErrorCode::kInvalidArgument,
+        "a chain has at most " + std::to_string(kMaxChainCertificates) + " certificates");
   }
   return writeFileAtomically(path, encodeChain(chain), 0644);
 }

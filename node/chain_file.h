@@ -9,8 +9,8 @@
 //   then, per certificate:
 //     length  4 bytes, big-endian, 1 .. kMaxCertificateBytes
 //     bytes   `length` bytes: one encoded SignedCertificate message
-// Nothing may follow the last certificate. At most kMaxChainCertificates entries. Reading checks the
-// structure only; whether the chain leads to the anchor is decided by crypto/certificate.h
+// Nothing may follow the last certificate. At most kMaxChainCertificates entries. Reading checks
+// the structure only; whether the chain leads to the anchor is decided by crypto/certificate.h
 // (verifyChain), so a chain file can be inspected before the anchor is known.
 //
 // Both are written atomically (temporary file, fsync, rename), mode 0644: certificates are public.
@@ -33,7 +33,8 @@ inline constexpr std::string_view kChainFileMagic = "GBCHAIN1";
 inline constexpr size_t kMaxChainCertificates = kMaxTreeDepth;
 
 Result<SignedCertificate> readCertificateFile(const std::filesystem::path& path);
-Status writeCertificateFile(const std::filesystem::path& path, const SignedCertificate& certificate);
+Status writeCertificateFile(const std::filesystem::path& path,
+                            const SignedCertificate& certificate);
 
 Result<std::vector<SignedCertificate>> readChainFile(const std::filesystem::path& path);
 Status writeChainFile(const std::filesystem::path& path, std::span<const SignedCertificate> chain);

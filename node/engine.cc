@@ -25,12 +25,15 @@ constexpr int64_t kAckTimeoutPeerTimeouts = 4;
 // Peer keys are recomputed at least this often, so that certificates expire on time.
 constexpr int64_t kPeerKeysRefreshMs = 60'000;
 
-const char* directionName(PeerDirection d) { return d == PeerDirection::kUpstream ? "upstream" : "downstream"; }
+const char* directionName(PeerDirection d) {
+  return d == PeerDirection::kUpstream ? "upstream" : "downstream";
+}
 
 }  // namespace
 
-Engine::Engine(Replica& replica, const NodeIdentity& identity, Outbox& outbox, PeerKeysSnapshot& keys,
-               Metrics& metrics, SyncTimings timings, std::function<void(const std::string&)> onFatal)
+Engine::Engine(Replica& replica, const NodeIdentity& identity, Outbox& outbox,
+               PeerKeysSnapshot& keys, Metrics& metrics, SyncTimings timings,
+               std::function<void(const std::string&)> onFatal)
     : replica_(replica),
       identity_(identity),
       outbox_(outbox),
@@ -50,10 +53,12 @@ Status Engine::start() {
     authority_ = std::make_shared<const AuthorityState>(replica_.engine().authority());
   }
   GOVBUS_ASSIGN_OR_RETURN(std::unique_ptr<FeedReader> view, store().beginRead());
-  GOVBUS_ASSIGN_OR_RETURN(PeerKeys keys,
-                          computePeerKeys(identity_.code, identity_.ancestors, *view, replica_.trust(), nowMs()));
+  GOVBUS_ASSIGN_OR_RETURN(PeerKeys keys, computePeerKeys(identity_.code, identity_.ancestors, *view,
+                                                         replica_.trust(), nowMs()));
+  GOVBUS_ASSIGN_OR_RETURN(std::optional<FeedHead> own, view->head(identity_.code));
   view.reset();
   keys_.set(std::move(keys));
+  ownFeedConfirmed_ = identity_.isRoot() || own.has_value();
   lastLoopMs_ = steadyClockMs();
   lastPositionFlushMs_ = lastInfoMs_ = lastPumpMs_ = lastPeerKeysMs_ = steadyClockMs();
   refreshLinkInfo();
@@ -84,8 +89,8 @@ void Engine::deliver(PeerMessage message) {
       metrics_.add(Counter::kFramesRejected, "queue_full");
       return;
     }
-    overBytes = batch != nullptr &&
-                (q.bytes + bytes > kMaxQueuedBytesPerPeer || queuedBytes_ + bytes > kMaxQueuedBytesTotal);
+    overBytes = batch != nullptr && (q.bytes + bytes > kMaxQueuedBytesPerPeer ||
+                                     queuedBytes_ + bytes > kMaxQueuedBytesTotal);
     if (!overBytes) {
       q.bytes += bytes;
       ++q.messages;
@@ -109,13 +114,14 @@ void Engine::deliver(PeerMessage message) {
     ++q.messages;
     queuedBytes_ += kAckOnlyChargeBytes;
     std::string peer = message.peerKey;
-    queue_.push_back(Queued{CmdAckOnly{message.peerKey, {authors.begin(), authors.end()}}, std::move(peer),
-                            kAckOnlyChargeBytes, 0});
+    queue_.push_back(Queued{CmdAckOnly{message.peerKey, {authors.begin(), authors.end()}},
+                            std::move(peer), kAckOnlyChargeBytes, 0});
   }
   cv_.notify_one();
 }
 
-void Engine::peerOpened(const std::string& peerKey, const std::string& code, PeerDirection direction) {
+void Engine::peerOpened(const std::string& peerKey, const std::string& code,
+                        PeerDirection direction) {
   {
     std::lock_guard lock(mu_);
     if (stopping_) return;
@@ -139,12 +145,14 @@ std::future<Result<RecordRef>> Engine::author(Payload payload) {
   {
     std::lock_guard lock(mu_);
     if (stopping_) {
-      done.set_value(makeError(ErrorCode::kBufferFull, "the node is shutting down; retry against the restarted node"));
+      done.set_value(makeError(ErrorCode::kBufferFull,
+                               "the node is shutting down; retry against the restarted node"));
       return result;
     }
     if (pendingApiWrites_ >= kMaxPendingApiWrites) {
-      done.set_value(makeError(ErrorCode::kBufferFull, std::to_string(kMaxPendingApiWrites) +
-                                                           " writes are already waiting; retry shortly"));
+      done.set_value(makeError(
+          ErrorCode::kBufferFull,
+          std::to_string(kMaxPendingApiWrites) + " writes are already waiting; retry shortly"));
       return result;
     }
     ++pendingApiWrites_;
@@ -172,10 +180,12 @@ void Engine::run() {
       std::deque<Queued> commands;
       {
         std::unique_lock lock(mu_);
-        cv_.wait_for(lock, std::chrono::milliseconds(kEngineTickMs), [&] { return !queue_.empty() || stopping_; });
+        cv_.wait_for(lock, std::chrono::milliseconds(kEngineTickMs),
+                     [&] { return !queue_.empty() || stopping_; });
         if (queue_.empty() && stopping_) break;
         size_t records = 0;
-        while (!queue_.empty() && (commands.empty() || records + queue_.front().records <= kMaxRecordsPerCommit)) {
+        while (!queue_.empty() &&
+               (commands.empty() || records + queue_.front().records <= kMaxRecordsPerCommit)) {
           Queued q = std::move(queue_.front());
           queue_.pop_front();
           if (!q.chargedPeer.empty()) {
@@ -196,8 +206,28 @@ void Engine::run() {
       process(commands);
       tick();
     }
+    for (Parked& p : parked_) {
+      p.command.done.set_value(
+          makeError(ErrorCode::kBufferFull, "the node is shutting down; retry after it restarts"));
+    }
+    parked_.clear();
     flushPositions();
   } catch (const std::exception& e) {
+    // Nothing will be written any more: answer the waiting API callers now instead of letting
+    // them time out, then stop the node.
+    std::deque<Queued> abandoned;
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+      abandoned.swap(queue_);
+    }
+    const Error failed =
+        makeError(ErrorCode::kStorage, std::string("the node's writer failed: ") + e.what());
+    for (Queued& q : abandoned) {
+      if (auto* c = std::get_if<CmdAuthor>(&q.command)) c->done.set_value(failed);
+    }
+    for (Parked& p : parked_) p.command.done.set_value(failed);
+    parked_.clear();
     onFatal_(std::string("the writer thread failed: ") + e.what());
   }
 }
@@ -236,7 +266,16 @@ void Engine::process(std::deque<Queued>& commands) {
                    },
                    [&](CmdOpened& c) { handleOpened(c); },
                    [&](CmdClosed& c) { handleClosed(c.peerKey); },
-                   [&](CmdAuthor& c) { handleAuthor(c); },
+                   [&](CmdAuthor& c) {
+                     if (ownFeedConfirmed_) {
+                       handleAuthor(c);
+                     } else if (parked_.size() >= kMaxPendingApiWrites) {
+                       c.done.set_value(makeError(ErrorCode::kBufferFull,
+                                                  "too many writes wait for the upstream"));
+                     } else {
+                       parked_.push_back(Parked{std::move(c), steadyClockMs()});
+                     }
+                   },
                },
                q.command);
   }
@@ -248,17 +287,19 @@ void Engine::handleOpened(const CmdOpened& c) {
     outbox_.push(OutboundFrame{c.peerKey, {}, "close", true});
     return;
   }
-  auto [it, inserted] = links_.try_emplace(c.peerKey, Link{c.code, c.direction, ReplicationLink(identity_.code)});
+  auto [it, inserted] =
+      links_.try_emplace(c.peerKey, Link{c.code, c.direction, ReplicationLink(identity_.code)});
   if (!inserted) return;
   it->second.connectedAtMs = nowMs();
-  spdlog::info("dialling {} {} ({})", directionName(c.direction), c.code, c.peerKey.substr(0, 1));
+  spdlog::debug("dialling {} {}", directionName(c.direction), c.code);
   sendHello(c.peerKey);
 }
 
 void Engine::handleClosed(const std::string& peerKey) {
   auto it = links_.find(peerKey);
   if (it == links_.end()) return;
-  if (it->second.ready) spdlog::info("link to {} {} closed", directionName(it->second.direction), it->second.code);
+  if (it->second.ready)
+    spdlog::info("link to {} {} closed", directionName(it->second.direction), it->second.code);
   links_.erase(it);
 }
 
@@ -268,17 +309,20 @@ void Engine::handleHello(const PeerMessage& m, const Hello& hello) {
     if (it == links_.end()) return;  // a connection that has been replaced since
   } else if (it == links_.end()) {
     if (links_.size() >= kMaxLinks) {
-      reject("too_many_peers", m.code, "the node already has " + std::to_string(kMaxLinks) + " links");
+      reject("too_many_peers", m.code,
+             "the node already has " + std::to_string(kMaxLinks) + " links");
       return;
     }
-    it = links_.try_emplace(m.peerKey, Link{m.code, m.direction, ReplicationLink(identity_.code)}).first;
+    it = links_.try_emplace(m.peerKey, Link{m.code, m.direction, ReplicationLink(identity_.code)})
+             .first;
     it->second.connectedAtMs = nowMs();
   }
   Link& link = it->second;
   Status s = link.link.onHello(hello, replica_.trust(), nowMs(), m.code);
   if (!s) {
     reject("bad_hello", m.code, s.error().message);
-    if (m.direction == PeerDirection::kUpstream) outbox_.push(OutboundFrame{m.peerKey, {}, "close", true});
+    if (m.direction == PeerDirection::kUpstream)
+      outbox_.push(OutboundFrame{m.peerKey, {}, "close", true});
     links_.erase(it);
     return;
   }
@@ -288,6 +332,13 @@ void Engine::handleHello(const PeerMessage& m, const Hello& hello) {
   link.oldestUnackedSinceMs = 0;
   lastSeenMs_[m.code] = nowMs();
   spdlog::info("link to {} {} is up", directionName(m.direction), m.code);
+  if (m.direction == PeerDirection::kUpstream && !ownFeedConfirmed_) {
+    const auto& announced = link.link.peerHeads();
+    auto mine = announced.find(identity_.code);
+    ownFeedTarget_ = std::max(ownFeedTarget_, mine != announced.end() ? mine->second : 0);
+    upstreamHeard_ = true;
+    checkOwnFeed();
+  }
   if (m.direction == PeerDirection::kDownstream) {
     // A node keeps one connection to its upstream: an older one from the same node is stale.
     for (auto other = links_.begin(); other != links_.end();) {
@@ -312,7 +363,8 @@ void Engine::handleAck(const PeerMessage& m, const Ack& ack) {
   Link& link = it->second;
   Frontier moved = link.link.onAck(ack, nowMs());
   if (!link.inflightBytes.empty()) {
-    link.inflightBytesTotal -= std::min<uint64_t>(link.inflightBytesTotal, link.inflightBytes.front());
+    link.inflightBytesTotal -=
+        std::min<uint64_t>(link.inflightBytesTotal, link.inflightBytes.front());
     link.inflightBytes.pop_front();
   }
   link.lastAckMs = nowMs();
@@ -331,7 +383,8 @@ void Engine::handleAuthor(CmdAuthor& c) {
   replica_.setClock(nowMs());
   auto start = std::chrono::steady_clock::now();
   Result<RecordRef> r = replica_.author(std::move(c.payload), nowMs());
-  metrics_.observeCommitSeconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  metrics_.observeCommitSeconds(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   if (r) {
     metrics_.add(Counter::kRecordsAuthored, kind);
     if (authority) {
@@ -344,11 +397,26 @@ void Engine::handleAuthor(CmdAuthor& c) {
       refreshPeerKeys();  // a freshly enrolled child may dial in at once
     }
     pumpAll();
-  } else if (r.error().code != ErrorCode::kInvalidArgument && r.error().code != ErrorCode::kMalformed &&
-             r.error().code != ErrorCode::kTooLarge) {
+  } else if (r.error().code != ErrorCode::kInvalidArgument &&
+             r.error().code != ErrorCode::kMalformed && r.error().code != ErrorCode::kTooLarge) {
     spdlog::error("cannot author a {} record: {}", kind, r.error().message);
   }
   c.done.set_value(std::move(r));
+}
+
+void Engine::checkOwnFeed() {
+  auto view = store().beginRead();
+  if (!view) return;
+  auto head = (*view)->head(identity_.code);
+  if (!head) return;
+  const uint64_t have = head->has_value() ? (*head)->seq : 0;
+  if (have < ownFeedTarget_) return;
+  view->reset();
+  ownFeedConfirmed_ = true;
+  spdlog::info("own feed confirmed by the upstream at seq {}; taking writes", have);
+  std::deque<Parked> waiting;
+  waiting.swap(parked_);
+  for (Parked& p : waiting) handleAuthor(p.command);
 }
 
 void Engine::flushGroup(std::vector<GroupEntry>& group) {
@@ -357,7 +425,8 @@ void Engine::flushGroup(std::vector<GroupEntry>& group) {
   std::vector<SignedCertificate> certificates;
   for (const GroupEntry& e : group) {
     records.insert(records.end(), e.batch.records.begin(), e.batch.records.end());
-    certificates.insert(certificates.end(), e.batch.certificates.begin(), e.batch.certificates.end());
+    certificates.insert(certificates.end(), e.batch.certificates.begin(),
+                        e.batch.certificates.end());
   }
   if (!records.empty() || !certificates.empty()) {
     const size_t trustBefore = replica_.trust().size();
@@ -365,7 +434,8 @@ void Engine::flushGroup(std::vector<GroupEntry>& group) {
     replica_.setClock(nowMs());
     auto start = std::chrono::steady_clock::now();
     auto result = replica_.ingest(std::move(records), certificates);
-    metrics_.observeCommitSeconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    metrics_.observeCommitSeconds(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     if (!result) {
       uint64_t suppressed = 0;
       if (limiter_.allow("storage", steadyClockMs(), suppressed)) {
@@ -375,7 +445,8 @@ void Engine::flushGroup(std::vector<GroupEntry>& group) {
     } else if (result->results.size() == count) {
       size_t i = 0;
       for (const GroupEntry& e : group) {
-        const std::string& code = links_.contains(e.peerKey) ? links_.at(e.peerKey).code : e.peerKey;
+        const std::string& code =
+            links_.contains(e.peerKey) ? links_.at(e.peerKey).code : e.peerKey;
         for (size_t k = 0; k < e.batch.records.size(); ++k, ++i) {
           const IngestResult& r = result->results[i];
           metrics_.add(Counter::kRecordsReceived, ingestOutcomeName(r.outcome));
@@ -384,7 +455,8 @@ void Engine::flushGroup(std::vector<GroupEntry>& group) {
             metrics_.add(Counter::kRecordsRejected, reason);
             uint64_t suppressed = 0;
             if (limiter_.allow("record:" + code + ":" + reason, steadyClockMs(), suppressed)) {
-              spdlog::warn("rejected a record from peer {}: {}{}", code, r.error ? r.error->message : reason,
+              spdlog::warn("rejected a record from peer {}: {}{}", code,
+                           r.error ? r.error->message : reason,
                            suppressed ? fmt::format(" [{} similar suppressed]", suppressed) : "");
             }
           }
@@ -403,6 +475,7 @@ void Engine::flushGroup(std::vector<GroupEntry>& group) {
         authority_ = std::move(snapshot);
       }
       if (trust) peerKeysDirty_ = true;
+      if (!ownFeedConfirmed_ && upstreamHeard_) checkOwnFeed();
       if (!result->appended.empty()) pumpAll();
     }
   }
@@ -463,20 +536,31 @@ void Engine::pumpAll() {
 
 void Engine::tick() {
   const int64_t now = steadyClockMs();
-  if (now - lastPumpMs_ >= kPumpIntervalMs) pumpAll();  // feeds paused after a partial ack resume here
+  if (now - lastPumpMs_ >= kPumpIntervalMs)
+    pumpAll();  // feeds paused after a partial ack resume here
   if (peerKeysDirty_ || now - lastPeerKeysMs_ >= kPeerKeysRefreshMs) refreshPeerKeys();
   const int64_t ackTimeoutMs = kAckTimeoutPeerTimeouts * timings_.peerTimeoutMs;
   for (auto it = links_.begin(); it != links_.end();) {
     Link& link = it->second;
-    if (link.ready && link.oldestUnackedSinceMs != 0 && now - link.oldestUnackedSinceMs > ackTimeoutMs) {
-      spdlog::warn("{} {} has not acknowledged a batch for {} ms; restarting the link", directionName(link.direction),
-                   link.code, now - link.oldestUnackedSinceMs);
+    if (link.ready && link.oldestUnackedSinceMs != 0 &&
+        now - link.oldestUnackedSinceMs > ackTimeoutMs) {
+      spdlog::warn("{} {} has not acknowledged a batch for {} ms; restarting the link",
+                   directionName(link.direction), link.code, now - link.oldestUnackedSinceMs);
       metrics_.add(Counter::kFramesRejected, "ack_timeout");
       outbox_.push(OutboundFrame{it->first, {}, "close", true});
       it = links_.erase(it);
     } else {
       ++it;
     }
+  }
+  while (!parked_.empty() && now - parked_.front().sinceMs > kOwnFeedWaitMs) {
+    parked_.front().command.done.set_value(
+        makeError(ErrorCode::kBufferFull,
+                  "this node's own feed is empty and no upstream has confirmed it yet (first "
+                  "start, or a lost or restored "
+                  "store): writes wait for the upstream link so that the node cannot fork its own "
+                  "feed; see GET /v1/peers"));
+    parked_.pop_front();
   }
   if (now - lastPositionFlushMs_ >= kPositionFlushMs) flushPositions();
   if (now - lastInfoMs_ >= kLinkInfoRefreshMs) refreshLinkInfo();
@@ -510,7 +594,8 @@ void Engine::refreshPeerKeys() {
   lastPeerKeysMs_ = steadyClockMs();
   auto view = store().beginRead();
   if (!view) return;
-  auto keys = computePeerKeys(identity_.code, identity_.ancestors, **view, replica_.trust(), nowMs());
+  auto keys =
+      computePeerKeys(identity_.code, identity_.ancestors, **view, replica_.trust(), nowMs());
   if (!keys) {
     spdlog::error("cannot compute peer keys: {}", keys.error().message);
     return;
@@ -536,8 +621,9 @@ void Engine::refreshLinkInfo() {
     } else if (link.behindSinceMs == 0) {
       link.behindSinceMs = now;
     }
-    infos.push_back(LinkInfo{link.code, link.direction, true, link.ready, link.link.inflightRecords(), link.lag,
-                             link.behindSinceMs, link.connectedAtMs, link.lastAckMs, link.recordsSent,
+    infos.push_back(LinkInfo{link.code, link.direction, true, link.ready,
+                             link.link.inflightRecords(), link.lag, link.behindSinceMs,
+                             link.connectedAtMs, link.lastAckMs, link.recordsSent,
                              link.batchesReceived});
     connected.insert(link.code);
   }
@@ -551,7 +637,8 @@ void Engine::refreshLinkInfo() {
       for (const FrontierEntry& e : **stored) position[e.author] = e.seq;
     }
     if (auto d = dirtyPositions_.find(child); d != dirtyPositions_.end()) {
-      for (const auto& [author, seq] : d->second) position[author] = std::max(position[author], seq);
+      for (const auto& [author, seq] : d->second)
+        position[author] = std::max(position[author], seq);
     }
     auto chain = replica_.trust().chainFor(child);
     if (chain) {

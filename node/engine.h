@@ -20,6 +20,10 @@
 //   - per link, at most kMaxInflightRecordsPerLink records and kMaxInflightBytesPerLink bytes sent
 //     and not yet acknowledged;
 //   - at most kMaxPendingApiWrites API writes wait; more are refused (HTTP 503).
+// Own feed first: a node that starts with an empty own feed (its first start — or a lost disk) may
+// not author anything until an upstream has said how far that feed already goes and the node holds
+// it that far; otherwise it would sign a second record #1 and fork its own feed. API writes wait
+// (at most kOwnFeedWaitMs) instead of failing. The root has no upstream and is exempt.
 // Acked positions are persisted (FeedTxn::putPeerPosition) at most every kPositionFlushMs and on
 // stop: the Hello exchange re-establishes them anyway, so a lost second costs a few resent records.
 //
@@ -63,6 +67,9 @@ inline constexpr int64_t kPumpIntervalMs = 250;
 inline constexpr int64_t kPositionFlushMs = 1000;
 inline constexpr int64_t kLinkInfoRefreshMs = 1000;
 inline constexpr int64_t kApiWriteTimeoutMs = 30'000;
+inline constexpr int64_t kOwnFeedWaitMs = 20'000;
+static_assert(kOwnFeedWaitMs < kApiWriteTimeoutMs,
+              "a parked write gets its specific error before the API gives up");
 // An ack-only reply (a batch over quota) is charged this much against the peer's byte quota.
 inline constexpr size_t kAckOnlyChargeBytes = 256;
 
@@ -89,18 +96,18 @@ struct LinkInfo {
   bool connected = false;  // a connection exists (upstream: dialled; downstream: it spoke)
   bool ready = false;      // hellos exchanged, records flow
   uint64_t inflightRecords = 0;
-  uint64_t lagRecords = 0;      // records in the peer's scope it is not known to hold
-  int64_t behindSinceMs = 0;    // wall time since which lag has been above zero (0: in sync)
+  uint64_t lagRecords = 0;    // records in the peer's scope it is not known to hold
+  int64_t behindSinceMs = 0;  // wall time since which lag has been above zero (0: in sync)
   int64_t connectedAtMs = 0;
   int64_t lastAckMs = 0;
-  uint64_t recordsSent = 0;     // on this connection
-  uint64_t batchesReceived = 0; // on this connection
+  uint64_t recordsSent = 0;      // on this connection
+  uint64_t batchesReceived = 0;  // on this connection
 };
 
 class Engine {
  public:
-  Engine(Replica& replica, const NodeIdentity& identity, Outbox& outbox, PeerKeysSnapshot& keys, Metrics& metrics,
-         SyncTimings timings, std::function<void(const std::string&)> onFatal);
+  Engine(Replica& replica, const NodeIdentity& identity, Outbox& outbox, PeerKeysSnapshot& keys,
+         Metrics& metrics, SyncTimings timings, std::function<void(const std::string&)> onFatal);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -173,6 +180,10 @@ class Engine {
     uint64_t recordsSent = 0;
     uint64_t batchesReceived = 0;
   };
+  struct Parked {
+    CmdAuthor command;
+    int64_t sinceMs = 0;  // steady
+  };
   struct GroupEntry {
     std::string peerKey;
     RecordsBatch batch;  // empty records: an ack-only entry
@@ -187,6 +198,7 @@ class Engine {
   void handleAck(const PeerMessage& m, const Ack& ack);
   void handleAuthor(CmdAuthor& c);
   void flushGroup(std::vector<GroupEntry>& group);
+  void checkOwnFeed();
   void afterCommit(const std::vector<CheckedRecord>& appended, size_t trustSizeBefore);
   void pump(const std::string& peerKey, Link& link);
   void pumpAll();
@@ -223,7 +235,8 @@ class Engine {
 
   // Engine-thread state.
   std::map<std::string, Link> links_;  // by peer key
-  std::map<std::string, std::map<std::string, uint64_t>> dirtyPositions_;  // peer code → author → seq
+  std::map<std::string, std::map<std::string, uint64_t>>
+      dirtyPositions_;                         // peer code → author → seq
   std::map<std::string, int64_t> lastSeenMs_;  // peer code → wall time of its last ack or batch
   RateLimiter limiter_;
   int64_t lastPumpMs_ = 0;
@@ -231,6 +244,10 @@ class Engine {
   int64_t lastInfoMs_ = 0;
   int64_t lastPeerKeysMs_ = 0;
   bool peerKeysDirty_ = false;
+  bool ownFeedConfirmed_ = false;
+  bool upstreamHeard_ = false;
+  uint64_t ownFeedTarget_ = 0;  // our feed's head as the upstream announced it
+  std::deque<Parked> parked_;   // API writes waiting for ownFeedConfirmed_
   std::atomic<int64_t> lastLoopMs_{0};
   std::thread thread_;
 };

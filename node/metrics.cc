@@ -14,14 +14,18 @@ struct Family {
 
 constexpr std::array<Family, static_cast<size_t>(Counter::kCount)> kFamilies = {{
     {"govbus_records_received_total", "outcome", "Records received from peers, by ingest outcome."},
-    {"govbus_records_rejected_total", "reason", "Records from peers that failed the integrity check, by reason."},
+    {"govbus_records_rejected_total", "reason",
+     "Records from peers that failed the integrity check, by reason."},
     {"govbus_records_sent_total", "peer", "Records sent to each peer."},
-    {"govbus_records_authored_total", "kind", "Records this node authored through its API, by kind."},
+    {"govbus_records_authored_total", "kind",
+     "Records this node authored through its API, by kind."},
     {"govbus_frames_received_total", "kind", "Sync frames received, by message kind."},
     {"govbus_frames_sent_total", "kind", "Sync frames sent, by message kind."},
     {"govbus_frames_rejected_total", "reason", "Sync frames dropped without effect, by reason."},
-    {"govbus_zap_admitted_total", "peer", "CurveZMQ handshakes admitted by the ZAP handler, by peer code."},
-    {"govbus_zap_refused_total", "reason", "CurveZMQ handshakes refused by the ZAP handler, by reason."},
+    {"govbus_zap_admitted_total", "peer",
+     "CurveZMQ handshakes admitted by the ZAP handler, by peer code."},
+    {"govbus_zap_refused_total", "reason",
+     "CurveZMQ handshakes refused by the ZAP handler, by reason."},
     {"govbus_api_errors_total", "status", "API requests answered with an error, by HTTP status."},
 }};
 
@@ -44,14 +48,12 @@ std::string promLabel(std::string_view value) {
 
 void Metrics::add(Counter counter, std::string_view label, uint64_t n) {
   std::lock_guard lock(mu_);
-  auto it = counters_.find(std::make_pair(counter, label));
-  if (it == counters_.end()) it = counters_.emplace(std::make_pair(counter, std::string(label)), 0).first;
-  it->second += n;
+  counters_[std::make_pair(counter, std::string(label))] += n;
 }
 
 uint64_t Metrics::get(Counter counter, std::string_view label) const {
   std::lock_guard lock(mu_);
-  auto it = counters_.find(std::make_pair(counter, label));
+  auto it = counters_.find(std::make_pair(counter, std::string(label)));
   return it == counters_.end() ? 0 : it->second;
 }
 
@@ -78,13 +80,17 @@ std::string Metrics::render() const {
   std::string out;
   for (size_t f = 0; f < kFamilies.size(); ++f) {
     const Family& fam = kFamilies[f];
-    out += std::string("# HELP ") + fam.name + " " + fam.help + "\n# TYPE " + fam.name + " counter\n";
+    out +=
+        std::string("# HELP ") + fam.name + " " + fam.help + "\n# TYPE " + fam.name + " counter\n";
     for (const auto& [key, v] : counters_) {
       if (static_cast<size_t>(key.first) != f) continue;
-      out += std::string(fam.name) + "{" + fam.label + "=\"" + promLabel(key.second) + "\"} " + std::to_string(v) + "\n";
+      out += std::string(fam.name) + "{" + fam.label + "=\"" + promLabel(key.second) + "\"} " +
+             std::to_string(v) + "\n";
     }
   }
-  out += "# HELP govbus_commit_latency_seconds Time to check, append, apply and fsync one write transaction.\n";
+  out +=
+      "# HELP govbus_commit_latency_seconds Time to check, append, apply and fsync one write "
+      "transaction.\n";
   out += "# TYPE govbus_commit_latency_seconds histogram\n";
   char buf[64];
   for (size_t i = 0; i < kCommitBucketsSeconds.size(); ++i) {

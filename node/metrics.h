@@ -26,7 +26,8 @@ enum class Counter : uint8_t {
   kRecordsAuthored,  // label kind: payload kind
   kFramesReceived,   // label kind: hello, records_batch, ack, ping
   kFramesSent,       // label kind
-  kFramesRejected,   // label reason: malformed, too_large, unknown_kind, framing, no_hello, bad_hello, backpressure, …
+  kFramesRejected,   // label reason: malformed, too_large, unknown_kind, framing, no_hello,
+                     // bad_hello, backpressure, …
   kZapAdmitted,      // label peer
   kZapRefused,       // label reason: unknown_key, not_curve, bad_request
   kApiErrors,        // label status: HTTP status code
@@ -43,10 +44,10 @@ class Metrics {
   std::string render() const;
 
  private:
-  static constexpr std::array<double, 10> kCommitBucketsSeconds = {0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                                   0.05,  0.1,    0.25,  1.0,  5.0};
+  static constexpr std::array<double, 10> kCommitBucketsSeconds = {
+      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0};
   mutable std::mutex mu_;
-  std::map<std::pair<Counter, std::string>, uint64_t, std::less<>> counters_;
+  std::map<std::pair<Counter, std::string>, uint64_t> counters_;
   std::array<uint64_t, kCommitBucketsSeconds.size()> commitBuckets_{};
   uint64_t commitCount_ = 0;
   double commitSum_ = 0;

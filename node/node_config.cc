@@ -26,23 +26,28 @@ std::filesystem::path resolve(const std::filesystem::path& baseDir, const std::s
   return p.is_absolute() ? p : baseDir / p;
 }
 
-// A string key; `required` decides whether absence is an error.
-Result<std::optional<std::string>> stringKey(const toml::table& t, std::string_view key, bool required,
-                                             const std::string& source) {
+// A string key; `required` decides whether absence is an error. Absent: "" (an empty value is an
+// error, so "" never means "given").
+Result<std::string> stringKey(const toml::table& t, std::string_view key, bool required,
+                              const std::string& source) {
   const toml::node* n = t.get(key);
   if (n == nullptr) {
     if (required) return configError(source, "missing required key '" + std::string(key) + "'");
-    return std::optional<std::string>();
+    return std::string();
   }
   auto v = n->value<std::string>();
-  if (!v || v->empty()) return configError(source, "key '" + std::string(key) + "' must be a non-empty string");
-  return std::optional<std::string>(*v);
+  if (!n->is_string() || !v || v->empty()) {
+    return configError(source, "key '" + std::string(key) + "' must be a non-empty string");
+  }
+  return *v;
 }
 
-Result<int64_t> positiveInt(const toml::node& n, const std::string& key, int64_t max, const std::string& source) {
+Result<int64_t> positiveInt(const toml::node& n, const std::string& key, int64_t max,
+                            const std::string& source) {
   auto v = n.value<int64_t>();
   if (!n.is_integer() || !v || *v <= 0 || *v > max) {
-    return configError(source, "key '" + key + "' must be an integer from 1 to " + std::to_string(max));
+    return configError(source,
+                       "key '" + key + "' must be an integer from 1 to " + std::to_string(max));
   }
   return *v;
 }
@@ -58,7 +63,8 @@ Status parseHostPort(std::string_view text, std::string& host, uint16_t& port) {
   std::string_view p = text.substr(colon + 1);
   auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
   if (ec != std::errc() || end != p.data() + p.size() || value == 0 || value > 65535) {
-    return makeError(ErrorCode::kInvalidArgument, "'" + std::string(text) + "' has no valid port (1-65535)");
+    return makeError(ErrorCode::kInvalidArgument,
+                     "'" + std::string(text) + "' has no valid port (1-65535)");
   }
   host = std::string(text.substr(0, colon));
   port = static_cast<uint16_t>(value);
@@ -71,40 +77,45 @@ Result<NodeConfig> parseNodeConfig(std::string_view text, const std::filesystem:
   try {
     root = toml::parse(text, source);
   } catch (const toml::parse_error& e) {
-    return configError(source, "line " + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
+    return configError(source, "line " + std::to_string(e.source().begin.line) + ": " +
+                                   std::string(e.description()));
   }
   static const std::set<std::string, std::less<>> kTopKeys = {
-      "code",   "data_dir", "key_file", "anchor_file",    "certificate_chain_file", "listen",
-      "upstreams", "api",   "api_token_file", "log_level", "store", "sync"};
+      "code",   "data_dir",  "key_file", "anchor_file",    "certificate_chain_file",
+      "listen", "upstreams", "api",      "api_token_file", "log_level",
+      "store",  "sync"};
   for (auto&& [k, v] : root) {
-    if (!kTopKeys.contains(k.str())) return configError(source, "unknown key '" + std::string(k.str()) + "'");
+    if (!kTopKeys.contains(k.str()))
+      return configError(source, "unknown key '" + std::string(k.str()) + "'");
   }
   NodeConfig c;
   GOVBUS_ASSIGN_OR_RETURN(auto code, stringKey(root, "code", true, source));
-  if (auto parsed = DivisionCode::parse(*code); !parsed) {
+  if (auto parsed = DivisionCode::parse(code); !parsed) {
     return configError(source, "key 'code': " + parsed.error().message);
   }
-  c.code = *code;
+  c.code = code;
   GOVBUS_ASSIGN_OR_RETURN(auto dataDir, stringKey(root, "data_dir", true, source));
-  c.dataDir = resolve(baseDir, *dataDir);
+  c.dataDir = resolve(baseDir, dataDir);
   GOVBUS_ASSIGN_OR_RETURN(auto keyFile, stringKey(root, "key_file", true, source));
-  c.keyFile = resolve(baseDir, *keyFile);
+  c.keyFile = resolve(baseDir, keyFile);
   GOVBUS_ASSIGN_OR_RETURN(auto anchorFile, stringKey(root, "anchor_file", true, source));
-  c.anchorFile = resolve(baseDir, *anchorFile);
+  c.anchorFile = resolve(baseDir, anchorFile);
   GOVBUS_ASSIGN_OR_RETURN(auto chainFile, stringKey(root, "certificate_chain_file", false, source));
-  if (chainFile) c.chainFile = resolve(baseDir, *chainFile);
+  if (!chainFile.empty()) c.chainFile = resolve(baseDir, chainFile);
   GOVBUS_ASSIGN_OR_RETURN(auto listen, stringKey(root, "listen", false, source));
-  if (listen) {
-    if (listen->rfind("tcp://", 0) != 0 && listen->rfind("ipc://", 0) != 0) {
-      return configError(source, "key 'listen' must be a ZeroMQ endpoint such as tcp://0.0.0.0:7101");
+  if (!listen.empty()) {
+    if (listen.rfind("tcp://", 0) != 0 && listen.rfind("ipc://", 0) != 0) {
+      return configError(source,
+                         "key 'listen' must be a ZeroMQ endpoint such as tcp://0.0.0.0:7101");
     }
-    c.listen = *listen;
+    c.listen = listen;
   }
   if (const toml::node* ups = root.get("upstreams")) {
     const toml::array* list = ups->as_array();
     if (list == nullptr) return configError(source, "key 'upstreams' must be a list");
     if (list->size() > kMaxUpstreams) {
-      return configError(source, "key 'upstreams' has more than " + std::to_string(kMaxUpstreams) + " entries");
+      return configError(
+          source, "key 'upstreams' has more than " + std::to_string(kMaxUpstreams) + " entries");
     }
     for (size_t i = 0; i < list->size(); ++i) {
       const toml::node& e = *list->get(i);
@@ -120,44 +131,49 @@ Result<NodeConfig> parseNodeConfig(std::string_view text, const std::filesystem:
         }
         GOVBUS_ASSIGN_OR_RETURN(auto ep, stringKey(*t, "endpoint", true, source + ": " + where));
         GOVBUS_ASSIGN_OR_RETURN(auto uc, stringKey(*t, "code", false, source + ": " + where));
-        u.endpoint = *ep;
-        if (uc) {
-          if (auto parsed = DivisionCode::parse(*uc); !parsed) {
+        u.endpoint = ep;
+        if (!uc.empty()) {
+          if (auto parsed = DivisionCode::parse(uc); !parsed) {
             return configError(source, where + ".code: " + parsed.error().message);
           }
-          u.code = *uc;
+          u.code = uc;
         }
       } else {
-        return configError(source, where + " must be an endpoint string or a table { code, endpoint }");
+        return configError(source,
+                           where + " must be an endpoint string or a table { code, endpoint }");
       }
       if (u.endpoint.rfind("tcp://", 0) != 0 && u.endpoint.rfind("ipc://", 0) != 0) {
-        return configError(source, where + ": '" + u.endpoint + "' is not a ZeroMQ endpoint (tcp://host:port)");
+        return configError(
+            source, where + ": '" + u.endpoint + "' is not a ZeroMQ endpoint (tcp://host:port)");
       }
       c.upstreams.push_back(std::move(u));
     }
   }
   GOVBUS_ASSIGN_OR_RETURN(auto api, stringKey(root, "api", false, source));
-  if (api) {
-    if (Status s = parseHostPort(*api, c.apiHost, c.apiPort); !s) {
+  if (!api.empty()) {
+    if (Status s = parseHostPort(api, c.apiHost, c.apiPort); !s) {
       return configError(source, "key 'api': " + s.error().message);
     }
   }
   GOVBUS_ASSIGN_OR_RETURN(auto token, stringKey(root, "api_token_file", true, source));
-  c.apiTokenFile = resolve(baseDir, *token);
+  c.apiTokenFile = resolve(baseDir, token);
   GOVBUS_ASSIGN_OR_RETURN(auto level, stringKey(root, "log_level", false, source));
-  if (level) {
-    static const std::set<std::string, std::less<>> kLevels = {"trace", "debug", "info", "warn", "error"};
-    if (!kLevels.contains(*level)) {
+  if (!level.empty()) {
+    static const std::set<std::string, std::less<>> kLevels = {"trace", "debug", "info", "warn",
+                                                               "error"};
+    if (!kLevels.contains(level)) {
       return configError(source, "key 'log_level' must be one of trace, debug, info, warn, error");
     }
-    c.logLevel = *level;
+    c.logLevel = level;
   }
   if (const toml::node* store = root.get("store")) {
     const toml::table* t = store->as_table();
     if (t == nullptr) return configError(source, "[store] must be a table");
     for (auto&& [k, v] : *t) {
-      if (k.str() != "map_size_mb") return configError(source, "unknown key 'store." + std::string(k.str()) + "'");
-      GOVBUS_ASSIGN_OR_RETURN(int64_t mb, positiveInt(v, "store.map_size_mb", kMaxMapSizeMb, source));
+      if (k.str() != "map_size_mb")
+        return configError(source, "unknown key 'store." + std::string(k.str()) + "'");
+      GOVBUS_ASSIGN_OR_RETURN(int64_t mb,
+                              positiveInt(v, "store.map_size_mb", kMaxMapSizeMb, source));
       c.mapSizeMb = static_cast<uint64_t>(mb);
     }
   }
@@ -186,34 +202,39 @@ Result<NodeConfig> loadNodeConfig(const std::filesystem::path& file) {
   auto bytes = readSmallFile(file, kMaxConfigFileBytes);
   if (!bytes) return makeError(bytes.error().code, "config file " + bytes.error().message);
   std::filesystem::path abs = std::filesystem::absolute(file);
-  GOVBUS_ASSIGN_OR_RETURN(NodeConfig c, parseNodeConfig(asChars(*bytes), abs.parent_path(), file.string()));
+  GOVBUS_ASSIGN_OR_RETURN(NodeConfig c,
+                          parseNodeConfig(asChars(*bytes), abs.parent_path(), file.string()));
   c.file = abs;
   return c;
 }
 
-Status resolveUpstreams(std::vector<UpstreamConfig>& upstreams, const std::vector<std::string>& ancestors) {
+Status resolveUpstreams(std::vector<UpstreamConfig>& upstreams,
+                        const std::vector<std::string>& ancestors) {
   for (size_t i = 0; i < upstreams.size(); ++i) {
     UpstreamConfig& u = upstreams[i];
     std::string where = "upstreams[" + std::to_string(i) + "]";
     if (ancestors.empty()) {
-      return makeError(ErrorCode::kInvalidArgument, where + ": the root node has no upstream; remove 'upstreams'");
+      return makeError(ErrorCode::kInvalidArgument,
+                       where + ": the root node has no upstream; remove 'upstreams'");
     }
     if (u.code.empty()) {
       if (i >= ancestors.size()) {
         return makeError(ErrorCode::kInvalidArgument,
                          where + ": this node has only " + std::to_string(ancestors.size()) +
-                             " ancestors; name the upstream's code: { code = \"…\", endpoint = \"" + u.endpoint +
-                             "\" }");
+                             " ancestors; name the upstream's code: { code = \"…\", endpoint = \"" +
+                             u.endpoint + "\" }");
       }
       u.code = ancestors[ancestors.size() - 1 - i];
     } else if (std::find(ancestors.begin(), ancestors.end(), u.code) == ancestors.end()) {
       return makeError(ErrorCode::kInvalidArgument,
-                       where + ": " + u.code + " is not an ancestor of this node; only ancestors can be upstreams");
+                       where + ": " + u.code +
+                           " is not an ancestor of this node; only ancestors can be upstreams");
     }
   }
   if (!upstreams.empty() && upstreams.front().code != ancestors.back()) {
-    return makeError(ErrorCode::kInvalidArgument, "upstreams[0] must be the parent " + ancestors.back() + ", not " +
-                                                      upstreams.front().code);
+    return makeError(
+        ErrorCode::kInvalidArgument,
+        "upstreams[0] must be the parent " + ancestors.back() + ", not " + upstreams.front().code);
   }
   return Status::Ok();
 }
@@ -221,21 +242,25 @@ Status resolveUpstreams(std::vector<UpstreamConfig>& upstreams, const std::vecto
 Result<std::string> loadApiToken(const std::filesystem::path& file) {
   struct stat st;
   if (::stat(file.c_str(), &st) != 0) {
-    return makeError(ErrorCode::kIo, "api_token_file " + file.string() + ": cannot read: " + std::strerror(errno));
+    return makeError(ErrorCode::kIo,
+                     "api_token_file " + file.string() + ": cannot read: " + std::strerror(errno));
   }
   if ((st.st_mode & 077) != 0) {
-    return makeError(ErrorCode::kIo, "api_token_file " + file.string() + " is readable by others; run: chmod 600 " +
-                                         file.string());
+    return makeError(ErrorCode::kIo, "api_token_file " + file.string() +
+                                         " is readable by others; run: chmod 600 " + file.string());
   }
   auto bytes = readSmallFile(file, 4096);
   if (!bytes) return makeError(bytes.error().code, "api_token_file " + bytes.error().message);
   std::string token(asChars(*bytes));
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
-  bool printable = std::all_of(token.begin(), token.end(), [](char ch) { return ch > ' ' && ch < 127; });
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' '))
+    token.pop_back();
+  bool printable =
+      std::all_of(token.begin(), token.end(), [](char ch) { return ch > ' ' && ch < 127; });
   if (token.size() < kMinApiTokenChars || !printable) {
-    return makeError(ErrorCode::kInvalidArgument, "api_token_file " + file.string() + ": the token must be at least " +
-                                                      std::to_string(kMinApiTokenChars) +
-                                                      " printable characters without spaces on one line");
+    return makeError(ErrorCode::kInvalidArgument,
+                     "api_token_file " + file.string() + ": the token must be at least " +
+                         std::to_string(kMinApiTokenChars) +
+                         " printable characters without spaces on one line");
   }
   return token;
 }

@@ -72,10 +72,11 @@ Result<NodeConfig> loadNodeConfig(const std::filesystem::path& file);
 Result<NodeConfig> parseNodeConfig(std::string_view text, const std::filesystem::path& baseDir,
                                    const std::string& sourceName);
 
-// Fills in the code of every upstream given as a plain endpoint (the n-th entry is the n-th ancestor
-// up from the parent) and checks that every upstream is an ancestor. `ancestors` is root first,
-// parent last.
-Status resolveUpstreams(std::vector<UpstreamConfig>& upstreams, const std::vector<std::string>& ancestors);
+// Fills in the code of every upstream given as a plain endpoint (the n-th entry is the n-th
+// ancestor up from the parent) and checks that every upstream is an ancestor. `ancestors` is root
+// first, parent last.
+Status resolveUpstreams(std::vector<UpstreamConfig>& upstreams,
+                        const std::vector<std::string>& ancestors);
 
 // Reads the API token file: mode 0600, at least kMinApiTokenChars printable characters.
 inline constexpr size_t kMinApiTokenChars = 16;

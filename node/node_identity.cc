@@ -1,24 +1,27 @@
 #include "node/node_identity.h"
 
+#include "crypto/key_file.h"
 #include "node/chain_file.h"
 
 namespace govbus {
 
 namespace {
 
-Error identityError(const Error& e, const std::string& prefix) { return makeError(e.code, prefix + e.message); }
+Error identityError(const Error& e, const std::string& prefix) {
+  return makeError(e.code, prefix + e.message);
+}
 
 }  // namespace
 
 Result<NodeIdentity> loadNodeIdentity(const NodeConfig& config, int64_t nowMs) {
   auto key = loadSigningKey(config.keyFile);
-  if (!key) return identityError(key.error(), "key_file: ");
+  if (!key) return key.error();  // names the file and the fix
   auto anchor = readCertificateFile(config.anchorFile);
   if (!anchor) return identityError(anchor.error(), "anchor_file: ");
   auto anchorCert = verifyAnchor(*anchor);
   if (!anchorCert) {
-    return identityError(anchorCert.error(),
-                         "anchor_file " + config.anchorFile.string() + " is not a valid self-signed anchor: ");
+    return identityError(anchorCert.error(), "anchor_file " + config.anchorFile.string() +
+                                                 " is not a valid self-signed anchor: ");
   }
   NodeIdentity id{config.code, std::move(*key), *anchor, *anchorCert, {}, *anchorCert, {}};
   if (config.code == anchorCert->subject) {
@@ -26,9 +29,10 @@ Result<NodeIdentity> loadNodeIdentity(const NodeConfig& config, int64_t nowMs) {
       auto chain = readChainFile(*config.chainFile);
       if (!chain) return identityError(chain.error(), "certificate_chain_file: ");
       if (!chain->empty()) {
-        return makeError(ErrorCode::kInvalidArgument, "certificate_chain_file " + config.chainFile->string() +
-                                                          ": the root node's chain must be empty (its certificate "
-                                                          "is the anchor)");
+        return makeError(ErrorCode::kInvalidArgument,
+                         "certificate_chain_file " + config.chainFile->string() +
+                             ": the root node's chain must be empty (its certificate "
+                             "is the anchor)");
       }
     }
   } else {
@@ -40,19 +44,20 @@ Result<NodeIdentity> loadNodeIdentity(const NodeConfig& config, int64_t nowMs) {
     auto chain = readChainFile(*config.chainFile);
     if (!chain) return identityError(chain.error(), "certificate_chain_file: ");
     if (chain->empty()) {
-      return makeError(ErrorCode::kInvalidArgument,
-                       "certificate_chain_file " + config.chainFile->string() + " is empty; only the root has no chain");
+      return makeError(ErrorCode::kInvalidArgument, "certificate_chain_file " +
+                                                        config.chainFile->string() +
+                                                        " is empty; only the root has no chain");
     }
     auto leaf = verifyChain(*anchorCert, *chain, nowMs);
     if (!leaf) {
       return identityError(leaf.error(), "certificate_chain_file " + config.chainFile->string() +
-                                             " does not lead to the anchor in " + config.anchorFile.string() +
-                                             ": ");
+                                             " does not lead to the anchor in " +
+                                             config.anchorFile.string() + ": ");
     }
     if (leaf->subject != config.code) {
-      return makeError(ErrorCode::kInvalidArgument, "certificate_chain_file " + config.chainFile->string() +
-                                                        " certifies " + leaf->subject + ", but code is " +
-                                                        config.code);
+      return makeError(ErrorCode::kInvalidArgument,
+                       "certificate_chain_file " + config.chainFile->string() + " certifies " +
+                           leaf->subject + ", but code is " + config.code);
     }
     id.own = *leaf;
     id.ancestors.push_back(anchorCert->subject);
@@ -63,12 +68,14 @@ Result<NodeIdentity> loadNodeIdentity(const NodeConfig& config, int64_t nowMs) {
     }
     id.chain = std::move(*chain);
   }
-  ByteView mine = id.key.publicKey().bytes();
+  const PublicKey minePublic = id.key.publicKey();
+  ByteView mine = minePublic.bytes();
   if (!std::equal(mine.begin(), mine.end(), id.own.publicKey.begin(), id.own.publicKey.end())) {
     return makeError(ErrorCode::kInvalidArgument,
-                     "key_file " + config.keyFile.string() + " does not match the certificate of " + config.code +
-                         " (certified public key " + toHex(id.own.publicKey) + ", this key's public key " +
-                         toHex(mine) + "); use the key the certificate was issued for, or enrol this key again");
+                     "key_file " + config.keyFile.string() + " does not match the certificate of " +
+                         config.code + " (certified public key " + toHex(id.own.publicKey) +
+                         ", this key's public key " + toHex(mine) +
+                         "); use the key the certificate was issued for, or enrol this key again");
   }
   return id;
 }

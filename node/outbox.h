@@ -27,7 +27,7 @@ struct OutboundFrame {
   std::string peerKey;  // the transport's name for the connection
   Bytes frame;          // one encoded SyncMessage; empty with `close`
   const char* kind = "";
-  bool close = false;   // drop the connection (a peer whose hello failed)
+  bool close = false;  // drop the connection (a peer whose hello failed)
 };
 
 class Outbox {

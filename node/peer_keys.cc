@@ -11,8 +11,8 @@ namespace {
 // The certificate `subject` signs with now, if its key may be used now: trusted, valid at `nowMs`
 // and not revoked (a revoked key is refused whatever sequence it was revoked from — a compromised
 // transport key must not connect).
-const Certificate* usableCertificate(const TrustStore& trust, const std::string& subject, uint32_t serial,
-                                     int64_t nowMs) {
+const Certificate* usableCertificate(const TrustStore& trust, const std::string& subject,
+                                     uint32_t serial, int64_t nowMs) {
   Envelope probe;
   probe.author = subject;
   probe.keySerial = serial;

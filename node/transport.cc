@@ -16,7 +16,9 @@ namespace {
 constexpr int kZmqZapEnforceDomain = 93;
 constexpr int64_t kDownstreamExpiryScanMs = 500;
 
-std::string shortId(const std::string& routingId) { return toHex(asBytes(routingId)).substr(0, 10); }
+std::string shortId(const std::string& routingId) {
+  return toHex(asBytes(routingId)).substr(0, 10);
+}
 
 }  // namespace
 
@@ -31,8 +33,9 @@ struct Transport::Session {
   bool established = false;
 };
 
-Transport::Transport(zmq::context_t& context, Engine& engine, Outbox& outbox, const PeerKeysSnapshot& keys,
-                     Metrics& metrics, TransportOptions options, std::function<void(const std::string&)> onFatal)
+Transport::Transport(zmq::context_t& context, Engine& engine, Outbox& outbox,
+                     const PeerKeysSnapshot& keys, Metrics& metrics, TransportOptions options,
+                     std::function<void(const std::string&)> onFatal)
     : context_(context),
       engine_(engine),
       outbox_(outbox),
@@ -95,7 +98,8 @@ void Transport::run(std::promise<Status>& bound) {
       zmq::socket_t& r = *router_;
       r.set(zmq::sockopt::linger, 0);
       r.set(zmq::sockopt::curve_server, true);
-      r.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(options_.secretKey.data(), options_.secretKey.size()));
+      r.set(zmq::sockopt::curve_secretkey,
+            zmq::const_buffer(options_.secretKey.data(), options_.secretKey.size()));
       r.set(zmq::sockopt::zap_domain, std::string(kZapDomain));
       int one = 1;
       if (zmq_setsockopt(r.handle(), kZmqZapEnforceDomain, &one, sizeof one) != 0) {
@@ -110,7 +114,8 @@ void Transport::run(std::promise<Status>& bound) {
     }
   } catch (const zmq::error_t& e) {
     router_.reset();
-    bound.set_value(makeError(ErrorCode::kIo, "cannot listen on " + options_.listen + ": " + e.what()));
+    bound.set_value(
+        makeError(ErrorCode::kIo, "cannot listen on " + options_.listen + ": " + e.what()));
     return;
   }
   running_ = true;
@@ -187,7 +192,8 @@ void Transport::loop() {
   router_.reset();
 }
 
-void Transport::dropFrame(const std::string& reason, const std::string& peer, const std::string& detail) {
+void Transport::dropFrame(const std::string& reason, const std::string& peer,
+                          const std::string& detail) {
   metrics_.add(Counter::kFramesRejected, reason);
   uint64_t suppressed = 0;
   if (limiter_.allow(peer + ":" + reason, steadyClockMs(), suppressed)) {
@@ -233,7 +239,8 @@ void Transport::readRouter() {
     }
     it->second.lastHeardMs = now;
     if (extra > 0) {
-      dropFrame("framing", code, "a message of " + std::to_string(extra + 1) + " frames (one expected)");
+      dropFrame("framing", code,
+                "a message of " + std::to_string(extra + 1) + " frames (one expected)");
       continue;
     }
     auto message = decodeSyncMessage(ByteView(body.data<uint8_t>(), body.size()));
@@ -254,7 +261,8 @@ void Transport::readRouter() {
       continue;
     }
     if (!receiving_) continue;
-    engine_.deliver(PeerMessage{"d" + routingId, code, PeerDirection::kDownstream, std::move(*message), body.size()});
+    engine_.deliver(PeerMessage{"d" + routingId, code, PeerDirection::kDownstream,
+                                std::move(*message), body.size()});
   }
 }
 
@@ -275,7 +283,8 @@ void Transport::readUpstream() {
     }
     auto message = decodeSyncMessage(ByteView(body.data<uint8_t>(), body.size()));
     if (!message) {
-      dropFrame(std::string(errorCodeName(message.error().code)), session_->code, message.error().message);
+      dropFrame(std::string(errorCodeName(message.error().code)), session_->code,
+                message.error().message);
       continue;
     }
     if (const auto* ping = std::get_if<Ping>(&*message)) {
@@ -290,12 +299,12 @@ void Transport::readUpstream() {
       backoffMs_ = kReconnectBackoffMsMin;
       downSinceMs_ = 0;
       nextProbeMs_ = now + options_.timings.parentProbeMs;
-      spdlog::info("connected to {} {} at {}", index_ == 0 ? "parent" : "fallback upstream", session_->code,
-                   session_->endpoint);
+      spdlog::info("connected to {} {} at {}", index_ == 0 ? "parent" : "fallback upstream",
+                   session_->code, session_->endpoint);
       publishStatus("connected");
     }
-    engine_.deliver(
-        PeerMessage{session_->peerKey, session_->code, PeerDirection::kUpstream, std::move(*message), body.size()});
+    engine_.deliver(PeerMessage{session_->peerKey, session_->code, PeerDirection::kUpstream,
+                                std::move(*message), body.size()});
   }
 }
 
@@ -317,7 +326,8 @@ void Transport::sendOutbox() {
         failUpstream(now, "the link was restarted by this node");
         continue;
       }
-      if (!session_->socket->send(zmq::const_buffer(f.frame.data(), f.frame.size()), zmq::send_flags::dontwait)) {
+      if (!session_->socket->send(zmq::const_buffer(f.frame.data(), f.frame.size()),
+                                  zmq::send_flags::dontwait)) {
         dropFrame("send_queue_full", session_->code, "the upstream does not read; reconnecting");
         failUpstream(now, "its send queue is full");
       }
@@ -333,7 +343,8 @@ void Transport::sendOutbox() {
     try {
       sent = router_->send(zmq::const_buffer(routingId.data(), routingId.size()),
                            zmq::send_flags::sndmore | zmq::send_flags::dontwait) &&
-             router_->send(zmq::const_buffer(f.frame.data(), f.frame.size()), zmq::send_flags::dontwait);
+             router_->send(zmq::const_buffer(f.frame.data(), f.frame.size()),
+                           zmq::send_flags::dontwait);
     } catch (const zmq::error_t& e) {
       if (e.num() != EHOSTUNREACH) throw;
     }
@@ -349,12 +360,15 @@ void Transport::sendOutbox() {
   }
 }
 
-std::unique_ptr<zmq::socket_t> Transport::dial(const std::string& endpoint, const Curve25519Key& serverKey) {
+std::unique_ptr<zmq::socket_t> Transport::dial(const std::string& endpoint,
+                                               const Curve25519Key& serverKey) {
   auto s = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
   s->set(zmq::sockopt::linger, 0);
   s->set(zmq::sockopt::curve_serverkey, zmq::const_buffer(serverKey.data(), serverKey.size()));
-  s->set(zmq::sockopt::curve_publickey, zmq::const_buffer(options_.publicKey.data(), options_.publicKey.size()));
-  s->set(zmq::sockopt::curve_secretkey, zmq::const_buffer(options_.secretKey.data(), options_.secretKey.size()));
+  s->set(zmq::sockopt::curve_publickey,
+         zmq::const_buffer(options_.publicKey.data(), options_.publicKey.size()));
+  s->set(zmq::sockopt::curve_secretkey,
+         zmq::const_buffer(options_.secretKey.data(), options_.secretKey.size()));
   s->set(zmq::sockopt::reconnect_ivl, -1);  // each attempt is a new socket and a new hello
   s->set(zmq::sockopt::sndhwm, kSocketHighWaterMarkMessages);
   s->set(zmq::sockopt::rcvhwm, kSocketHighWaterMarkMessages);
@@ -370,7 +384,8 @@ void Transport::connectUpstream(int64_t now) {
   auto keys = keys_.get();
   auto key = keys->ancestors.find(u.code);
   if (key == keys->ancestors.end()) {
-    spdlog::error("no valid certificate of upstream {} is known; cannot dial {}", u.code, u.endpoint);
+    spdlog::error("no valid certificate of upstream {} is known; cannot dial {}", u.code,
+                  u.endpoint);
     nextAttemptMs_ = now + kReconnectBackoffMsMax;
     publishStatus("backoff", "no valid certificate of " + u.code);
     return;
@@ -417,10 +432,11 @@ void Transport::failUpstream(int64_t now, const std::string& why) {
   }
   uint64_t suppressed = 0;
   if (wasEstablished || switched || limiter_.allow("upstream:" + code, now, suppressed)) {
-    spdlog::warn("upstream {} at {}: {}; {}", code, endpoint, why,
-                 switched ? fmt::format("switching to {} {}", index_ == 0 ? "parent" : "fallback upstream",
-                                        upstreams_[index_].code)
-                          : fmt::format("next attempt in {} ms", backoffMs_));
+    spdlog::warn(
+        "upstream {} at {}: {}; {}", code, endpoint, why,
+        switched ? fmt::format("switching to {} {}", index_ == 0 ? "parent" : "fallback upstream",
+                               upstreams_[index_].code)
+                 : fmt::format("next attempt in {} ms", backoffMs_));
   }
   if (switched) {
     nextAttemptMs_ = now;
@@ -483,7 +499,8 @@ void Transport::probeTick(int64_t now) {
     probe_->code = upstreams_[0].code;
     probe_->startedMs = now;
     Bytes ping = encodeSyncMessage(Ping{++pingNonce_, now});
-    (void)probe_->socket->send(zmq::const_buffer(ping.data(), ping.size()), zmq::send_flags::dontwait);
+    (void)probe_->socket->send(zmq::const_buffer(ping.data(), ping.size()),
+                               zmq::send_flags::dontwait);
     return;
   }
   if (probe_->established) {

@@ -1,7 +1,8 @@
 // Transport: the node's ZeroMQ I/O thread — every socket, and nothing slower than decoding.
 //
 // Sockets (all created, used and closed on the transport thread):
-//   - a ROUTER bound to `listen` (when configured), CurveZMQ server with the node's own key; the ZAP
+//   - a ROUTER bound to `listen` (when configured), CurveZMQ server with the node's own key; the
+//   ZAP
 //     handler admits only enrolled descendants and names each connection's node (User-Id);
 //     ZMQ_ZAP_ENFORCE_DOMAIN makes ZeroMQ refuse clients should the handler ever be gone;
 //   - one DEALER dialling the current upstream (CurveZMQ client; the server key is the upstream's
@@ -58,7 +59,8 @@ inline constexpr int64_t kReconnectBackoffMsMin = 100;
 inline constexpr int64_t kReconnectBackoffMsMax = 10'000;
 // Messages ZeroMQ may queue per connection and direction: a full window of one-record batches,
 // their acks and pings fit.
-inline constexpr int kSocketHighWaterMarkMessages = 2 * static_cast<int>(kMaxInflightRecordsPerLink) + 1024;
+inline constexpr int kSocketHighWaterMarkMessages =
+    2 * static_cast<int>(kMaxInflightRecordsPerLink) + 1024;
 // Frames up to this size are read and then judged (kTooLarge is counted); a larger frame makes
 // ZeroMQ drop the connection before allocating it.
 inline constexpr int64_t kMaxFrameBytesRead = 2 * static_cast<int64_t>(kMaxSyncMessageBytes);
@@ -82,7 +84,7 @@ struct TransportOptions {
 struct UpstreamStatus {
   std::string code;
   std::string endpoint;
-  std::string state;  // idle, connecting, connected, backoff
+  std::string state;      // idle, connecting, connected, backoff
   bool fallback = false;  // connected through a fallback, not the parent
   int64_t sinceMs = 0;    // wall time the state began
   int64_t lastHeardMs = 0;
@@ -92,8 +94,9 @@ struct UpstreamStatus {
 
 class Transport {
  public:
-  Transport(zmq::context_t& context, Engine& engine, Outbox& outbox, const PeerKeysSnapshot& keys, Metrics& metrics,
-            TransportOptions options, std::function<void(const std::string&)> onFatal);
+  Transport(zmq::context_t& context, Engine& engine, Outbox& outbox, const PeerKeysSnapshot& keys,
+            Metrics& metrics, TransportOptions options,
+            std::function<void(const std::string&)> onFatal);
   ~Transport();
   Transport(const Transport&) = delete;
   Transport& operator=(const Transport&) = delete;
@@ -155,11 +158,11 @@ class Transport {
   std::vector<UpstreamConfig> upstreams_;
   std::unique_ptr<Session> session_;
   std::unique_ptr<Session> probe_;
-  size_t index_ = 0;               // which upstream: 0 is the parent
-  uint64_t epoch_ = 0;             // connection counter: peer keys of upstream connections
+  size_t index_ = 0;    // which upstream: 0 is the parent
+  uint64_t epoch_ = 0;  // connection counter: peer keys of upstream connections
   int64_t backoffMs_ = kReconnectBackoffMsMin;
   int64_t nextAttemptMs_ = 0;
-  int64_t downSinceMs_ = 0;        // steady ms since the current upstream has had no working connection
+  int64_t downSinceMs_ = 0;  // steady ms since the current upstream has had no working connection
   int64_t nextProbeMs_ = 0;
   int64_t lastExpiryMs_ = 0;
   uint64_t pingNonce_ = 0;

@@ -15,7 +15,8 @@ namespace govbus {
 namespace {
 
 int64_t steadyMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
@@ -66,7 +67,8 @@ void ZapHandler::run(std::promise<Status>& bound) {
       if (request.size() < 6 || request[0].to_string() != "1.0") {
         reason = "bad_request";
         statusText = "malformed ZAP request";
-      } else if (request[5].to_string() != "CURVE" || request.size() < 7 || request[6].size() != 32) {
+      } else if (request[5].to_string() != "CURVE" || request.size() < 7 ||
+                 request[6].size() != 32) {
         reason = "not_curve";
         statusText = "only CURVE clients are admitted";
       } else {
@@ -84,14 +86,17 @@ void ZapHandler::run(std::promise<Status>& bound) {
         metrics_.add(Counter::kZapRefused, reason);
         uint64_t suppressed = 0;
         if (limiter.allow(reason + address, steadyMs(), suppressed)) {
-          std::string key = request.size() >= 7 ? toHex(ByteView(request[6].data<uint8_t>(), request[6].size())) : "";
-          spdlog::warn("refused a connection from {}: {} (curve key {}){}", address, statusText, key,
-                       suppressed ? fmt::format(" [{} similar suppressed]", suppressed) : "");
+          std::string key = request.size() >= 7
+                                ? toHex(ByteView(request[6].data<uint8_t>(), request[6].size()))
+                                : "";
+          spdlog::warn("refused a connection from {}: {} (curve key {}){}", address, statusText,
+                       key, suppressed ? fmt::format(" [{} similar suppressed]", suppressed) : "");
         }
       }
       std::array<zmq::const_buffer, 6> reply = {
           zmq::buffer(std::string_view("1.0")),
-          zmq::buffer(request.size() > 1 ? request[1].data() : nullptr, request.size() > 1 ? request[1].size() : 0),
+          zmq::buffer(request.size() > 1 ? request[1].data() : nullptr,
+                      request.size() > 1 ? request[1].size() : 0),
           zmq::buffer(status),
           zmq::buffer(statusText),
           zmq::buffer(userId),
@@ -101,10 +106,12 @@ void ZapHandler::run(std::promise<Status>& bound) {
   } catch (const std::exception& e) {
     running_ = false;
     if (!announced) {
-      bound.set_value(makeError(ErrorCode::kIo, std::string("cannot start the ZAP handler: ") + e.what()));
+      bound.set_value(
+          makeError(ErrorCode::kIo, std::string("cannot start the ZAP handler: ") + e.what()));
       return;
     }
-    onFatal_(std::string("the ZAP handler failed (") + e.what() + "); stopping rather than run unprotected");
+    onFatal_(std::string("the ZAP handler failed (") + e.what() +
+             "); stopping rather than run unprotected");
     return;
   }
   running_ = false;

@@ -1,0 +1,219 @@
+#include "node/daemon.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <zmq.hpp>
+
+#include "node/api_server.h"
+#include "node/clock.h"
+#include "node/engine.h"
+#include "node/lmdb_store.h"
+#include "node/node_config.h"
+#include "node/node_identity.h"
+#include "node/transport.h"
+#include "node/zap_handler.h"
+
+namespace govbus {
+
+namespace {
+
+constexpr long kSignalPollMs = 200;
+
+int failStartup(int status, const std::string& message) {
+  std::fprintf(stderr, "govbus-node: %s\n", message.c_str());
+  return status;
+}
+
+void setupLogging(const std::string& level) {
+  auto logger = spdlog::stdout_logger_mt("govbus");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %-5l %v");
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(level));
+}
+
+// A thread that cannot go on records why and wakes the main thread.
+class FatalSignal {
+ public:
+  void raise(const std::string& why) {
+    {
+      std::lock_guard lock(mu_);
+      if (message_.empty()) message_ = why;
+    }
+    spdlog::critical("{}", why);
+    raised_ = true;
+    ::kill(::getpid(), SIGTERM);
+  }
+  bool raised() const { return raised_.load(); }
+  std::string message() const {
+    std::lock_guard lock(mu_);
+    return message_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::string message_;
+  std::atomic<bool> raised_{false};
+};
+
+void reload(const NodeConfig& current, const NodeIdentity& identity, Transport& transport) {
+  auto next = loadNodeConfig(current.file);
+  if (!next) {
+    spdlog::error("SIGHUP: keeping the running configuration: {}", next.error().message);
+    return;
+  }
+  if (Status s = resolveUpstreams(next->upstreams, identity.ancestors); !s) {
+    spdlog::error("SIGHUP: keeping the running configuration: {}", s.error().message);
+    return;
+  }
+  spdlog::set_level(spdlog::level::from_str(next->logLevel));
+  transport.setUpstreams(next->upstreams);
+  std::string upstreams;
+  for (const UpstreamConfig& u : next->upstreams)
+    upstreams += (upstreams.empty() ? "" : ", ") + u.code + "@" + u.endpoint;
+  spdlog::info("SIGHUP: log level {}, upstreams [{}]", next->logLevel, upstreams);
+  if (next->code != current.code || next->dataDir != current.dataDir ||
+      next->keyFile != current.keyFile || next->listen != current.listen ||
+      next->apiHost != current.apiHost || next->apiPort != current.apiPort ||
+      next->mapSizeMb != current.mapSizeMb || next->apiTokenFile != current.apiTokenFile) {
+    spdlog::warn(
+        "SIGHUP: other changed keys (code, data_dir, key_file, listen, api, api_token_file, store) "
+        "take "
+        "effect after a restart");
+  }
+}
+
+}  // namespace
+
+int runNode(const std::filesystem::path& configFile, bool checkOnly) {
+  // Block the signals before any thread exists, so that every thread inherits the mask and only
+  // the main thread takes them (sigtimedwait below).
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  auto config = loadNodeConfig(configFile);
+  if (!config) return failStartup(kExitConfigError, config.error().message);
+  auto identity = loadNodeIdentity(*config, wallClockMs());
+  if (!identity) return failStartup(kExitConfigError, identity.error().message);
+  if (Status s = resolveUpstreams(config->upstreams, identity->ancestors); !s) {
+    return failStartup(kExitConfigError, s.error().message);
+  }
+  auto token = loadApiToken(config->apiTokenFile);
+  if (!token) return failStartup(kExitConfigError, token.error().message);
+  auto curvePublic = identity->key.publicKey().curve25519();
+  if (!curvePublic)
+    return failStartup(kExitConfigError, "key_file: " + curvePublic.error().message);
+
+  LmdbOptions storeOptions;
+  storeOptions.mapSizeBytes = config->mapSizeMb << 20;
+  auto store = LmdbStore::open(config->dataDir, storeOptions);
+  if (!store)
+    return failStartup(kExitConfigError,
+                       "data_dir " + config->dataDir.string() + ": " + store.error().message);
+  Identity self{identity->code, identity->own.serial, &identity->key, identity->ancestors};
+  auto replica = Replica::open(**store, identity->anchor, self);
+  if (!replica) {
+    return failStartup(kExitConfigError,
+                       "data_dir " + config->dataDir.string() + ": " + replica.error().message);
+  }
+  if (checkOnly) {
+    std::printf("govbus-node: %s: configuration, identity and store of %s are fine\n",
+                configFile.c_str(), identity->code.c_str());
+    return kExitOk;
+  }
+  // The node's own chain is trusted from the start: it signs with the last certificate of it, and
+  // peers need the chain in hellos.
+  (*replica)->setClock(wallClockMs());
+  if (auto admitted = (*replica)->ingest(std::vector<SignedRecord>{}, identity->chain); !admitted) {
+    return failStartup(kExitRuntimeError,
+                       "cannot store this node's certificate chain: " + admitted.error().message);
+  }
+  if (identity->isRoot()) {
+    auto view = (*store)->beginRead();
+    if (!view) return failStartup(kExitRuntimeError, view.error().message);
+    auto head = (*view)->head(identity->code);
+    view->reset();
+    if (!head) return failStartup(kExitRuntimeError, head.error().message);
+    if (!*head) {
+      // The province publishes its own anchor as its first record: the tree starts there.
+      if (auto r = (*replica)->author(identity->anchor, wallClockMs()); !r) {
+        return failStartup(kExitRuntimeError,
+                           "cannot publish the anchor certificate: " + r.error().message);
+      }
+    }
+  }
+  setupLogging(config->logLevel);
+  FatalSignal fatal;
+  auto onFatal = [&fatal](const std::string& why) { fatal.raise(why); };
+  zmq::context_t context(1);
+  Metrics metrics;
+  PeerKeysSnapshot keys;
+  Outbox outbox;
+  if (!outbox.ok())
+    return failStartup(kExitRuntimeError, "cannot create an eventfd for the writer's outbox");
+
+  Engine engine(**replica, *identity, outbox, keys, metrics, config->sync, onFatal);
+  if (Status s = engine.start(); !s)
+    return failStartup(kExitRuntimeError, "cannot start: " + s.error().message);
+  ZapHandler zap(context, keys, metrics, onFatal);
+  if (Status s = zap.start(); !s) return failStartup(kExitRuntimeError, s.error().message);
+  TransportOptions transportOptions{config->listen, config->sync, *curvePublic,
+                                    identity->key.curve25519Secret()};
+  Transport transport(context, engine, outbox, keys, metrics, std::move(transportOptions), onFatal);
+  transport.setUpstreams(config->upstreams);
+  if (Status s = transport.start(); !s) return failStartup(kExitRuntimeError, s.error().message);
+  ApiServer api(engine, transport, metrics, *identity,
+                ApiOptions{config->apiHost, config->apiPort, *token},
+                [&zap, &transport]() -> std::string {
+                  if (!zap.running()) return "the ZAP handler is not running";
+                  if (!transport.running()) return "the transport thread is not running";
+                  return "";
+                });
+  if (Status s = api.start(); !s) return failStartup(kExitRuntimeError, s.error().message);
+
+  std::string upstreams;
+  for (const UpstreamConfig& u : config->upstreams)
+    upstreams += (upstreams.empty() ? "" : ", ") + u.code + "@" + u.endpoint;
+  spdlog::info("node {} ready: listen {}, upstreams [{}], api http://{}:{}, data {}",
+               identity->code, config->listen.empty() ? "(none)" : config->listen, upstreams,
+               config->apiHost, config->apiPort, config->dataDir.string());
+
+  while (true) {
+    timespec wait{0, kSignalPollMs * 1'000'000};
+    int sig = sigtimedwait(&signals, nullptr, &wait);
+    if (fatal.raised()) break;
+    if (sig == SIGHUP) {
+      reload(*config, *identity, transport);
+    } else if (sig == SIGTERM || sig == SIGINT) {
+      spdlog::info("{}: draining and stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      break;
+    }
+  }
+  // Stop taking work, let the writer finish what is queued (its acks go out), then close sockets.
+  api.stop();
+  transport.stopReceiving();
+  engine.stop();
+  transport.stop();
+  zap.stop();
+  context.close();
+  if (fatal.raised()) {
+    std::fprintf(stderr, "govbus-node: %s\n", fatal.message().c_str());
+    return kExitRuntimeError;
+  }
+  spdlog::info("node {} stopped", identity->code);
+  return kExitOk;
+}
+
+}  // namespace govbus

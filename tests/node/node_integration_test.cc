@@ -1,0 +1,517 @@
+// Integration tests of govbus-node: real processes on loopback, real LMDB, real ZeroMQ with
+// CurveZMQ. Each test builds its own small province (temporary directories, free ports) with the
+// harness in node_harness.h, the way an operator would with govbus-admin.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <thread>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include "crypto/key_file.h"
+#include "node/chain_file.h"
+#include "node/node_harness.h"
+#include "protocol/record_codec.h"
+#include "protocol/sync_codec.h"
+
+namespace govbus::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+Json countyItem() {
+  return Json{{"code", "XK-COUNTY"},    {"name", "县级许可"},  {"level", "county"},
+              {"legal_days", 20},       {"promised_days", 10}, {"delegable", true},
+              {"materials", {"申请书"}}};
+}
+Json cityItem() {
+  return Json{{"code", "XK-CITY"},
+              {"name", "市级许可"},
+              {"level", "city"},
+              {"legal_days", 30},
+              {"promised_days", 20}};
+}
+Json received(const std::string& item, const std::string& region, const std::string& applicant) {
+  return Json{{"type", "received"},      {"item", item},
+              {"region", region},        {"applicant_id", applicant},
+              {"materials", {"申请书"}}, {"first_responsible", "窗口 1 号 张三"}};
+}
+
+// Province 430000 → city 430100 → county 430102, enrolled and running; the county lists
+// `countyUpstreams` (the city first).
+struct Chain {
+  NodeCluster cluster;
+  NodeProcess* province = nullptr;
+  NodeProcess* city = nullptr;
+  NodeProcess* county = nullptr;
+
+  explicit Chain(const std::vector<std::string>& countyUpstreams = {"430100"}) {
+    province = &cluster.add("430000", "湖南省");
+    city = &cluster.add("430100", "长沙市", {"430000"});
+    county = &cluster.add("430102", "芙蓉区", countyUpstreams, /*listens=*/false);
+    cluster.start("430000");
+    cluster.enroll("430100", "430000");
+    cluster.start("430100");
+    cluster.enroll("430102", "430100");
+    cluster.start("430102");
+  }
+
+  // The province publishes the catalog; returns once the county can use it.
+  void publishCatalog() {
+    HttpResult r = province->post("/v1/catalog", Json{{"items", {countyItem(), cityItem()}}});
+    ASSERT_EQ(r.status, 201) << r.text;
+    ASSERT_TRUE(eventually([&] {
+      return county->get("/v1/authority?item=XK-COUNTY&region=430102").body.value("handler", "") ==
+             "430102";
+    })) << "the catalog did not reach the county";
+  }
+};
+
+std::string upstreamOf(const NodeProcess& n) {
+  HttpResult r = n.get("/v1/peers");
+  if (r.status != 200 || !r.body["upstream"].is_object()) return "";
+  return r.body["upstream"].value("code", "") + ":" + r.body["upstream"].value("state", "");
+}
+
+// --- (a) convergence --------------------------------------------------------------------------
+
+TEST(NodeIntegration, ProvinceCityCountyConvergeAfterWritesAtEveryLevel) {
+  Chain c;
+  c.publishCatalog();
+  NodeProcess& p = *c.province;
+  NodeProcess& city = *c.city;
+  NodeProcess& k = *c.county;
+
+  ASSERT_EQ(
+      k.post("/v1/cases/K-1/events", received("XK-COUNTY", "430102", "430102199001011234")).status,
+      201);
+  ASSERT_EQ(k.post("/v1/cases/K-1/events", Json{{"type", "accepted"}}).status, 201);
+  ASSERT_EQ(
+      city.post("/v1/cases/C-1/events", received("XK-CITY", "430100", "430100198805050011")).status,
+      201);
+  ASSERT_EQ(city.post("/v1/complaints",
+                      Json{{"against", "430102"}, {"summary", "窗口推诿"}, {"case_id", "K-1"}})
+                .status,
+            201);
+  ASSERT_TRUE(eventually([&] { return p.get("/v1/cases/K-1").status == 200; }))
+      << "K-1 did not reach the province";
+  HttpResult urge =
+      p.post("/v1/orders", Json{{"case_id", "K-1"}, {"kind", "urge"}, {"note", "请按时办结"}});
+  ASSERT_EQ(urge.status, 201) << urge.text;
+
+  // Every node holds the same three feeds, so equal heads must give equal state digests.
+  const std::vector<std::string> feeds = {"430000", "430100", "430102"};
+  bool converged = eventually([&] {
+    for (const std::string& f : feeds) {
+      uint64_t h = p.head(f);
+      if (h == 0 || city.head(f) != h || k.head(f) != h) return false;
+    }
+    std::string d = p.digest();
+    return !d.empty() && city.digest() == d && k.digest() == d;
+  });
+  ASSERT_TRUE(converged) << "digests " << p.digest() << " " << city.digest() << " " << k.digest();
+  EXPECT_EQ(p.head("430102"), 2u);
+  EXPECT_EQ(k.get("/v1/cases/K-1").body.value("urges", 0), 1)
+      << "the province's order reached the county";
+  EXPECT_EQ(k.get("/v1/status").body.value("void_total", 99), 0);
+
+  // Peers report their links as ready and in sync.
+  ASSERT_TRUE(eventually([&] {
+    HttpResult peers = city.get("/v1/peers");
+    for (const Json& l : peers.body["links"]) {
+      if (l.value("state", "") != "ready" || l.value("lag_records", 1) != 0) return false;
+    }
+    return peers.body["links"].size() == 2;
+  }));
+
+  // SIGTERM drains and exits 0; a restart serves the same state.
+  std::string digest = k.digest();
+  EXPECT_EQ(k.terminate(), 0);
+  EXPECT_EQ(city.terminate(), 0);
+  EXPECT_EQ(p.terminate(), 0);
+  c.cluster.start("430102");
+  EXPECT_EQ(k.digest(), digest);
+}
+
+// --- (b) crash of the city during a stream of county writes ----------------------------------
+
+TEST(NodeIntegration, ProvinceGetsEveryAcknowledgedCountyRecordAcrossAKilledCity) {
+  Chain c;
+  c.publishCatalog();
+  NodeProcess& p = *c.province;
+  NodeProcess& city = *c.city;
+  NodeProcess& k = *c.county;
+
+  constexpr int kWrites = 150;
+  uint64_t lastAcked = 0;
+  int acked = 0;
+  for (int i = 0; i < kWrites; ++i) {
+    if (i == 40) city.kill9();
+    if (i == 110) city.start();
+    HttpResult r = k.post("/v1/cases/B-" + std::to_string(i) + "/events",
+                          received("XK-COUNTY", "430102", "applicant-" + std::to_string(i)));
+    if (r.status == 201) {
+      ++acked;
+      lastAcked = std::max<uint64_t>(lastAcked, r.body.value("seq", 0));
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(acked, kWrites) << "the county's API does not depend on its parent";
+  EXPECT_FALSE(k.get("/v1/peers").body["upstream"].value("last_error", "").empty())
+      << "the county never noticed that the city was gone";
+  ASSERT_TRUE(city.waitHealthy());
+  ASSERT_TRUE(eventually([&] { return p.head("430102") >= lastAcked; }))
+      << "province has " << p.head("430102") << " of " << lastAcked;
+  EXPECT_EQ(p.head("430102"), lastAcked);
+  for (int i : {0, 39, 40, 75, 109, 110, kWrites - 1}) {
+    EXPECT_EQ(p.get("/v1/cases/B-" + std::to_string(i)).status, 200) << "case B-" << i;
+  }
+}
+
+// A county whose disk was lost starts with an empty store: it must not sign a second record #1.
+TEST(NodeIntegration, ACountyThatLostItsStoreGetsItsOwnFeedBackBeforeItWrites) {
+  Chain c;
+  c.publishCatalog();
+  NodeProcess& city = *c.city;
+  NodeProcess& k = *c.county;
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(k.post("/v1/cases/L-" + std::to_string(i) + "/events",
+                     received("XK-COUNTY", "430102", "lost-" + std::to_string(i)))
+                  .status,
+              201);
+  }
+  ASSERT_TRUE(eventually([&] { return city.head("430102") == 5; }));
+  k.kill9();
+  std::filesystem::remove_all(k.dir() / "data");
+  k.start();
+  ASSERT_TRUE(k.waitHealthy());
+  // The write waits until the city has sent the county its own feed back, then follows it.
+  HttpResult r = k.post("/v1/cases/L-5/events", received("XK-COUNTY", "430102", "lost-5"));
+  ASSERT_EQ(r.status, 201) << r.text;
+  EXPECT_EQ(r.body.value("seq", 0), 6);
+  ASSERT_TRUE(eventually([&] { return city.head("430102") == 6; }));
+  EXPECT_EQ(city.get("/v1/status").body.value("forks", 99), 0);
+}
+
+// --- (c) fallback upstream --------------------------------------------------------------------
+
+TEST(NodeIntegration, CountyReachesTheProvinceThroughItsFallbackWhileTheCityIsDown) {
+  Chain c({"430100", "430000"});
+  c.publishCatalog();
+  NodeProcess& p = *c.province;
+  NodeProcess& city = *c.city;
+  NodeProcess& k = *c.county;
+  // The province learns the county's certificate from the city's feed; only then does its ZAP
+  // handler admit the county.
+  ASSERT_TRUE(eventually([&] { return p.head("430100") >= 1; }));
+  ASSERT_TRUE(eventually([&] { return upstreamOf(k) == "430100:connected"; }));
+
+  city.kill9();
+  uint64_t lastAcked = 0;
+  for (int i = 0; i < 20; ++i) {
+    HttpResult r = k.post("/v1/cases/F-" + std::to_string(i) + "/events",
+                          received("XK-COUNTY", "430102", "fallback-" + std::to_string(i)));
+    ASSERT_EQ(r.status, 201) << r.text;
+    lastAcked = r.body.value("seq", 0);
+  }
+  ASSERT_TRUE(eventually([&] { return p.head("430102") == lastAcked; }))
+      << "province has " << p.head("430102") << " of " << lastAcked << "; county upstream "
+      << upstreamOf(k);
+  EXPECT_EQ(upstreamOf(k), "430000:connected");
+  EXPECT_TRUE(k.get("/v1/peers").body["upstream"].value("fallback", false));
+
+  // The city comes back: the county returns to it, and the city catches up.
+  city.start();
+  ASSERT_TRUE(city.waitHealthy());
+  ASSERT_TRUE(eventually([&] { return upstreamOf(k) == "430100:connected"; })) << upstreamOf(k);
+  ASSERT_TRUE(eventually([&] { return city.head("430102") == lastAcked; }));
+  EXPECT_EQ(city.digest(), p.digest());
+}
+
+// --- (d) ZAP refuses keys that are not enrolled descendants ------------------------------------
+
+// A CurveZMQ client with `key`, dialling `server`; returns whether anything came back to a ping.
+bool curveClientGetsAnswer(zmq::context_t& ctx, const SigningKey& key, const NodeProcess& server) {
+  auto serverKey = loadSigningKey(server.dir() / "node.key")->publicKey().curve25519();
+  auto pub = key.publicKey().curve25519();
+  Curve25519Key sec = key.curve25519Secret();
+  zmq::socket_t s(ctx, zmq::socket_type::dealer);
+  s.set(zmq::sockopt::linger, 0);
+  s.set(zmq::sockopt::curve_serverkey, zmq::const_buffer(serverKey->data(), 32));
+  s.set(zmq::sockopt::curve_publickey, zmq::const_buffer(pub->data(), 32));
+  s.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(sec.data(), 32));
+  s.connect(server.endpoint());
+  Bytes ping = encodeSyncMessage(Ping{7, 0});
+  (void)s.send(zmq::const_buffer(ping.data(), ping.size()), zmq::send_flags::dontwait);
+  zmq::pollitem_t items[] = {{s.handle(), 0, ZMQ_POLLIN, 0}};
+  zmq::poll(items, 1, std::chrono::milliseconds(1500));
+  return (items[0].revents & ZMQ_POLLIN) != 0;
+}
+
+TEST(NodeIntegration, ZapRefusesUnenrolledAndNonDescendantKeysAndCountsThem) {
+  NodeCluster cluster;
+  NodeProcess& p = cluster.add("430000", "湖南省");
+  NodeProcess& city = cluster.add("430100", "长沙市", {"430000"});
+  cluster.start("430000");
+  cluster.enroll("430100", "430000");
+  cluster.start("430100");
+  zmq::context_t ctx(1);
+
+  SigningKey stranger = SigningKey::generate();
+  EXPECT_FALSE(curveClientGetsAnswer(ctx, stranger, p)) << "an unenrolled key got an answer";
+  EXPECT_TRUE(eventually(
+      [&] { return p.metric("govbus_zap_refused_total{reason=\"unknown_key\"}") >= 1; }));
+
+  // The province's own key is enrolled, but it is not below the city: refused there too.
+  SigningKey provinceKey = loadSigningKey(p.dir() / "node.key").value();
+  EXPECT_FALSE(curveClientGetsAnswer(ctx, provinceKey, city));
+  EXPECT_TRUE(eventually(
+      [&] { return city.metric("govbus_zap_refused_total{reason=\"unknown_key\"}") >= 1; }));
+
+  // The city itself is admitted by the province and answered.
+  SigningKey cityKey = loadSigningKey(city.dir() / "node.key").value();
+  EXPECT_TRUE(curveClientGetsAnswer(ctx, cityKey, p));
+  EXPECT_GE(p.metric("govbus_zap_admitted_total{peer=\"430100\"}"), 1u);
+}
+
+// --- (e) a misbehaving enrolled peer ---------------------------------------------------------
+
+SignedRecord forge(const std::string& author, uint64_t seq, const SigningKey& signer) {
+  Envelope e;
+  e.author = author;
+  e.keySerial = 1;
+  e.seq = seq;
+  if (seq > 1) e.prevHash.assign(32, 0xab);
+  e.lamport = 1000 + seq;
+  e.wallTimeMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
+  CaseEvent ev;
+  ev.caseId = "FORGED-" + author + "-" + std::to_string(seq);
+  ev.type = CaseEventType::kReceived;
+  ev.received.item = "XK-COUNTY";
+  ev.received.handler = author;
+  ev.received.region = author;
+  ev.received.applicantHash.assign(32, 1);
+  ev.received.firstResponsible = "x";
+  Bytes body = encodeRecordBody(Record{e, ev});
+  return SignedRecord{body, signer.sign(kRecordSignatureDomain, body)};
+}
+
+TEST(NodeIntegration, GarbageAndForgeriesFromAnEnrolledPeerAreCountedWhileAGoodPeerKeepsSyncing) {
+  Chain c;
+  c.publishCatalog();
+  NodeProcess& city = *c.city;
+  NodeProcess& k = *c.county;
+  // 430103 is enrolled under the city (its certificate is published) but runs rogue code.
+  NodeProcess& rogue = c.cluster.add("430103", "天心区", {"430100"}, /*listens=*/false);
+  c.cluster.enroll("430103", "430100");
+  SigningKey rogueKey = loadSigningKey(rogue.dir() / "node.key").value();
+  auto chain = readChainFile(rogue.dir() / "chain.certs");
+  ASSERT_TRUE(chain.ok());
+
+  zmq::context_t ctx(1);
+  zmq::socket_t s(ctx, zmq::socket_type::dealer);
+  auto serverKey = loadSigningKey(city.dir() / "node.key")->publicKey().curve25519();
+  auto pub = rogueKey.publicKey().curve25519();
+  Curve25519Key sec = rogueKey.curve25519Secret();
+  s.set(zmq::sockopt::linger, 0);
+  s.set(zmq::sockopt::curve_serverkey, zmq::const_buffer(serverKey->data(), 32));
+  s.set(zmq::sockopt::curve_publickey, zmq::const_buffer(pub->data(), 32));
+  s.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(sec.data(), 32));
+  s.connect(city.endpoint());
+  auto sendMessage = [&](const SyncMessage& m) {
+    Bytes b = encodeSyncMessage(m);
+    (void)s.send(zmq::const_buffer(b.data(), b.size()), zmq::send_flags::none);
+  };
+  auto receive = [&](std::chrono::milliseconds timeout) -> std::optional<SyncMessage> {
+    zmq::pollitem_t items[] = {{s.handle(), 0, ZMQ_POLLIN, 0}};
+    zmq::poll(items, 1, timeout);
+    if ((items[0].revents & ZMQ_POLLIN) == 0) return std::nullopt;
+    zmq::message_t m;
+    (void)s.recv(m);
+    auto d = decodeSyncMessage(ByteView(m.data<uint8_t>(), m.size()));
+    return d ? std::optional<SyncMessage>(std::move(*d)) : std::nullopt;
+  };
+
+  std::mt19937 rng(20260101);
+  constexpr int kGarbage = 30;
+  for (int i = 0; i < kGarbage; ++i) {
+    Bytes junk(1 + rng() % 300);
+    for (auto& b : junk) b = static_cast<uint8_t>(rng());
+    (void)s.send(zmq::const_buffer(junk.data(), junk.size()), zmq::send_flags::none);
+  }
+  for (int i = 0; i < 3; ++i) {  // two frames where one is expected
+    (void)s.send(zmq::str_buffer("a"), zmq::send_flags::sndmore);
+    (void)s.send(zmq::str_buffer("b"), zmq::send_flags::none);
+  }
+  // A proper hello: the link comes up despite the garbage before it.
+  sendMessage(Hello{kSyncProtocolVersion, "430103", *chain, {}});
+  bool helloBack = false;
+  for (int i = 0; i < 20 && !helloBack; ++i) {
+    auto m = receive(500ms);
+    helloBack = m && std::holds_alternative<Hello>(*m);
+  }
+  ASSERT_TRUE(helloBack) << "the city did not answer the rogue's hello";
+
+  // Forgeries: the good county's next record signed by the rogue, the rogue's own record signed by
+  // a stranger, and a record of a node nobody enrolled.
+  SigningKey stranger = SigningKey::generate();
+  constexpr int kForgedBatches = 5;
+  for (int i = 0; i < kForgedBatches; ++i) {
+    RecordsBatch batch;
+    batch.records.push_back(forge("430102", k.head("430102") + 1, rogueKey));
+    batch.records.push_back(forge("430103", 1, stranger));
+    batch.records.push_back(forge("430199", 1, stranger));
+    sendMessage(batch);
+  }
+
+  // Meanwhile the good county keeps writing, and the city keeps taking its records.
+  uint64_t lastAcked = 0;
+  for (int i = 0; i < 20; ++i) {
+    HttpResult r = k.post("/v1/cases/G-" + std::to_string(i) + "/events",
+                          received("XK-COUNTY", "430102", "good-" + std::to_string(i)));
+    ASSERT_EQ(r.status, 201) << r.text;
+    lastAcked = r.body.value("seq", 0);
+    if (i % 5 == 0) {
+      Bytes junk = {0xde, 0xad, 0xbe, 0xef};
+      (void)s.send(zmq::const_buffer(junk.data(), junk.size()), zmq::send_flags::none);
+    }
+  }
+  ASSERT_TRUE(eventually([&] { return city.head("430102") == lastAcked; }))
+      << "city has " << city.head("430102") << " of " << lastAcked;
+
+  EXPECT_TRUE(eventually([&] {
+    return city.metric("govbus_frames_rejected_total{reason=\"malformed\"}") >= kGarbage &&
+           city.metric("govbus_frames_rejected_total{reason=\"framing\"}") >= 3 &&
+           city.metric("govbus_records_rejected_total{reason=\"bad_signature\"}") >=
+               2 * kForgedBatches &&
+           city.metric("govbus_records_rejected_total{reason=\"unknown_signer\"}") >=
+               kForgedBatches;
+  })) << city.metrics();
+  EXPECT_EQ(city.head("430103"), 0u) << "a forged record was stored";
+  EXPECT_EQ(city.head("430199"), 0u) << "a forged record was stored";
+  EXPECT_EQ(city.get("/v1/cases/FORGED-430102-" + std::to_string(lastAcked + 1)).status, 404);
+  // The rogue's connection itself still works: a ping is echoed.
+  sendMessage(Ping{99, 1});
+  bool echoed = false;
+  for (int i = 0; i < 20 && !echoed; ++i) {
+    auto m = receive(250ms);
+    echoed = m && std::holds_alternative<Ping>(*m) && std::get<Ping>(*m).nonce == 99;
+  }
+  EXPECT_TRUE(echoed);
+  // And the county's link never went down.
+  EXPECT_EQ(upstreamOf(k), "430100:connected");
+}
+
+// --- SIGHUP -------------------------------------------------------------------------------------
+
+TEST(NodeIntegration, SighupReloadsTheUpstreamList) {
+  Chain c;
+  NodeProcess& city = *c.city;
+  NodeProcess& k = *c.county;
+  ASSERT_TRUE(eventually([&] { return upstreamOf(k) == "430100:connected"; }));
+  // Point the county at a port where nobody listens: after SIGHUP it loses its upstream…
+  k.writeConfig({{"430100", "tcp://127.0.0.1:" + std::to_string(freePort())}});
+  k.sendSignal(SIGHUP);
+  ASSERT_TRUE(eventually([&] { return upstreamOf(k) != "430100:connected"; })) << upstreamOf(k);
+  // …and back to the city's real endpoint without a restart.
+  k.writeConfig({{"430100", city.endpoint()}});
+  k.sendSignal(SIGHUP);
+  ASSERT_TRUE(eventually([&] { return upstreamOf(k) == "430100:connected"; })) << upstreamOf(k);
+  EXPECT_TRUE(k.running());
+}
+
+// --- the libzmq behaviour the ZAP handler's safety rests on ------------------------------------
+
+// Whether a CURVE server without any ZAP handler lets a client's message through, with or without
+// ZMQ_ZAP_ENFORCE_DOMAIN (option 93; a draft constant in libzmq 4.3's header).
+bool curveServerWithoutHandlerAdmits(bool enforce) {
+  zmq::context_t ctx(1);
+  SigningKey serverKey = SigningKey::generate();
+  SigningKey clientKey = SigningKey::generate();
+  Curve25519Key serverSecret = serverKey.curve25519Secret();
+  auto serverPublic = serverKey.publicKey().curve25519();
+  auto clientPublic = clientKey.publicKey().curve25519();
+  Curve25519Key clientSecret = clientKey.curve25519Secret();
+  zmq::socket_t router(ctx, zmq::socket_type::router);
+  router.set(zmq::sockopt::linger, 0);
+  router.set(zmq::sockopt::curve_server, true);
+  router.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(serverSecret.data(), 32));
+  router.set(zmq::sockopt::zap_domain, "govbus");
+  int on = enforce ? 1 : 0;
+  EXPECT_EQ(zmq_setsockopt(router.handle(), 93, &on, sizeof on), 0);
+  std::string endpoint = "tcp://127.0.0.1:" + std::to_string(freePort());
+  router.bind(endpoint);
+  zmq::socket_t dealer(ctx, zmq::socket_type::dealer);
+  dealer.set(zmq::sockopt::linger, 0);
+  dealer.set(zmq::sockopt::curve_serverkey, zmq::const_buffer(serverPublic->data(), 32));
+  dealer.set(zmq::sockopt::curve_publickey, zmq::const_buffer(clientPublic->data(), 32));
+  dealer.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(clientSecret.data(), 32));
+  dealer.connect(endpoint);
+  (void)dealer.send(zmq::str_buffer("hello"), zmq::send_flags::dontwait);
+  zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0}};
+  zmq::poll(items, 1, std::chrono::milliseconds(1000));
+  return (items[0].revents & ZMQ_POLLIN) != 0;
+}
+
+TEST(NodeIntegration, WithoutAZapHandlerAnEnforcingCurveServerAdmitsNobody) {
+  EXPECT_TRUE(curveServerWithoutHandlerAdmits(false))
+      << "libzmq's legacy behaviour: no handler, everyone in";
+  EXPECT_FALSE(curveServerWithoutHandlerAdmits(true))
+      << "ZMQ_ZAP_ENFORCE_DOMAIN must close the door";
+}
+
+// --- bad configuration ---------------------------------------------------------------------------
+
+void expectOneLineFailure(const NodeProcess& n, const std::string& needle) {
+  CommandResult r = runCommand({nodeBinary(), "--config", n.configFile().string()});
+  EXPECT_EQ(r.exitCode, 2) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_EQ(r.err.rfind("govbus-node: ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << "expected '" << needle << "' in: " << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+TEST(NodeIntegration, BadConfigurationIsOneClearLineOnStderrAndANonZeroExit) {
+  NodeCluster cluster;
+  cluster.add("430000", "湖南省");
+  NodeProcess& city = cluster.add("430100", "长沙市", {"430000"});
+  cluster.start("430000");
+  cluster.enroll("430100", "430000");
+  // Another province's anchor and key, to swap in.
+  NodeCluster other;
+  NodeProcess& otherProvince = other.add("430000", "假省");
+  const auto dir = city.dir();
+
+  std::filesystem::rename(dir / "node.key", dir / "node.key.bak");
+  expectOneLineFailure(city, "node.key");
+  std::filesystem::rename(dir / "node.key.bak", dir / "node.key");
+
+  std::filesystem::rename(dir / "anchor.cert", dir / "anchor.bak");
+  std::filesystem::copy_file(otherProvince.dir() / "anchor.cert", dir / "anchor.cert");
+  expectOneLineFailure(city, "does not lead to the anchor");
+  std::filesystem::remove(dir / "anchor.cert");
+  std::filesystem::rename(dir / "anchor.bak", dir / "anchor.cert");
+
+  std::filesystem::rename(dir / "node.key", dir / "node.key.bak");
+  std::filesystem::copy_file(otherProvince.dir() / "node.key", dir / "node.key");
+  expectOneLineFailure(city, "does not match the certificate of 430100");
+  std::filesystem::remove(dir / "node.key");
+  std::filesystem::rename(dir / "node.key.bak", dir / "node.key");
+
+  std::filesystem::remove_all(dir / "data");
+  std::ofstream(dir / "data") << "not a directory";
+  expectOneLineFailure(city, "data_dir");
+  std::filesystem::remove(dir / "data");
+
+  std::ofstream(city.configFile(), std::ios::app) << "listne = \"tcp://127.0.0.1:1\"\n";
+  expectOneLineFailure(city, "unknown key 'sync.listne'");
+}
+
+}  // namespace
+}  // namespace govbus::testing
