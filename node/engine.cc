@@ -450,6 +450,10 @@ void Engine::flushGroup(std::vector<GroupEntry>& group) {
         for (size_t k = 0; k < e.batch.records.size(); ++k, ++i) {
           const IngestResult& r = result->results[i];
           metrics_.add(Counter::kRecordsReceived, ingestOutcomeName(r.outcome));
+          // What the peer just sent us, it holds: never echo it back.
+          if (r.outcome != IngestOutcome::kRejected && r.outcome != IngestOutcome::kFork) {
+            if (auto l = links_.find(e.peerKey); l != links_.end()) l->second.link.notePeerHas(r.author, r.seq);
+          }
           if (r.outcome == IngestOutcome::kRejected) {
             std::string reason(r.error ? errorCodeName(r.error->code) : "unknown");
             metrics_.add(Counter::kRecordsRejected, reason);
@@ -615,12 +619,12 @@ void Engine::refreshLinkInfo() {
   for (auto& [key, link] : links_) {
     if (link.ready) {
       if (auto lag = link.link.lagRecords(**view, replica_.trust())) link.lag = *lag;
+      // Lag in time: the age of the oldest record the peer lacks.
+      if (auto oldest = link.link.oldestLackingWallTimeMs(**view, replica_.trust()); oldest.ok()) {
+        link.behindSinceMs = oldest->value_or(0);
+      }
     }
-    if (link.lag == 0) {
-      link.behindSinceMs = 0;
-    } else if (link.behindSinceMs == 0) {
-      link.behindSinceMs = now;
-    }
+    if (link.lag == 0) link.behindSinceMs = 0;
     infos.push_back(LinkInfo{link.code, link.direction, true, link.ready,
                              link.link.inflightRecords(), link.lag, link.behindSinceMs,
                              link.connectedAtMs, link.lastAckMs, link.recordsSent,

@@ -97,7 +97,7 @@ struct LinkInfo {
   bool ready = false;      // hellos exchanged, records flow
   uint64_t inflightRecords = 0;
   uint64_t lagRecords = 0;    // records in the peer's scope it is not known to hold
-  int64_t behindSinceMs = 0;  // wall time since which lag has been above zero (0: in sync)
+  int64_t behindSinceMs = 0;  // wall time of the oldest record the peer lacks (0: in sync)
   int64_t connectedAtMs = 0;
   int64_t lastAckMs = 0;
   uint64_t recordsSent = 0;      // on this connection

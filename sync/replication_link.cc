@@ -176,3 +176,30 @@ Result<uint64_t> ReplicationLink::lagRecords(FeedReader& view, const TrustStore&
 }
 
 }  // namespace govbus
+
+namespace govbus {
+
+void ReplicationLink::notePeerHas(const std::string& author, uint64_t seq) {
+  uint64_t& has = peerHas_[author];
+  has = std::max(has, seq);
+}
+
+Result<std::optional<int64_t>> ReplicationLink::oldestLackingWallTimeMs(FeedReader& view,
+                                                                        const TrustStore& trust) {
+  if (!peer_) return std::optional<int64_t>();
+  GOVBUS_ASSIGN_OR_RETURN(auto heads, view.heads());
+  std::optional<int64_t> oldest;
+  for (const auto& [author, head] : heads) {
+    if (!inScope(author, trust)) continue;
+    uint64_t has = peerHas_.contains(author) ? peerHas_.at(author) : 0;
+    if (head.seq <= has) continue;
+    GOVBUS_ASSIGN_OR_RETURN(std::optional<ByteView> raw, view.record(author, has + 1));
+    if (!raw) continue;
+    GOVBUS_ASSIGN_OR_RETURN(SignedRecord sr, decodeSignedRecord(*raw));
+    GOVBUS_ASSIGN_OR_RETURN(Envelope e, decodeEnvelope(sr.body));
+    oldest = oldest ? std::min(*oldest, e.wallTimeMs) : e.wallTimeMs;
+  }
+  return oldest;
+}
+
+}  // namespace govbus

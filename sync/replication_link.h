@@ -77,9 +77,18 @@ class ReplicationLink {
   // What we ack after ingesting `batch` from the peer: our heads of the feeds it carried.
   static Result<Ack> ackFor(FeedReader& view, const RecordsBatch& batch);
 
+  // The peer sent us a record of `author`'s feed at `seq` that passed our integrity check. A node
+  // holds feeds without gaps, so it holds that feed at least that far: nextBatch will not offer
+  // those records back (without this, every record climbing the tree echoes back down once).
+  // The window is unaffected: in-flight batches are ours.
+  void notePeerHas(const std::string& author, uint64_t seq);
+
   uint64_t inflightRecords() const { return inflight_; }
   // Records in the peer's scope that it is not known to hold (sync lag, in records).
   Result<uint64_t> lagRecords(FeedReader& view, const TrustStore& trust);
+  // Wall time of the oldest record in the peer's scope that it is not known to hold (sync lag in
+  // time); nullopt when it holds everything.
+  Result<std::optional<int64_t>> oldestLackingWallTimeMs(FeedReader& view, const TrustStore& trust);
   // Heads the peer has acknowledged or announced.
   const std::map<std::string, uint64_t>& peerHeads() const { return peerHas_; }
 

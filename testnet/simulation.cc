@@ -418,6 +418,11 @@ void Sim::deliver(uint64_t connId, const std::string& from, const std::string& t
           }
         }
       }
+      // What the peer just sent us, it holds: the link must not echo it back.
+      for (const IngestResult& r : result->results) {
+        if (r.outcome != IngestOutcome::kRejected && r.outcome != IngestOutcome::kFork)
+          link.notePeerHas(r.author, r.seq);
+      }
       if (!result->appended.empty()) n.dirty = true;
       auto view = n.store->beginRead();
       auto a = ReplicationLink::ackFor(**view, *batch);
