@@ -375,11 +375,13 @@ Status StateEngine::reevaluateAuthority(FeedTxn& txn, Dirty& dirty) {
     if (const auto* f = std::get_if<ForkReport>(&r->payload)) nodes.insert(f->author);
   }
 
-  for (const auto& [item, prefix] : items) {
-    Bytes scan = BinaryWriter().u8(kItemIndex).raw(item).u8(0).raw(prefix).take();
+  for (const auto& entry : items) {
+    const std::string& item = entry.first;
+    Bytes scan = BinaryWriter().u8(kItemIndex).raw(item).u8(0).raw(entry.second).take();
+    const auto itemKeyLength = static_cast<ptrdiff_t>(1 + item.size() + 1);
     GOVBUS_TRY(txn.stateScan(scan, [&](ByteView full, ByteView) {
       // 't' item 0 region 0 caseId
-      auto regionStart = full.begin() + static_cast<ptrdiff_t>(1 + item.size() + 1);
+      auto regionStart = full.begin() + itemKeyLength;
       auto zero = std::find(regionStart, full.end(), uint8_t{0});
       if (zero != full.end()) dirty.cases.insert(std::string(zero + 1, full.end()));
       return true;

@@ -6,33 +6,68 @@
 
 namespace govbus::testnet {
 
-std::string formatReport(const SimReport& r) {
-  std::ostringstream o;
+namespace {
+
+unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); }
+
+// The lines that differ between the simulator and --procs: what ran, what faults it met.
+void formatRun(const SimReport& r, std::ostringstream& o) {
   char line[256];
-  o << "govbus-testnet: topology " << r.topology << ", " << r.nodes << " nodes, seed " << r.seed
-    << "\n";
-  std::snprintf(
-      line, sizeof line,
-      "simulated %.1f s; %llu events, %llu messages, %llu records authored, %llu records moved\n",
-      static_cast<double>(r.simulatedMs) / 1000, static_cast<unsigned long long>(r.events),
-      static_cast<unsigned long long>(r.messages),
-      static_cast<unsigned long long>(r.recordsAuthored),
-      static_cast<unsigned long long>(r.recordsMoved));
-  o << line;
-  std::snprintf(
-      line, sizeof line,
-      "faults: %llu crashes, %llu partitions, %llu drops, %llu duplicates, %llu forgeries, %llu "
-      "forks\n",
-      static_cast<unsigned long long>(r.crashes), static_cast<unsigned long long>(r.partitions),
-      static_cast<unsigned long long>(r.drops), static_cast<unsigned long long>(r.duplicates),
-      static_cast<unsigned long long>(r.forgeriesInjected),
-      static_cast<unsigned long long>(r.forks));
+  if (!r.processes) {
+    o << "govbus-testnet: topology " << r.topology << ", " << r.nodes << " nodes, seed " << r.seed
+      << "\n";
+    std::snprintf(
+        line, sizeof line,
+        "simulated %.1f s; %llu events, %llu messages, %llu records authored, %llu records moved\n",
+        static_cast<double>(r.simulatedMs) / 1000, ull(r.events), ull(r.messages),
+        ull(r.recordsAuthored), ull(r.recordsMoved));
+    o << line;
+    std::snprintf(line, sizeof line,
+                  "faults: %llu crashes, %llu partitions, %llu drops, %llu duplicates, %llu "
+                  "forgeries, %llu forks\n",
+                  ull(r.crashes), ull(r.partitions), ull(r.drops), ull(r.duplicates),
+                  ull(r.forgeriesInjected), ull(r.forks));
+    o << line;
+    std::snprintf(line, sizeof line,
+                  "county → root propagation (virtual ms): p50 %lld, p90 %lld, p99 %lld\n",
+                  static_cast<long long>(r.latencyP50Ms), static_cast<long long>(r.latencyP90Ms),
+                  static_cast<long long>(r.latencyP99Ms));
+    o << line;
+    return;
+  }
+  o << "govbus-testnet --procs: topology " << r.topology << ", " << r.nodes
+    << " govbus-node processes on loopback, seed " << r.seed << "\n";
+  std::snprintf(line, sizeof line,
+                "ran %.1f s (wall) with %.1f s of workload; %llu cases, %llu API writes "
+                "acknowledged, %llu unanswered or 5xx, %llu refused (4xx)\n",
+                static_cast<double>(r.simulatedMs) / 1000, static_cast<double>(r.workloadMs) / 1000,
+                ull(r.cases), ull(r.recordsAuthored), ull(r.writesUnanswered),
+                ull(r.writesRefused));
   o << line;
   std::snprintf(line, sizeof line,
-                "county → root propagation (virtual ms): p50 %lld, p90 %lld, p99 %lld\n",
+                "faults: %llu kill -9, %llu pauses (SIGSTOP/SIGCONT), %llu forgeries injected\n",
+                ull(r.crashes), ull(r.pauses), ull(r.forgeriesInjected));
+  o << line;
+  for (const FaultSpan& f : r.faults) {
+    std::snprintf(line, sizeof line, "  %6.1f s  %-9s %-6s for %.1f s\n",
+                  static_cast<double>(f.startMs) / 1000, f.kind.c_str(), f.node.c_str(),
+                  static_cast<double>(f.endMs - f.startMs) / 1000);
+    o << line;
+  }
+  std::snprintf(line, sizeof line,
+                "county → province propagation (wall ms, acknowledged by the county API → seen "
+                "in the province's feed heads): p50 %lld, p90 %lld, p99 %lld over %zu records\n",
                 static_cast<long long>(r.latencyP50Ms), static_cast<long long>(r.latencyP90Ms),
-                static_cast<long long>(r.latencyP99Ms));
-  o << line << "\ninvariants (DESIGN §10):\n";
+                static_cast<long long>(r.latencyP99Ms), r.latencySeries.size());
+  o << line;
+}
+
+}  // namespace
+
+std::string formatReport(const SimReport& r) {
+  std::ostringstream o;
+  formatRun(r, o);
+  o << "\ninvariants (DESIGN §10):\n";
   for (const Invariant& i : r.invariants)
     o << "  " << (i.pass ? "PASS" : "FAIL") << "  " << i.name << ": " << i.figure << "\n";
   o << "\nprovince board (省级电子监察): " << r.rootBoard.open << " open cases, "
@@ -46,7 +81,8 @@ std::string formatReport(const SimReport& r) {
     o << "\n";
   }
   o << "root digest " << r.rootDigest.substr(0, 16) << "…\n";
-  o << "fingerprint " << r.fingerprint << "\n";
+  if (!r.processes) o << "fingerprint " << r.fingerprint << "\n";
+  for (const std::string& n : r.notes) o << "note: " << n << "\n";
   o << (r.allPass() ? "RESULT: PASS\n" : "RESULT: FAIL\n");
   return o.str();
 }
@@ -79,7 +115,20 @@ std::string renderSvg(const SimReport& r) {
     << "</text>\n";
   o << "<text x='" << width - right + 5 << "' y='" << top + 4 << "'>" << lagMax << "</text>\n";
   o << "<text x='" << width - right << "' y='" << height - 10 << "' text-anchor='end'>"
-    << tMax / 1000 << " s (virtual)</text>\n";
+    << tMax / 1000 << (r.processes ? " s (wall)" : " s (virtual)") << "</text>\n";
+  // Faults as bands behind the data, labelled with the node.
+  for (size_t i = 0; i < r.faults.size(); ++i) {
+    const FaultSpan& f = r.faults[i];
+    const char* fill = f.kind == "kill -9"   ? "#f4a6a6"
+                       : f.kind == "SIGSTOP" ? "#f6dc8c"
+                                             : "#c6b3e6";
+    double x0 = x(f.startMs), x1 = std::max(x0 + 1, x(f.endMs));
+    o << "<rect x='" << x0 << "' y='" << top << "' width='" << x1 - x0 << "' height='"
+      << height - top - bottom << "' fill='" << fill << "' fill-opacity='0.6'><title>" << f.kind
+      << " " << f.node << "</title></rect>\n";
+    o << "<text x='" << x0 + 2 << "' y='" << height - bottom - 4 - 11 * static_cast<int>(i % 3)
+      << "' font-size='9'>" << f.kind << " " << f.node << "</text>\n";
+  }
   for (const auto& [t, v] : r.latencySeries) {
     o << "<circle cx='" << x(t) << "' cy='" << y(v, latMax) << "' r='1.5' fill='steelblue'/>\n";
   }

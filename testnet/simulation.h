@@ -69,6 +69,16 @@ struct Invariant {
   std::string figure;
 };
 
+// A stretch of a run during which one fault was in force (drawn as a band on the plot).
+struct FaultSpan {
+  int64_t startMs = 0, endMs = 0;
+  std::string kind;  // "kill -9", "SIGSTOP", "forgeries"
+  std::string node;
+};
+
+// What a run found. The simulator fills it in virtual time; `govbus-testnet --procs`
+// (testnet/procs.h) fills the same fields from real processes in wall time, and the fields under
+// "--procs only" instead of the fingerprint and the event and message counts.
 struct SimReport {
   std::string topology;
   uint64_t seed = 0;
@@ -92,6 +102,15 @@ struct SimReport {
   std::map<std::string, uint64_t> voidsByReason;           // at the root
   CardCounts rootBoard;
   std::string rootDigest;  // hex
+  // --procs only.
+  bool processes = false;          // real govbus-node processes, wall-clock milliseconds
+  int64_t workloadMs = 0;          // how long the workload and faults ran
+  uint64_t cases = 0;              // cases opened through county APIs
+  uint64_t pauses = 0;             // SIGSTOP … SIGCONT of a node
+  uint64_t writesUnanswered = 0;   // API writes without an answer, or a 5xx (node down, paused)
+  uint64_t writesRefused = 0;      // API writes refused with a 4xx (void in the writer's view)
+  std::vector<FaultSpan> faults;   // what happened when, in order
+  std::vector<std::string> notes;  // anything an operator should read (unexpected exits, …)
 };
 
 using ProgressFn = std::function<void(int64_t virtualMs, const char* phase)>;

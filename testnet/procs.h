@@ -1,0 +1,75 @@
+// Procs: a whole GovBus network as real govbus-node processes on loopback (`govbus-testnet
+// --procs`).
+//
+// Where the simulator (testnet/simulation.h) runs the core in virtual time, this runs the shipped
+// binaries: real ZeroMQ with CurveZMQ and ZAP, real LMDB, real HTTP. The steps:
+//   setup     every node's directory with govbus-admin, as an operator would: `init` (key, token,
+//             config), `anchor` at the province, `enroll` by the parent while the parent runs (so
+//             the certificate is published through the parent's API); then the testnet edits each
+//             config the way an operator may (counties list their grandparent as a fallback
+//             upstream; short sync timings; a small LMDB map) and starts the tree parents first.
+//             The province publishes the sample catalog and delegates a province-level item to the
+//             first city's subtree (POST /v1/catalog, /v1/delegations); the run waits until every
+//             node holds every feed in its scope.
+//   workload  for `workloadMs`: cases opened at the counties' APIs at a steady total rate
+//             (received, accepted, further steps, each by the county that handles the item), urge
+//             orders from the province and cities, complaints filed at counties and resolved by
+//             their city. A write is retried only when it certainly did not arrive, or after
+//             reading the case back shows it was not committed.
+//   faults    seeded schedule, one at a time: kill -9 of a city or county and a restart on the same
+//             data directory a few seconds later; SIGSTOP … SIGCONT of any node; once, a rogue
+//             enrolled node (testnet/procs_rogue.h) sends garbage and forged records to the
+//             province.
+//   converge  faults stop (paused nodes continue, killed ones restart), the workload stops, and
+//             the run waits (at most `convergeLimitMs`) until every node's feed heads (GET
+//             /v1/feeds: sequence and record id per feed) equal the province's for every feed in
+//             the node's scope (its own, its ancestors', its descendants').
+//   check     invariants of DESIGN §10 that apply to processes: 1 convergence, 2 no loss (every
+//             record an API acknowledged with a 2xx is at the province, and every case record in
+//             its case there), 3 integrity (every injected frame and record rejected, none stored,
+//             no forks anywhere), 7 overdue sums (the province's board total equals the sum over
+//             handling nodes, and equals the sum of what each node reports for itself); plus that
+//             no node exited unless killed and each stops with status 0 on SIGTERM.
+// Propagation latency is measured per county record: from the county API's 201 to the first poll
+// (every kPollMs) of the province's GET /v1/feeds whose head for that county covers the record.
+//
+// The fault schedule and the workload's choices derive from the seed; timing does not, so two runs
+// with one seed do the same things at the same offsets but are not identical event for event.
+//
+// Thread safety: runProcs blocks its calling thread, which must live until it returns (node
+// processes are its children, see testnet/procs_node.h). It starts worker threads of its own, and
+// sets SIGPIPE to be ignored in the calling process (a write to a node just killed must fail, not
+// end govbus-testnet).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+
+#include "base/result.h"
+#include "testnet/simulation.h"
+#include "testnet/topology.h"
+
+namespace govbus::testnet {
+
+inline constexpr int64_t kPollMs = 100;
+
+struct ProcsOptions {
+  uint64_t seed = 1;
+  int64_t workloadMs = 30'000;
+  int64_t convergeLimitMs = 120'000;
+  double casesPerSecond = 4;      // over all counties
+  bool faults = true;             // kill -9, pauses, the rogue
+  std::filesystem::path binDir;   // govbus-node and govbus-admin
+  std::filesystem::path dataDir;  // the repository's data/ (sample catalog)
+  // Where the node directories go: empty for a new directory under $TMPDIR, removed at the end
+  // unless `keep`.
+  std::filesystem::path workDir;
+  bool keep = false;
+};
+
+// `progress` gets the milliseconds since the workload started (0 during setup) and a one-line
+// description of what is going on.
+Result<SimReport> runProcs(const Topology& topology, const ProcsOptions& options,
+                           const ProgressFn& progress = {});
+
+}  // namespace govbus::testnet
