@@ -4,12 +4,15 @@ ASAN_BUILD  ?= build-asan
 JOBS        ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test asan bench fuzz format clean help demo testnet-sweep
+.PHONY: all deps build test asan bench fuzz format clean help demo demo-stop demo-sim testnet-sweep
 
 all: build
 
 help:
-	@echo "make demo    install, build, and run a local province-city-county network with faults"
+	@echo "make demo    install, build, and start a real local network (7 govbus-node processes)"
+	@echo "             with a catalog, a delegation and cases; it keeps running"
+	@echo "make demo-stop  stop that network"
+	@echo "make demo-sim   the simulated network with every fault kind (govbus-testnet --sim)"
 	@echo "make test    install missing packages, build, run the whole test suite"
 	@echo "make asan    the same under AddressSanitizer + UndefinedBehaviorSanitizer"
 	@echo "make bench   build and run build/govbus-bench"
@@ -34,9 +37,20 @@ asan: deps
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  GOVBUS_MUTATION_CASES=20000 GOVBUS_PROPERTY_HISTORIES=60 ctest --output-on-failure -j $(JOBS)
 
-# The main job: a province, two cities and four counties, seeded, with every fault kind; prints
-# the invariant checks and the province's supervision board, and writes a latency/lag plot.
+# The main job: a real network on loopback — the province, two cities and four counties as
+# separate govbus-node processes under $(BUILD)/demo — enrolled with govbus-admin, with the sample
+# catalog, a two-level delegation and cases at the counties; prints the province's supervision
+# board, where each API is and how to use it. It keeps running until `make demo-stop`; a second
+# `make demo` stops it and starts afresh. DEMO_BASE_PORT=18100 by default (see scripts/demo).
 demo: build
+	@scripts/demo start $(BUILD)
+
+demo-stop:
+	@scripts/demo stop $(BUILD)
+
+# The simulated network: seeded, with every fault kind; prints the invariant checks and the
+# province's supervision board, and writes a latency/lag plot.
+demo-sim: build
 	$(BUILD)/govbus-testnet --sim --topology small --seed $${SEED:-1} --faults all --report $(BUILD)/demo-report
 
 # Many seeds of the small topology with every fault kind (developers; CI runs a few in the suite).

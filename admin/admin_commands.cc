@@ -58,6 +58,10 @@ struct ApiTarget {
 };
 
 Result<ApiTarget> apiOfDir(const std::filesystem::path& dir, bool needToken) {
+  if (!std::filesystem::exists(dir / kConfigFileName)) {
+    return usage("no " + std::string(kConfigFileName) + " in " + dir.string() +
+                 ": give --dir the node's directory (where govbus-admin init wrote it)");
+  }
   GOVBUS_ASSIGN_OR_RETURN(NodeConfig config, loadNodeConfig(dir / kConfigFileName));
   ApiTarget t{config.apiHost, config.apiPort, ""};
   if (needToken) {
@@ -74,6 +78,18 @@ std::string describe(const httplib::Result& r) {
 }
 
 }  // namespace
+
+int exitCodeFor(const Error& error) {
+  switch (error.code) {
+    case ErrorCode::kIo:
+    case ErrorCode::kStorage:
+    case ErrorCode::kMapFull:
+    case ErrorCode::kBufferFull:
+      return kExitUnavailable;
+    default:
+      return kExitRefused;
+  }
+}
 
 Status init(const InitOptions& o) {
   auto code = DivisionCode::parse(o.code);
@@ -95,6 +111,8 @@ Status init(const InitOptions& o) {
   uint16_t apiPort = 0;
   if (Status s = parseHostPort(o.api, apiHost, apiPort); !s)
     return usage("--api: " + s.error().message);
+  if (o.mapSizeMb > kMaxMapSizeMb)
+    return usage("--map-size-mb: at most " + std::to_string(kMaxMapSizeMb));
   SigningKey key = SigningKey::generate();
   GOVBUS_TRY(saveSigningKey(o.dir / kKeyFileName, key));
   GOVBUS_ASSIGN_OR_RETURN(Bytes token, randomBytes(kTokenBytes));
@@ -116,7 +134,7 @@ Status init(const InitOptions& o) {
   t << "api = " << tomlString(o.api) << "\n"
     << "api_token_file = " << tomlString(kTokenFileName) << "\n"
     << "log_level = \"info\"\n\n"
-    << "[store]\nmap_size_mb = " << kDefaultMapSizeMb << "\n";
+    << "[store]\nmap_size_mb = " << (o.mapSizeMb == 0 ? kDefaultMapSizeMb : o.mapSizeMb) << "\n";
   std::string text = t.str();
   GOVBUS_TRY(writeFileAtomically(config, asBytes(text), 0644));
 

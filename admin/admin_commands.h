@@ -1,15 +1,25 @@
 // govbus-admin commands: the operator's tool for a node's files and its local API.
 //
 // Each command returns a Status whose message says what is wrong and what to do; main() prints it
-// on stderr as one line and exits non-zero. What a command prints on success is meant to be read by
-// a person (the next step is always spelled out). Commands:
+// on stderr as one line and exits with exitCodeFor(error). What a command prints on success is
+// meant to be read by a person (the next step is spelled out); --json prints the node's answer
+// instead. Commands:
 //   init    a node directory: key (0600), API token (0600), config; prints the public key
 //   anchor  the province's self-signed certificate (the trust anchor every node installs)
 //   enroll  a child's certificate signed with the parent's key; writes the child's chain and the
 //           anchor, and publishes the certificate through the parent's API when it is running
 //   status  a running node's status and peers, from its API
 //   pubkey  the public key of a node's key file
-// Issue #5 adds the rest (catalog, delegations, explain, overdue, verify, backup/restore).
+// and, against a running node's API (the config and token in --dir):
+//   catalog publish  check every row of a CSV/JSON catalog (admin/catalog_file.h), then publish
+//                    the new and changed items through the province's API (nothing if any is bad)
+//   catalog list     the catalog in force
+//   delegate         delegate (委托/下放) an item this node holds to a node below it
+//   revoke           revoke (收回) a delegation
+//   authority        who handles an item for a region, and the chain that says why
+//   cases            cases, filtered (overdue, region, card); `case show` one case with its records
+//   supervision      the node's supervision board (红黄牌) as a table
+// Issue #5 adds the rest (verify, backup/restore).
 //
 // Thread safety: single-threaded command-line code.
 #pragma once
@@ -22,6 +32,18 @@
 #include "base/result.h"
 
 namespace govbus::admin {
+
+// Exit codes of govbus-admin.
+inline constexpr int kExitOk = 0;
+// The input is invalid (a bad catalog row, a malformed option) or the node refused the request
+// (400 with the rule it would break): fix the input; retrying as is will not help.
+inline constexpr int kExitRefused = 1;
+// The command line is wrong (unknown option, missing argument); --help shows the usage.
+inline constexpr int kExitUsage = 2;
+// The node's API could not be reached or failed, or a file could not be read or written: the same
+// command may succeed once that is fixed.
+inline constexpr int kExitUnavailable = 3;
+int exitCodeFor(const Error& error);
 
 inline constexpr const char* kConfigFileName = "govbus-node.toml";
 inline constexpr const char* kKeyFileName = "node.key";
@@ -42,6 +64,7 @@ struct InitOptions {
   std::string parentEndpoint;  // optional
   std::string listen;          // optional
   std::string api = "127.0.0.1:8101";
+  uint64_t mapSizeMb = 0;  // 0: the default (kDefaultMapSizeMb)
 };
 Status init(const InitOptions& options);
 
@@ -75,5 +98,65 @@ struct StatusOptions {
   bool json = false;
 };
 Status status(const StatusOptions& options);
+
+// --- commands against a running node's API (admin/api_commands.cc) ---
+
+struct CatalogPublishOptions {
+  std::filesystem::path file;  // .csv or .json
+  std::filesystem::path dir;   // the province node's directory
+  bool dryRun = false;         // check the file only; no node needed
+  bool json = false;
+};
+Status catalogPublish(const CatalogPublishOptions& options);
+
+struct NodeQueryOptions {
+  std::filesystem::path dir;
+  bool json = false;
+};
+Status catalogList(const NodeQueryOptions& options);
+
+struct DelegateOptions {
+  std::string item;
+  std::string to;
+  bool subtree = false;     // the grantee's whole subtree, not the grantee alone
+  bool redelegate = false;  // the grantee may delegate further down
+  bool devolve = false;     // 下放 (devolve) rather than 委托 (entrust)
+  std::string until;        // YYYY-MM-DD (in force through that day, local time); empty: open-ended
+  std::string parent;       // AUTHOR#SEQ; empty: the delegation that gives this node the item
+  NodeQueryOptions node;
+};
+Status delegate(const DelegateOptions& options);
+
+struct RevokeOptions {
+  std::string delegation;  // AUTHOR#SEQ
+  bool transferPending = false;
+  std::string reason;
+  NodeQueryOptions node;
+};
+Status revoke(const RevokeOptions& options);
+
+struct AuthorityOptions {
+  std::string item;
+  std::string region;
+  NodeQueryOptions node;
+};
+Status authority(const AuthorityOptions& options);
+
+struct CasesOptions {
+  bool overdue = false;
+  std::string region;
+  std::string card;  // green | yellow | red | none; empty: any
+  size_t limit = 100;
+  NodeQueryOptions node;
+};
+Status cases(const CasesOptions& options);
+
+struct CaseShowOptions {
+  std::string id;
+  NodeQueryOptions node;
+};
+Status caseShow(const CaseShowOptions& options);
+
+Status supervision(const NodeQueryOptions& options);
 
 }  // namespace govbus::admin

@@ -4,10 +4,21 @@
 
 #include "admin/admin_commands.h"
 
+namespace {
+
+constexpr const char* kExitCodes =
+    "Exit codes: 0 done; 1 invalid input or refused by the node (fix the input); 2 bad command "
+    "line; 3 node unreachable or I/O failure (retry once fixed).";
+
+std::string example(const std::string& lines) { return "\nExample:\n" + lines; }
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace govbus::admin;
   CLI::App app{"govbus-admin: set up and inspect GovBus nodes"};
   app.require_subcommand(1);
+  app.footer(kExitCodes);
 
   InitOptions init;
   std::string initDir;
@@ -20,6 +31,11 @@ int main(int argc, char** argv) {
   initCmd->add_option("--listen", init.listen,
                       "endpoint children dial, e.g. tcp://0.0.0.0:7101 (nodes with children)");
   initCmd->add_option("--api", init.api, "host:port of the local API")->capture_default_str();
+  initCmd->add_option("--map-size-mb", init.mapSizeMb,
+                      "LMDB address space in MiB (default 65536; small for a test network)");
+  initCmd->footer(
+      example("  govbus-admin init --code 430100 --dir /var/lib/govbus --listen tcp://0.0.0.0:7101 "
+              "--parent-endpoint tcp://province:7100"));
 
   AnchorOptions anchor;
   std::string anchorKey, anchorOut;
@@ -31,6 +47,9 @@ int main(int argc, char** argv) {
   anchorCmd->add_option("--out", anchorOut, "where to write the anchor certificate")->required();
   anchorCmd->add_option("--valid-years", anchor.validYears, "validity in years")
       ->capture_default_str();
+  anchorCmd->footer(
+      example("  govbus-admin anchor --code 430000 --name 湖南省 --key /var/lib/govbus/node.key "
+              "--out /var/lib/govbus/anchor.cert"));
 
   EnrollOptions enroll;
   std::string parentDir, enrollOut;
@@ -54,6 +73,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   enrollCmd->add_flag("--no-publish", noPublish,
                       "do not publish the certificate through the parent's API");
+  enrollCmd->footer(
+      example("  govbus-admin enroll --child-key <hex> --code 430100 --name 长沙市 --parent-dir "
+              "/var/lib/govbus --out /tmp/enroll-430100"));
 
   StatusOptions status;
   std::string statusDir;
@@ -62,12 +84,129 @@ int main(int argc, char** argv) {
   statusCmd->add_option("--dir", statusDir, "the node's directory (default: current directory)");
   statusCmd->add_option("--api", status.api, "host:port of the node's API (instead of --dir)");
   statusCmd->add_flag("--json", status.json, "print the raw JSON");
+  statusCmd->footer(example("  govbus-admin status --dir /var/lib/govbus"));
 
   std::string pubkeyDir;
   auto* pubkeyCmd = app.add_subcommand("pubkey", "print the public key of a node directory's key");
   pubkeyCmd->add_option("--dir", pubkeyDir, "the node's directory")->required();
+  pubkeyCmd->footer(example("  govbus-admin pubkey --dir /var/lib/govbus"));
 
-  CLI11_PARSE(app, argc, argv);
+  // Commands against a running node's API: --dir names the node (its config and token).
+  auto nodeOptions = [](CLI::App* cmd, NodeQueryOptions& o, bool json = true) {
+    cmd->add_option("--dir", o.dir,
+                    "the node's directory: its govbus-node.toml and API token (default: .)");
+    if (json) cmd->add_flag("--json", o.json, "print the node's JSON answer");
+  };
+
+  auto* catalogCmd = app.add_subcommand("catalog", "the approval-item catalog (职权目录)");
+  catalogCmd->require_subcommand(1);
+  CatalogPublishOptions publish;
+  NodeQueryOptions publishNode;
+  auto* publishCmd = catalogCmd->add_subcommand(
+      "publish",
+      "check every row of a catalog file, then publish new and changed items through the "
+      "province's API (nothing at all if any row is bad)");
+  publishCmd
+      ->add_option("file", publish.file, "FILE.csv or FILE.json (see data/sample-catalog.csv)")
+      ->required();
+  nodeOptions(publishCmd, publishNode);
+  publishCmd->add_flag("--dry-run", publish.dryRun, "only check the file; no node needed");
+  publishCmd->footer(
+      "\nCSV columns: item_code,name,statutory_level,legal_days,promised_days,delegable,materials"
+      "\n  statutory_level province|city|county; promised_days ≤ ⌊2/3 × legal_days⌋; materials "
+      "separated by ';'.\nItems already in force are skipped; changed ones are published as "
+      "updates." +
+      example("  govbus-admin catalog publish data/sample-catalog.csv --dir /var/lib/govbus"));
+
+  NodeQueryOptions listNode;
+  auto* listCmd = catalogCmd->add_subcommand("list", "the catalog items in force on a node");
+  nodeOptions(listCmd, listNode);
+  listCmd->footer(example("  govbus-admin catalog list --dir /var/lib/govbus"));
+
+  DelegateOptions delegateOpts;
+  auto* delegateCmd = app.add_subcommand(
+      "delegate",
+      "delegate an item this node holds to a node below it (委托, or 下放 with --devolve)");
+  delegateCmd->add_option("--item", delegateOpts.item, "the catalog item, e.g. XK-SL-001")
+      ->required();
+  delegateCmd->add_option("--to", delegateOpts.to, "the grantee's division code, e.g. 430100")
+      ->required();
+  delegateCmd->add_flag("--subtree", delegateOpts.subtree,
+                        "for the grantee's whole subtree, not the grantee alone");
+  delegateCmd->add_flag("--redelegate", delegateOpts.redelegate,
+                        "the grantee may delegate it further down");
+  delegateCmd->add_option("--until", delegateOpts.until,
+                          "last day in force, YYYY-MM-DD (local time); default: open-ended");
+  delegateCmd->add_flag("--devolve", delegateOpts.devolve,
+                        "devolve (下放) instead of entrust (委托)");
+  delegateCmd->add_option("--parent", delegateOpts.parent,
+                          "AUTHOR#SEQ of the delegation this one continues (default: the one "
+                          "that gives this node the item)");
+  nodeOptions(delegateCmd, delegateOpts.node);
+  delegateCmd->footer(
+      example("  govbus-admin delegate --item XK-SL-001 --to 430100 --devolve --redelegate --dir "
+              "/var/lib/govbus   (on the province)\n"
+              "  govbus-admin delegate --item XK-SL-001 --to 430102 --dir /var/lib/govbus   (then "
+              "on 长沙市)"));
+
+  RevokeOptions revokeOpts;
+  auto* revokeCmd =
+      app.add_subcommand("revoke", "revoke (收回) a delegation and every re-delegation under it");
+  revokeCmd->add_option("delegation", revokeOpts.delegation, "the delegation record, AUTHOR#SEQ")
+      ->required();
+  revokeCmd->add_flag("--transfer-pending", revokeOpts.transferPending,
+                      "move pending cases to the handler the revocation leaves in place");
+  revokeCmd->add_option("--reason", revokeOpts.reason, "why (recorded)");
+  nodeOptions(revokeCmd, revokeOpts.node);
+  revokeCmd->footer(
+      example("  govbus-admin revoke 430000#14 --transfer-pending --dir /var/lib/govbus"));
+
+  AuthorityOptions authorityOpts;
+  auto* authorityCmd = app.add_subcommand(
+      "authority", "who handles an item for a region, and the chain of records that says why");
+  authorityCmd->add_option("--item", authorityOpts.item, "the catalog item")->required();
+  authorityCmd->add_option("--region", authorityOpts.region, "the applicant's region code")
+      ->required();
+  nodeOptions(authorityCmd, authorityOpts.node);
+  authorityCmd->footer(
+      example("  govbus-admin authority --item XK-SL-001 --region 430102 --dir /var/lib/govbus"));
+
+  CasesOptions casesOpts;
+  auto* casesCmd = app.add_subcommand("cases", "list cases (办件) this node knows, filtered");
+  casesCmd->add_flag("--overdue", casesOpts.overdue,
+                     "only red cards and cases past the legal time");
+  casesCmd->add_option("--region", casesOpts.region, "only applicants in this region's subtree");
+  casesCmd->add_option("--card", casesOpts.card, "only this card")
+      ->check(CLI::IsMember({"red", "yellow", "green", "none"}));
+  casesCmd->add_option("--limit", casesOpts.limit, "at most this many (up to 1000)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  nodeOptions(casesCmd, casesOpts.node);
+  casesCmd->footer(
+      example("  govbus-admin cases --overdue --region 430100 --dir /var/lib/govbus\n"
+              "  govbus-admin cases --card yellow --dir /var/lib/govbus"));
+
+  auto* caseCmd = app.add_subcommand("case", "one case");
+  caseCmd->require_subcommand(1);
+  CaseShowOptions showOpts;
+  auto* showCmd = caseCmd->add_subcommand("show", "a case's state, deadline and every record");
+  showCmd->add_option("id", showOpts.id, "the case id")->required();
+  nodeOptions(showCmd, showOpts.node);
+  showCmd->footer(example("  govbus-admin case show 430102-0001 --dir /var/lib/govbus"));
+
+  NodeQueryOptions boardNode;
+  auto* boardCmd = app.add_subcommand(
+      "supervision",
+      "the node's supervision board (电子监察): cards, denials, complaints per node");
+  nodeOptions(boardCmd, boardNode);
+  boardCmd->footer(example("  govbus-admin supervision --dir /var/lib/govbus"));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);  // prints the help or the usage error
+    return code == 0 ? kExitOk : kExitUsage;
+  }
 
   govbus::Status result;
   if (*initCmd) {
@@ -87,10 +226,28 @@ int main(int argc, char** argv) {
   } else if (*statusCmd) {
     status.dir = statusDir;
     result = govbus::admin::status(status);
+  } else if (*publishCmd) {
+    publish.dir = publishNode.dir;
+    publish.json = publishNode.json;
+    result = catalogPublish(publish);
+  } else if (*listCmd) {
+    result = catalogList(listNode);
+  } else if (*delegateCmd) {
+    result = govbus::admin::delegate(delegateOpts);
+  } else if (*revokeCmd) {
+    result = govbus::admin::revoke(revokeOpts);
+  } else if (*authorityCmd) {
+    result = govbus::admin::authority(authorityOpts);
+  } else if (*casesCmd) {
+    result = govbus::admin::cases(casesOpts);
+  } else if (*showCmd) {
+    result = caseShow(showOpts);
+  } else if (*boardCmd) {
+    result = supervision(boardNode);
   }
   if (!result) {
     std::fprintf(stderr, "govbus-admin: %s\n", result.error().message.c_str());
-    return 1;
+    return exitCodeFor(result.error());
   }
-  return 0;
+  return kExitOk;
 }

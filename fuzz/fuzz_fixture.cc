@@ -143,6 +143,19 @@ std::vector<std::pair<std::string, Bytes>> corpusFor(const std::string& target) 
     std::string crlf = net.keyFile();
     crlf.insert(crlf.size() - 1, "\r");
     out.emplace_back("key-crlf", toBytes(asBytes(crlf)));
+  } else if (target == "catalog_csv") {
+    const std::string header =
+        "item_code,name,statutory_level,legal_days,promised_days,delegable,materials\n";
+    out.emplace_back(
+        "csv",
+        toBytes(asBytes(header + "XK-SL-001,取水许可,province,45,30,true,申请书;水资源论证报告\n"
+                                 "XK-2,\"quoted, \"\"name\"\"\",county,20,10,no,\n")));
+    out.emplace_back("csv-crlf-bom",
+                     toBytes(asBytes("\xEF\xBB\xBF" + header + "A,甲,city,30,20,1,x；y\r\n")));
+    out.emplace_back("json",
+                     toBytes(asBytes(R"({"items": [{"code": "A", "name": "甲", "level": "county",)"
+                                     R"( "legal_days": 20, "promised_days": 10, "delegable": true,)"
+                                     R"( "materials": ["申请书"]}]})")));
   }
   return out;
 }

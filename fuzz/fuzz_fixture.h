@@ -41,7 +41,7 @@ class FuzzNetwork {
 };
 
 // Named sample inputs for one target's corpus ("record", "sync_message", "certificate",
-// "key_file").
+// "key_file", "catalog_csv").
 std::vector<std::pair<std::string, Bytes>> corpusFor(const std::string& target);
 
 }  // namespace govbus::fuzz

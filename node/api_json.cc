@@ -483,21 +483,20 @@ Json toJson(const ComplaintSummary& s) {
               {"updated_at_ms", s.updatedAtMs}};
 }
 
+Json toJson(const CatalogEntry& c) {
+  return Json{{"code", c.code},
+              {"name", c.name},
+              {"level", levelNameFromDepth(c.statutoryDepth)},
+              {"legal_days", c.legalDays},
+              {"promised_days", c.promisedDays},
+              {"delegable", c.delegable},
+              {"materials", c.materials},
+              {"record", toJson(c.ref)}};
+}
+
 Json toJson(const Explanation& x) {
   Json j{{"item", x.item}, {"region", x.region}, {"handler", x.handler}, {"summary", x.summary}};
-  if (x.catalogEntry) {
-    const CatalogEntry& c = *x.catalogEntry;
-    j["catalog"] = Json{{"code", c.code},
-                        {"name", c.name},
-                        {"level", levelNameFromDepth(c.statutoryDepth)},
-                        {"legal_days", c.legalDays},
-                        {"promised_days", c.promisedDays},
-                        {"delegable", c.delegable},
-                        {"materials", c.materials},
-                        {"record", toJson(c.ref)}};
-  } else {
-    j["catalog"] = nullptr;
-  }
+  j["catalog"] = x.catalogEntry ? toJson(*x.catalogEntry) : Json(nullptr);
   Json path = Json::array();
   for (const ExplainStep& s : x.path) {
     Json chain = Json::array();

@@ -54,6 +54,9 @@ Json toJson(const RecordRef& ref);
 Json toJson(const CaseSummary& summary);
 Json toJson(const Deadline& deadline);
 Json toJson(const ComplaintSummary& summary);
+// A catalog item in force: code, name, level, legal_days, promised_days, delegable, materials and
+// the record of the version in force.
+Json toJson(const CatalogEntry& entry);
 Json toJson(const Explanation& explanation);
 Json toJson(const CardCounts& counts);
 Json toJson(const SupervisionView& view);

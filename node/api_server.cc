@@ -341,6 +341,12 @@ void ApiServer::routes() {
     }
     reply(res, 200, toJson(engine_.authority()->explain(item, region, wallClockMs())));
   });
+  s.Get("/v1/catalog", [this, reply](const Request&, Response& res) {
+    auto authority = engine_.authority();
+    Json items = Json::array();
+    for (const auto& [code, entry] : authority->catalog()) items.push_back(toJson(entry));
+    reply(res, 200, Json{{"items", items}});
+  });
   s.Get("/v1/supervision", [this, reply, failWith](const Request&, Response& res) {
     auto view = engine_.store().beginRead();
     if (!view) return failWith(res, view.error());

@@ -10,7 +10,7 @@
 //   POST /v1/orders              POST /v1/enrollments
 // Reads (GET, no token: the API listens on loopback by default):
 //   /v1/cases/{id}  /v1/cases?overdue=1&region=&card=&limit=  /v1/authority?item=&region=
-//   /v1/supervision  /v1/peers  /v1/status  /v1/feeds[?author=]  /healthz  /metrics
+//   /v1/catalog  /v1/supervision  /v1/peers  /v1/status  /v1/feeds[?author=]  /healthz  /metrics
 // Reads run on the HTTP threads against a short LMDB read transaction and the Engine's published
 // authority snapshot; they never wait for the writer.
 //
