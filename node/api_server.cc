@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "node/api_json.h"
+#include "node/board_page.h"
 #include "node/clock.h"
 #include "protocol/division_code.h"
 #include "protocol/record_codec.h"
@@ -430,6 +431,42 @@ void ApiServer::routes() {
     }
     reply(res, 200, Json{{"feeds", feeds}});
   });
+  s.Get("/v1/tree", [this, reply](const Request&, Response& res) {
+    auto authority = engine_.authority();
+    Json nodes = Json::array();
+    nodes.push_back(Json{{"code", authority->root()},
+                         {"name", authority->nameOf(authority->root())},
+                         {"parent", nullptr}});
+    for (const auto& [child, parent] : authority->parents()) {
+      nodes.push_back(
+          Json{{"code", child}, {"name", authority->nameOf(child)}, {"parent", parent}});
+    }
+    reply(res, 200, Json{{"root", authority->root()}, {"nodes", nodes}});
+  });
+  s.Get("/v1/delegations", [this, reply](const Request&, Response& res) {
+    auto authority = engine_.authority();
+    Json list = Json::array();
+    for (const AuthorityRecord* r : authority->validDelegations()) {
+      const auto& d = std::get<Delegation>(r->payload);
+      const CatalogEntry* entry = authority->item(d.item);
+      list.push_back(Json{{"record", toJson(r->ref)},
+                          {"author", r->envelope.author},
+                          {"item", d.item},
+                          {"item_name", entry ? entry->name : ""},
+                          {"grantee", d.grantee},
+                          {"scope", d.scope == DelegationScope::kSubtree ? "subtree" : "node"},
+                          {"mode", d.mode == DelegationMode::kDevolve ? "devolve" : "entrust"},
+                          {"may_redelegate", d.mayRedelegate},
+                          {"valid_from_ms", d.validFromMs},
+                          {"valid_until_ms", d.validUntilMs}});
+    }
+    reply(res, 200, Json{{"delegations", list}});
+  });
+  // The supervision board: a static page that reads the three GETs above and /v1/supervision.
+  s.Get("/board", [](const Request&, Response& res) {
+    res.set_content(std::string(boardPageHtml()), "text/html; charset=utf-8");
+  });
+  s.Get("/", [](const Request&, Response& res) { res.set_redirect("/board"); });
   s.Get("/healthz", [this, reply](const Request&, Response& res) {
     std::string problem = health_ ? health_() : "";
     int64_t stalled = steadyClockMs() - engine_.lastLoopSteadyMs();

@@ -81,6 +81,7 @@ void AuthorityState::evaluate() {
 void AuthorityState::evaluateTree() {
   parent_.clear();
   keys_.clear();
+  names_.clear();
   // A subject's parent is fixed by its lowest-serial certificate (its first enrolment); a
   // certificate for it from any other issuer is void, so no sibling or cousin can take a node
   // over by issuing a higher serial. Every valid serial's key is kept.
@@ -121,6 +122,12 @@ void AuthorityState::evaluateTree() {
       parent_[cert->subject] = cert->issuer;
     }
     keys_[cert->subject][cert->serial] = cert->publicKey;
+    // The newest enrolment names the node: a re-enrolment may correct a name.
+    auto& [nameSerial, name] = names_[cert->subject];
+    if (name.empty() || cert->serial >= nameSerial) {
+      nameSerial = cert->serial;
+      name = cert->subjectName;
+    }
   }
   // A node whose chain does not reach the root is not part of the tree (yet).
   for (auto it = parent_.begin(); it != parent_.end();) {
@@ -130,6 +137,12 @@ void AuthorityState::evaluateTree() {
       ++it;
     }
   }
+}
+
+std::string AuthorityState::nameOf(std::string_view code) const {
+  if (!isEnrolled(code)) return {};
+  auto it = names_.find(code);
+  return it == names_.end() ? std::string() : it->second.second;
 }
 
 bool AuthorityState::isEnrolled(std::string_view code) const {

@@ -100,6 +100,9 @@ class AuthorityState {
   bool isAncestorOrSelf(std::string_view ancestor, std::string_view node) const;
   std::vector<std::string> pathFromRoot(std::string_view node) const;  // empty when not enrolled
   const std::map<std::string, std::string, std::less<>>& parents() const { return parent_; }
+  // The region name of an enrolled node's newest certificate (芙蓉区); empty when unknown.
+  // Informational: no rule reads it.
+  std::string nameOf(std::string_view code) const;
   static int levelOf(std::string_view code);  // administrative depth from the code
 
   // --- catalog ---
@@ -148,6 +151,8 @@ class AuthorityState {
   std::map<std::string, std::string, std::less<>> parent_;  // child → parent
   std::map<std::string, std::map<uint32_t, Bytes>, std::less<>>
       keys_;  // subject → serial → public key
+  std::map<std::string, std::pair<uint32_t, std::string>, std::less<>>
+      names_;  // subject → (serial, name) of its newest valid certificate
   std::map<std::string, std::pair<uint64_t, uint32_t>, std::less<>>
       forks_;  // author → (from seq, up to serial)
   std::map<std::string, std::vector<CatalogVersion>, std::less<>>

@@ -302,7 +302,7 @@ void NodeCluster::enroll(const std::string& child, const std::string& parent) {
   CommandResult key = runCommand({adminBinary(), "pubkey", "--dir", c.dir().string()});
   ASSERT_EQ(key.exitCode, 0) << key.err;
   CommandResult r = runCommand({adminBinary(), "enroll", "--child-key", trim(key.out), "--code",
-                                child, "--name", "node " + child, "--parent-dir",
+                                child, "--name", c.name(), "--parent-dir",
                                 nodes_.at(parent)->dir().string(), "--out", c.dir().string()});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_NE(r.out.find("published as record"), std::string::npos) << r.out;

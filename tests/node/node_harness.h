@@ -63,6 +63,7 @@ class NodeProcess {
   ~NodeProcess();
 
   const std::string& code() const { return code_; }
+  const std::string& name() const { return name_; }
   const std::filesystem::path& dir() const { return dir_; }
   std::filesystem::path configFile() const { return dir_ / "govbus-node.toml"; }
   std::string endpoint() const { return "tcp://127.0.0.1:" + std::to_string(listenPort_); }

@@ -189,6 +189,12 @@ TEST(NodeIntegration, ACountyThatLostItsStoreGetsItsOwnFeedBackBeforeItWrites) {
   std::filesystem::remove_all(k.dir() / "data");
   k.start();
   ASSERT_TRUE(k.waitHealthy());
+  // A case needs the catalog to find its handler; the catalog comes back with the province's feed,
+  // independently of the county's own.
+  ASSERT_TRUE(eventually([&] {
+    return k.get("/v1/authority?item=XK-COUNTY&region=430102").body.value("handler", "") ==
+           "430102";
+  }));
   // The write waits until the city has sent the county its own feed back, then follows it.
   HttpResult r = k.post("/v1/cases/L-5/events", received("XK-COUNTY", "430102", "lost-5"));
   ASSERT_EQ(r.status, 201) << r.text;
