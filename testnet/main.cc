@@ -37,8 +37,10 @@ int main(int argc, char** argv) {
   bool quiet = false;
   auto* simFlag = app.add_flag(
       "--sim", sim, "deterministic single-process simulation (virtual time and network)");
-  app.add_flag("--procs", procs,
-               "real govbus-node processes on loopback: ZeroMQ, LMDB, kill -9 and SIGSTOP faults")
+  app.add_flag(
+         "--procs", procs,
+         "real govbus-node processes on loopback: ZeroMQ, LMDB; kill -9, SIGSTOP, link cuts and "
+         "partitions (loopback proxies), a rogue peer")
       ->excludes(simFlag);
   app.add_option("--bin-dir", binDir,
                  "--procs: where govbus-node and govbus-admin are (default: next to this program)");

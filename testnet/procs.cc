@@ -19,9 +19,15 @@
 #include <thread>
 
 #include "crypto/hash.h"
+#include "node/chain_file.h"
+#include "node/lmdb_store.h"
+#include "node/node_config.h"
 #include "protocol/division_code.h"
+#include "sync/state_engine.h"
 #include "testnet/procs_node.h"
+#include "testnet/procs_proxy.h"
 #include "testnet/procs_rogue.h"
+#include "testnet/store_checks.h"
 
 namespace govbus::testnet {
 
@@ -50,6 +56,11 @@ constexpr int64_t kLagSampleMs = 500;
 constexpr int64_t kStepRetryMs = 1000;
 constexpr int kMaxStepRetries = 30;
 constexpr int kMaxUnexpectedRestarts = 3;
+// While the rogue runs, kill -9 and pauses spare the province and the rogue's parent, so that its
+// equivocation reaches both (it waits up to RoguePlan::propagateLimit, usually a second or two).
+constexpr int64_t kRogueWindowMs = 12'000;
+constexpr int64_t kItemRefreshMs = 3000;
+constexpr int kReplayShuffles = 3;
 
 std::string readText(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -154,6 +165,8 @@ struct Slot {
   bool isCounty = false;
   uint16_t apiPort = 0;
   uint16_t listenPort = 0;  // 0: no children, no listen socket
+  // The link proxies this node dials instead of its upstreams: parent first, then grandparent.
+  std::vector<uint16_t> upstreamProxyPorts;
   std::unique_ptr<ProcNode> proc;
   bool downByUs = false;  // killed by a fault, restart pending
   int unexpectedExits = 0;
@@ -167,10 +180,11 @@ struct CatalogRow {
 
 struct PlannedFault {
   int64_t atMs = 0, forMs = 0;
-  std::string kind;  // "kill -9", "SIGSTOP", "forgeries"
-  std::string node;
+  std::string kind;  // "kill -9", "SIGSTOP", "link cut", "partition", "forgeries"
+  std::string node;  // for a partition, the root of the subtree cut off
   bool started = false, ended = false;
-  size_t span = 0;  // index into the report's faults
+  std::vector<std::string> links;  // link proxies cut
+  size_t span = 0;                 // index into the report's faults
 };
 
 struct Acked {
@@ -250,6 +264,15 @@ class Procs {
   const Slot& root() const { return slots_.front(); }
   bool isAncestor(const std::string& a, const std::string& b) const;
   bool inScope(const std::string& node, const std::string& feed) const;
+  // A feed of the network: a node's, or the rogue's (its own records: the equivocation).
+  bool knownFeed(const std::string& feed) const {
+    return index_.contains(feed) || (!rogueCode_.empty() && feed == rogueCode_);
+  }
+  bool inSubtree(const std::string& node, const std::string& top) const {
+    return node == top || isAncestor(top, node);
+  }
+  // The link proxies a partition of the subtree under `top` cuts: every link from inside to out.
+  std::vector<std::string> linksOutOf(const std::string& top) const;
 
   // --- setup ---
   Status setUp();
@@ -268,6 +291,10 @@ class Procs {
   void countyWorker(size_t county);
   bool caseStep(Slot& county, CaseRun& c, std::mt19937_64& rng);
   void oversightWorker();
+  void authorityWorker();
+  // The catalog items `county` handles now, by its own authority state (nullopt when it did not
+  // answer).
+  std::optional<std::vector<CatalogRow>> handledItems(const Slot& county);
   void poller();
   void planFaults();
   void applyFaults();
@@ -293,6 +320,8 @@ class Procs {
   Result<std::string> divergence();
   Status checkInvariants();
   void stopNodes();
+  // Invariants 3 (forks), 4, 5 and 6 from every node's LMDB store, read after the nodes stopped.
+  Status checkStores();
 
   const Topology& topo_;
   ProcsOptions opt_;
@@ -306,6 +335,8 @@ class Procs {
   std::vector<CatalogRow> catalog_;
   std::map<std::string, std::vector<CatalogRow>> countyItems_;
   std::string delegatedItem_, delegatedTo_;
+  std::optional<RecordRef> setupDelegation_;
+  std::set<std::string> cityLevel_;  // delegable city-level items of the catalog
 
   SteadyClock::time_point t0_;
   bool started_ = false;
@@ -313,6 +344,11 @@ class Procs {
   std::vector<std::thread> threads_;
   std::thread poller_, rogue_;
   std::vector<PlannedFault> faults_;
+  struct ProxyLink {
+    std::string name, child, upstream;
+  };
+  LinkProxy proxy_;
+  std::vector<ProxyLink> links_;
 
   std::mutex mu_;  // guards acked_, casesKnown_
   std::vector<Acked> acked_;
@@ -321,13 +357,19 @@ class Procs {
   std::atomic<uint64_t> cases_{0}, unanswered_{0}, refused_{0};
   std::vector<std::pair<int64_t, int64_t>> lag_;
   int64_t nextLagMs_ = 0;
+  std::vector<std::string> authorityNotes_;  // guarded by mu_
+  std::atomic<uint64_t> delegations_{0}, revocations_{0};
 
   // The rogue (invariant 3).
   std::string rogueCode_, strangerCode_;
+  std::vector<std::string> rogueAncestors_;  // root first, the rogue's parent last
   std::atomic<bool> rogueDone_{false};
   std::atomic<int64_t> rogueEndMs_{0};
   std::optional<Result<RogueResult>> rogueResult_;
   std::string provinceMetricsBefore_;
+  // Invariant 3 as seen through the APIs while the nodes ran; completed by checkStores.
+  bool integrityApiPass_ = true;
+  std::string integrityFigure_;
 
   SimReport report_;
 };
@@ -348,10 +390,23 @@ Procs::~Procs() {
 }
 
 bool Procs::isAncestor(const std::string& a, const std::string& b) const {
-  auto it = index_.find(b);
-  if (it == index_.end()) return false;
-  const auto& anc = slots_[it->second].ancestors;
-  return std::find(anc.begin(), anc.end(), a) != anc.end();
+  const std::vector<std::string>* anc = nullptr;
+  if (auto it = index_.find(b); it != index_.end()) {
+    anc = &slots_[it->second].ancestors;
+  } else if (!rogueCode_.empty() && b == rogueCode_) {
+    anc = &rogueAncestors_;
+  } else {
+    return false;
+  }
+  return std::find(anc->begin(), anc->end(), a) != anc->end();
+}
+
+std::vector<std::string> Procs::linksOutOf(const std::string& top) const {
+  std::vector<std::string> out;
+  for (const ProxyLink& l : links_) {
+    if (inSubtree(l.child, top) && !inSubtree(l.upstream, top)) out.push_back(l.name);
+  }
+  return out;
 }
 
 bool Procs::inScope(const std::string& node, const std::string& feed) const {
@@ -388,7 +443,7 @@ Status Procs::initNode(Slot& s) {
   }
   if (!s.node.parent.empty()) {
     args.push_back("--parent-endpoint");
-    args.push_back(slot(s.node.parent).endpoint());
+    args.push_back("tcp://127.0.0.1:" + std::to_string(s.upstreamProxyPorts.at(0)));
   }
   GOVBUS_TRY(admin(args));
   s.proc = std::make_unique<ProcNode>(s.node.code, dir, s.apiPort);
@@ -409,12 +464,11 @@ Status Procs::editConfig(const Slot& s) {
                                                 "): " + std::string(e.description()));
   }
   if (!s.node.parent.empty()) {
-    // Plain endpoints: the node takes them as parent, grandparent, … in order.
+    // Plain endpoints: the node takes them as parent, grandparent, … in order. Each goes through
+    // a link proxy of the testnet, so that faults can cut it.
     toml::array ups;
-    for (auto it = s.ancestors.rbegin(); it != s.ancestors.rend() && ups.size() < 2; ++it) {
-      const Slot& a = slots_.at(index_.at(*it));
-      ups.push_back(a.endpoint());
-    }
+    for (uint16_t port : s.upstreamProxyPorts)
+      ups.push_back("tcp://127.0.0.1:" + std::to_string(port));
     t.insert_or_assign("upstreams", std::move(ups));
   }
   t.insert_or_assign("sync", toml::table{{"heartbeat_ms", kHeartbeatMs},
@@ -483,6 +537,8 @@ Status Procs::setUpRogue() {
   if (free.size() < 2) return makeError(ErrorCode::kInvalidArgument, "no free code for the rogue");
   rogueCode_ = free[0];
   strangerCode_ = free[1];
+  rogueAncestors_ = city.ancestors;
+  rogueAncestors_.push_back(city.node.code);
   GOVBUS_ASSIGN_OR_RETURN(uint16_t port, freeLoopbackPort());
   const fs::path dir = dir_ / ("rogue-" + rogueCode_);
   GOVBUS_TRY(admin({"init", "--code", rogueCode_, "--dir", dir.string(), "--api",
@@ -514,6 +570,7 @@ Status Procs::publishCatalogAndDelegation() {
                          {"materials", materials}});
     catalog_.push_back(CatalogRow{r[0], materials});
     if (provinceItem.empty() && r[2] == "province" && r[5] == "true") provinceItem = r[0];
+    if (r[2] == "city" && r[5] == "true") cityLevel_.insert(r[0]);
   }
   HttpReply c = root().proc->post("/v1/catalog", Json{{"items", items}}, kWriteTimeout);
   if (c.status != 201) return makeError(ErrorCode::kIo, "POST /v1/catalog: " + c.text);
@@ -533,7 +590,8 @@ Status Procs::publishCatalogAndDelegation() {
                                        {"may_redelegate", false}},
                                   kWriteTimeout);
   if (d.status != 201) return makeError(ErrorCode::kIo, "POST /v1/delegations: " + d.text);
-  noteAck(RecordRef{d.body.value("author", ""), d.body.value("seq", uint64_t{0})}, "", false);
+  setupDelegation_ = RecordRef{d.body.value("author", ""), d.body.value("seq", uint64_t{0})};
+  noteAck(*setupDelegation_, "", false);
   return Status::Ok();
 }
 
@@ -552,20 +610,27 @@ Status Procs::waitConverged(std::chrono::milliseconds limit, const char* what) {
 
 // Each county handles, by the nearest-holder rule, the county-level items and whatever was
 // delegated to it; the workload files cases only for those, so each county runs its cases alone.
+// The counties ask again every kItemRefreshMs during the workload, as delegations come and go.
+std::optional<std::vector<CatalogRow>> Procs::handledItems(const Slot& county) {
+  std::vector<CatalogRow> items;
+  for (const CatalogRow& item : catalog_) {
+    HttpReply r = county.proc->get(
+        "/v1/authority?item=" + item.code + "&region=" + county.node.code, kReadTimeout);
+    if (r.status != 200) return std::nullopt;
+    if (r.body.value("handler", "") == county.node.code) items.push_back(item);
+  }
+  return items;
+}
+
 Status Procs::chooseCountyItems() {
   for (const std::string& county : counties_) {
-    const Slot& s = slot(county);
-    for (const CatalogRow& item : catalog_) {
-      HttpReply r =
-          s.proc->get("/v1/authority?item=" + item.code + "&region=" + county, kReadTimeout);
-      if (r.status != 200)
-        return makeError(ErrorCode::kIo, "GET /v1/authority on " + county + ": " + r.text);
-      if (r.body.value("handler", "") == county) countyItems_[county].push_back(item);
-    }
-    if (countyItems_[county].empty()) {
+    auto items = handledItems(slot(county));
+    if (!items) return makeError(ErrorCode::kIo, "GET /v1/authority on " + county + " failed");
+    if (items->empty()) {
       return makeError(ErrorCode::kInvalidArgument,
                        "county " + county + " handles no item of the sample catalog");
     }
+    countyItems_[county] = std::move(*items);
   }
   return Status::Ok();
 }
@@ -630,6 +695,17 @@ Status Procs::setUp() {
       GOVBUS_ASSIGN_OR_RETURN(s.listenPort, freeLoopbackPort());
     }
   }
+  // A link proxy on each link a node dials: to its parent, and to its grandparent (the fallback).
+  for (Slot& s : slots_) {
+    for (auto it = s.ancestors.rbegin();
+         it != s.ancestors.rend() && s.upstreamProxyPorts.size() < 2; ++it) {
+      const std::string name = s.node.code + ">" + *it;
+      GOVBUS_ASSIGN_OR_RETURN(uint16_t port, proxy_.add(name, slot(*it).listenPort));
+      s.upstreamProxyPorts.push_back(port);
+      links_.push_back(ProxyLink{name, s.node.code, *it});
+    }
+  }
+  GOVBUS_TRY(proxy_.start());
   if (counties_.empty())
     return makeError(ErrorCode::kInvalidArgument, "the topology has no county");
 
@@ -677,9 +753,17 @@ void Procs::countyWorker(size_t index) {
       intervalMs * static_cast<int64_t>(index) / static_cast<int64_t>(counties_.size());
   std::vector<CaseRun> open;
   uint64_t n = 0;
-  const auto& items = countyItems_.at(code);
+  std::vector<CatalogRow> items = countyItems_.at(code);
+  int64_t nextRefresh = kItemRefreshMs;
   while (!stopWork_) {
     int64_t now = ms();
+    if (now >= nextRefresh) {
+      // A delegation to this county, or a revocation, changes what it handles. Kept as it was when
+      // the county does not answer (killed, paused) or would handle nothing.
+      if (auto fresh = handledItems(county); fresh && !fresh->empty()) items = std::move(*fresh);
+      nextRefresh = ms() + kItemRefreshMs;
+      continue;
+    }
     if (now >= nextNew) {
       CaseRun c;
       c.id = code + "-" + std::to_string(++n);
@@ -868,6 +952,92 @@ void Procs::oversightWorker() {
   }
 }
 
+// Delegations and revocations during the workload, as the simulator's: a city devolves one of its
+// delegable items to one of its counties (which then files cases for it), later revokes it with
+// pending cases transferred back; later still the province revokes the delegation it made at setup
+// to the first city's subtree, also transferring pending cases. A write is retried (every second,
+// while the workload runs) until it is acknowledged or certainly refused.
+void Procs::authorityWorker() {
+  std::mt19937_64 rng(seedFor(opt_.seed, "authority"));
+  auto between = [&](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  };
+  auto note = [&](std::string line) {
+    char at[32];
+    std::snprintf(at, sizeof at, "%.1f s: ", static_cast<double>(ms()) / 1000);
+    std::lock_guard lock(mu_);
+    authorityNotes_.push_back(at + line);
+  };
+  // Waits until `atMs`, then posts until acknowledged; the record, or nullopt.
+  auto write = [&](int64_t atMs, const std::string& by, const std::string& path,
+                   const Json& body) -> std::optional<RecordRef> {
+    while (!stopWork_ && ms() < atMs) std::this_thread::sleep_for(50ms);
+    while (!stopWork_) {
+      HttpReply r = slot(by).proc->post(path, body, kWriteTimeout);
+      if (r.status == 201) {
+        RecordRef ref{r.body.value("author", ""), r.body.value("seq", uint64_t{0})};
+        noteAck(ref, "", false);
+        return ref;
+      }
+      noteFailure(r);
+      if (r.status >= 400 && r.status < 500) {
+        note(path + " at " + by + " refused: " + r.text.substr(0, 160));
+        return std::nullopt;
+      }
+      std::this_thread::sleep_for(1s);
+    }
+    return std::nullopt;
+  };
+  const int64_t d = opt_.workloadMs;
+  std::vector<std::string> cityItems;
+  for (const CatalogRow& c : catalog_) {
+    if (cityLevel_.contains(c.code)) cityItems.push_back(c.code);
+  }
+  if (!cities_.empty() && !cityItems.empty()) {
+    const std::string city = cities_[static_cast<size_t>(between(0, cities_.size() - 1))];
+    std::vector<std::string> under;
+    for (const std::string& c : counties_) {
+      if (slot(c).node.parent == city) under.push_back(c);
+    }
+    const std::string item = cityItems[static_cast<size_t>(between(0, cityItems.size() - 1))];
+    if (!under.empty()) {
+      const std::string county = under[static_cast<size_t>(between(0, under.size() - 1))];
+      auto granted = write(d / 5, city, "/v1/delegations",
+                           Json{{"item", item},
+                                {"grantee", county},
+                                {"scope", "node"},
+                                {"mode", "devolve"},
+                                {"may_redelegate", false}});
+      if (granted) {
+        ++delegations_;
+        note(city + " devolved " + item + " to " + county + " (" + granted->author + "#" +
+             std::to_string(granted->seq) + ")");
+        auto revoked =
+            write(d * 11 / 20, city, "/v1/delegations/revoke",
+                  Json{{"delegation", {{"author", granted->author}, {"seq", granted->seq}}},
+                       {"transfer_pending", true},
+                       {"reason", "收回并移交"}});
+        if (revoked) {
+          ++revocations_;
+          note(city + " revoked it, pending cases transferred back");
+        }
+      }
+    }
+  }
+  if (setupDelegation_) {
+    auto revoked = write(
+        d * 7 / 10, root().node.code, "/v1/delegations/revoke",
+        Json{{"delegation", {{"author", setupDelegation_->author}, {"seq", setupDelegation_->seq}}},
+             {"transfer_pending", true},
+             {"reason", "收回并移交"}});
+    if (revoked) {
+      ++revocations_;
+      note("the province revoked " + delegatedItem_ + " from " + delegatedTo_ +
+           "'s subtree, pending cases transferred back");
+    }
+  }
+}
+
 void Procs::poller() {
   while (!stopPoll_) {
     const int64_t started = ms();
@@ -878,39 +1048,70 @@ void Procs::poller() {
   }
 }
 
-// One fault at a time, seeded: a kill -9 first, then a pause, then either; the rogue once, at a
-// time of its own (it attacks the province, which is never killed).
+// Two seeded tracks of faults, each one fault at a time. Processes: a kill -9 first, then a pause,
+// then either. Links: a link cut (a node's link to its parent: it falls back to its grandparent)
+// and a partition (every link from a subtree to the rest: the subtree carries on alone), in turns.
+// And the rogue once, at a time of its own; while it runs, kill -9 and pauses spare the province
+// (which it attacks) and its parent (which it equivocates to).
 void Procs::planFaults() {
   if (!opt_.faults) return;
   std::mt19937_64 rng(seedFor(opt_.seed, "faults"));
   auto between = [&](int64_t lo, int64_t hi) {
     return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
   };
-  std::vector<std::string> killable, pausable;
+  const int64_t d = opt_.workloadMs;
+  int64_t rogueAt = -1;
+  if (!rogueCode_.empty()) {
+    PlannedFault f;
+    f.atMs = rogueAt = between(d / 5, d / 2);
+    f.kind = "forgeries";
+    f.node = root().node.code;
+    faults_.push_back(f);
+  }
+  std::vector<std::string> killable, pausable, linked;
   for (const Slot& s : slots_) {
     pausable.push_back(s.node.code);
     if (!s.node.parent.empty()) killable.push_back(s.node.code);
   }
-  const int64_t d = opt_.workloadMs;
+  linked = killable;
+  auto pick = [&](const std::vector<std::string>& pool, int64_t at, int64_t until) {
+    std::vector<std::string> ok = pool;
+    if (rogueAt >= 0 && at < rogueAt + kRogueWindowMs && until > rogueAt - 500) {
+      std::erase_if(ok, [&](const std::string& c) {
+        return c == root().node.code || c == rogueAncestors_.back();
+      });
+    }
+    return ok[static_cast<size_t>(between(0, ok.size() - 1))];
+  };
   int64_t t = between(1500, 2000);
   for (int i = 0; t + 500 <= d; ++i) {
     bool kill = i == 0 || (i > 1 && between(0, 1) == 0);
     PlannedFault f;
     f.atMs = t;
     f.kind = kill ? "kill -9" : "SIGSTOP";
-    const auto& pool = kill ? killable : pausable;
-    f.node = pool[static_cast<size_t>(between(0, pool.size() - 1))];
     f.forMs = kill ? between(2000, 4000) : between(1500, 3500);
+    f.node = pick(kill ? killable : pausable, f.atMs, f.atMs + f.forMs);
     faults_.push_back(f);
     t += f.forMs + between(500, 3000);
   }
-  if (!rogueCode_.empty()) {
+  t = between(2500, 3500);
+  bool partition = between(0, 1) == 0;
+  for (; t + 500 <= d; partition = !partition) {
     PlannedFault f;
-    f.atMs = between(d / 5, d / 2);
-    f.kind = "forgeries";
-    f.node = root().node.code;
+    f.atMs = t;
+    f.kind = partition ? "partition" : "link cut";
+    f.forMs = between(2000, 4000);
+    f.node = linked[static_cast<size_t>(between(0, linked.size() - 1))];
+    if (partition) {
+      f.links = linksOutOf(f.node);
+    } else {
+      f.links = {f.node + ">" + slot(f.node).node.parent};
+    }
     faults_.push_back(f);
+    t += f.forMs + between(500, 2500);
   }
+  std::stable_sort(faults_.begin(), faults_.end(),
+                   [](const PlannedFault& a, const PlannedFault& b) { return a.atMs < b.atMs; });
 }
 
 void Procs::applyFaults() {
@@ -928,6 +1129,9 @@ void Procs::applyFaults() {
       } else if (f.kind == "SIGSTOP") {
         s.proc->pause();
         ++report_.pauses;
+      } else if (f.kind == "link cut" || f.kind == "partition") {
+        for (const std::string& l : f.links) proxy_.cut(l);
+        ++(f.kind == "link cut" ? report_.linkCuts : report_.partitions);
       } else {
         f.ended = true;  // the rogue thread ends its own span
         rogue_ = std::thread([this] { rogueThread(counties_.front()); });
@@ -953,6 +1157,8 @@ void Procs::endFault(PlannedFault& f) {
     s.downByUs = false;
   } else if (f.kind == "SIGSTOP") {
     s.proc->resume();
+  } else if (f.kind == "link cut" || f.kind == "partition") {
+    for (const std::string& l : f.links) proxy_.heal(l);
   }
 }
 
@@ -986,6 +1192,16 @@ void Procs::rogueThread(std::string victim) {
   plan.victimNextSeq = (heads ? (*heads)[victim].seq : 0) + 1;
   plan.strangerCode = strangerCode_;
   plan.seed = seedFor(opt_.seed, "rogue");
+  const Slot& parent = slot(rogueAncestors_.back());
+  plan.parentEndpoint = parent.endpoint();  // direct: the rogue is no node of ours to proxy
+  plan.parentKeyFile = parent.proc->dir() / "node.key";
+  plan.holdsFirst = [this, &parent](bool atTarget, const std::string& idHex) {
+    const ProcNode& n = atTarget ? *root().proc : *parent.proc;
+    HttpReply r = n.get("/v1/feeds?author=" + rogueCode_, kReadTimeout);
+    if (r.status != 200 || !r.body.is_object()) return false;
+    const Json& f = r.body["feeds"].value(rogueCode_, Json::object());
+    return f.value("seq", uint64_t{0}) >= 1 && f.value("id", "") == idHex;
+  };
   plan.settled = [this](const RogueResult& g) {
     HttpReply m = root().proc->get("/metrics", kReadTimeout);
     return m.status == 200 &&
@@ -1009,7 +1225,7 @@ Result<std::string> Procs::divergence() {
     for (const auto& [f, h] : province) feeds.insert(f);
     for (const auto& [f, h] : mine) feeds.insert(f);
     for (const std::string& f : feeds) {
-      if (!index_.contains(f) || !inScope(s.node.code, f)) continue;
+      if (!knownFeed(f) || !inScope(s.node.code, f)) continue;
       FeedHead a = province.contains(f) ? province[f] : FeedHead{};
       FeedHead b = mine.contains(f) ? mine[f] : FeedHead{};
       if (a != b) {
@@ -1070,43 +1286,41 @@ Status Procs::checkInvariants() {
           " at the province; " + std::to_string(inTheirCase) + "/" + std::to_string(caseRecords) +
           " case records in their case there (" + std::to_string(byCase.size()) + " cases)");
 
-  // 3. Integrity: no forks and no foreign feed anywhere; the rogue's frames and records rejected.
-  uint64_t forks = 0, foreignFeeds = 0, forgedStored = 0;
+  // 3. Integrity, as far as the APIs tell: no foreign feed anywhere, no forged case anywhere, the
+  // rogue's frames and records counted as rejected. checkStores adds the forks.
+  uint64_t foreignFeeds = 0, forgedStored = 0;
   std::vector<std::string> forgedIds;
   if (rogueResult_ && rogueResult_->ok()) forgedIds = (*rogueResult_)->forgedCaseIds;
   for (const Slot& s : slots_) {
-    HttpReply st = s.proc->get("/v1/status", kReadTimeout);
-    forks += st.status == 200 ? st.body.value("forks", uint64_t{0}) : 0;
     if (auto h = headsOf(*s.proc)) {
-      for (const auto& [feed, head] : *h) foreignFeeds += index_.contains(feed) ? 0 : 1;
+      for (const auto& [feed, head] : *h) foreignFeeds += knownFeed(feed) ? 0 : 1;
     }
     for (const std::string& id : forgedIds)
       forgedStored += s.proc->get("/v1/cases/" + id, kReadTimeout).status == 200 ? 1 : 0;
   }
-  const std::string stored = std::to_string(forgedStored + foreignFeeds) + " stored; " +
-                             std::to_string(forks) + " forks at " + n + " nodes";
+  const std::string stored = std::to_string(forgedStored + foreignFeeds) + " stored";
   if (!rogueResult_) {
-    add("3 integrity", forks == 0 && foreignFeeds == 0,
-        "not injected in --procs (--faults none): " + stored);
+    integrityApiPass_ = foreignFeeds == 0;
+    integrityFigure_ = "not injected in --procs (--faults none): " + stored;
   } else if (!rogueResult_->ok()) {
-    add("3 integrity", false, "the rogue could not run: " + rogueResult_->error().message);
+    integrityApiPass_ = false;
+    integrityFigure_ = "the rogue could not run: " + rogueResult_->error().message;
   } else {
     const RogueResult& g = **rogueResult_;
     Rejections d =
         rejectedBetween(provinceMetricsBefore_, province.get("/metrics", kReadTimeout).text);
     uint64_t rejected = rejectedOf(g, d);
-    add("3 integrity",
-        g.helloAnswered && rejected == g.injected() && forgedStored + foreignFeeds == 0 &&
-            forks == 0,
+    integrityApiPass_ =
+        g.helloAnswered && rejected == g.injected() && forgedStored + foreignFeeds == 0;
+    integrityFigure_ =
         std::to_string(g.injected()) + " forgeries injected into the province by enrolled rogue " +
-            rogueCode_ + " (" + std::to_string(g.garbage) + " garbage frames, " +
-            std::to_string(g.framing) + " two-part frames, " +
-            std::to_string(g.badSignature + g.unknownSigner) + " forged records" +
-            (g.helloAnswered ? "" : "; its hello was never answered") +
-            (g.settled ? "" : "; not all counted while it stayed connected") + "), " +
-            std::to_string(rejected) + " rejected" +
-            (rejected == g.injected() ? "" : " (" + describeRejections(g, d) + ")") + ", " +
-            stored);
+        rogueCode_ + " (" + std::to_string(g.garbage) + " garbage frames, " +
+        std::to_string(g.framing) + " two-part frames, " +
+        std::to_string(g.badSignature + g.unknownSigner) + " forged records" +
+        (g.helloAnswered ? "" : "; its hello was never answered") +
+        (g.settled ? "" : "; not all counted while it stayed connected") + "), " +
+        std::to_string(rejected) + " rejected" +
+        (rejected == g.injected() ? "" : " (" + describeRejections(g, d) + ")") + ", " + stored;
   }
   report_.forgeriesInjected = rogueResult_ && rogueResult_->ok() ? (*rogueResult_)->injected() : 0;
 
@@ -1140,6 +1354,104 @@ Status Procs::checkInvariants() {
     report_.rootDigest = st.body.value("digest", "");
     for (auto it = st.body["void_records"].begin(); it != st.body["void_records"].end(); ++it)
       report_.voidsByReason[it.key()] = it.value().get<uint64_t>();
+  }
+  return Status::Ok();
+}
+
+Status Procs::checkStores() {
+  // Stores before snapshots in declaration order: the snapshots must end first.
+  std::vector<std::unique_ptr<LmdbStore>> stores;
+  std::vector<std::unique_ptr<FeedReader>> views;
+  std::vector<StoreUnderCheck> nodes;
+  std::vector<SignedCertificate> certs;
+  std::set<Bytes> seen;
+  for (const Slot& s : slots_) {
+    GOVBUS_ASSIGN_OR_RETURN(NodeConfig config, loadNodeConfig(s.proc->configFile()));
+    LmdbOptions o;
+    o.mapSizeBytes = static_cast<uint64_t>(kMapSizeMb) << 20;
+    auto store = LmdbStore::open(config.dataDir, o);
+    if (!store)
+      return makeError(store.error().code, "cannot open the store of " + s.node.code + " (" +
+                                               config.dataDir.string() +
+                                               "): " + store.error().message);
+    GOVBUS_ASSIGN_OR_RETURN(auto view, (*store)->beginRead());
+    GOVBUS_ASSIGN_OR_RETURN(auto mine, storedCertificates(*view));
+    for (SignedCertificate& c : mine) {
+      if (seen.insert(c.body).second) certs.push_back(std::move(c));
+    }
+    nodes.push_back(StoreUnderCheck{s.node.code, view.get()});
+    views.push_back(std::move(view));
+    stores.push_back(std::move(*store));
+  }
+  FeedReader& province = *nodes.front().view;
+  GOVBUS_ASSIGN_OR_RETURN(SignedCertificate anchor,
+                          readCertificateFile(root().proc->dir() / "anchor.cert"));
+  auto scope = [this](const std::string& node, const std::string& feed) {
+    return inScope(node, feed);
+  };
+
+  // 3, completed: fork evidence anywhere is the planted fork, nothing else.
+  const RogueResult* rogue = rogueResult_ && rogueResult_->ok() ? &**rogueResult_ : nullptr;
+  const bool planted = rogue != nullptr && rogue->forkAtParent;
+  GOVBUS_ASSIGN_OR_RETURN(std::vector<ForkFinding> forks, findForks(nodes));
+  std::set<std::string> plantedAt;
+  std::vector<std::string> others;
+  for (const ForkFinding& f : forks) {
+    if (planted && f.author == rogueCode_ && f.seq == 1) {
+      plantedAt.insert(f.node);
+    } else {
+      others.push_back(f.author + "#" + std::to_string(f.seq) + " at " + f.node);
+    }
+  }
+  auto list = [](const auto& codes) {
+    std::string out;
+    for (const std::string& c : codes) out += (out.empty() ? "" : ", ") + c;
+    return out.empty() ? std::string("none") : out;
+  };
+  report_.forks = plantedAt.size();
+  report_.invariants.push_back({"3 integrity", integrityApiPass_ && others.empty(),
+                                integrityFigure_ + "; fork evidence in " +
+                                    std::to_string(nodes.size()) +
+                                    " stores: " + std::to_string(others.size()) + " unplanned" +
+                                    (others.empty() ? "" : " (" + list(others) + ")") +
+                                    (planted ? ", the planted fork at " + list(plantedAt) : "")});
+
+  // 4 and 5: the checker the simulator uses.
+  GOVBUS_ASSIGN_OR_RETURN(Invariant order,
+                          checkOrderIndependence(province, anchor, certs, nodes, scope,
+                                                 seedFor(opt_.seed, "replay"), kReplayShuffles));
+  report_.invariants.push_back(std::move(order));
+  GOVBUS_ASSIGN_OR_RETURN(Invariant authority,
+                          checkAuthoritySafety(root().node.code, province, nodes, scope));
+  report_.invariants.push_back(std::move(authority));
+
+  // 6. The rogue's fork was detected where it was sent and reached the province: the parent's
+  // fork report is valid there and the province judges the rogue's record void for it.
+  if (rogue == nullptr) {
+    report_.invariants.push_back(
+        {"6 forks detected", rogueResult_ == std::nullopt,
+         rogueResult_ ? "the rogue could not run" : "no equivocation injected (--faults none)"});
+  } else if (!planted) {
+    report_.invariants.push_back(
+        {"6 forks detected", false,
+         "the rogue's equivocation was not sent: " + rogue->equivocationNote});
+  } else {
+    const std::string& parent = rogueAncestors_.back();
+    GOVBUS_ASSIGN_OR_RETURN(std::set<std::string> reporters,
+                            forkReportersAbout(province, rogueCode_));
+    GOVBUS_ASSIGN_OR_RETURN(VoidReason verdict,
+                            StateEngine::verdict(province, RecordRef{rogueCode_, 1}));
+    const bool detected = plantedAt.contains(parent) &&
+                          (!rogue->forkAtTarget || plantedAt.contains(root().node.code));
+    const bool reached = reporters.contains(parent) && verdict == VoidReason::kAuthorForked;
+    report_.invariants.push_back(
+        {"6 forks detected", detected && reached,
+         "rogue " + rogueCode_ + " signed two records at seq 1, sent to " + parent +
+             (rogue->forkAtTarget ? " and the province" : "") + ": fork evidence at " +
+             list(plantedAt) + "; valid fork reports at the province by " + list(reporters) +
+             "; its record there is " +
+             (verdict == VoidReason::kNone ? "valid" : std::string(voidReasonName(verdict))) +
+             (rogue->equivocationNote.empty() ? "" : " (" + rogue->equivocationNote + ")")});
   }
   return Status::Ok();
 }
@@ -1197,6 +1509,7 @@ Result<SimReport> Procs::run() {
   for (size_t i = 0; i < counties_.size(); ++i)
     threads_.emplace_back([this, i] { countyWorker(i); });
   threads_.emplace_back([this] { oversightWorker(); });
+  threads_.emplace_back([this] { authorityWorker(); });
   char line[200];
   while (ms() < opt_.workloadMs) {
     applyFaults();
@@ -1271,9 +1584,21 @@ Result<SimReport> Procs::run() {
   report_.cases = cases_;
   report_.writesUnanswered = unanswered_;
   report_.writesRefused = refused_;
+  report_.delegations = delegations_;
+  report_.revocations = revocations_;
+  {
+    std::lock_guard lock(mu_);
+    for (const std::string& n : authorityNotes_) report_.notes.push_back("authority: " + n);
+  }
   GOVBUS_TRY(checkInvariants());
   say("stopping nodes");
   stopNodes();
+  proxy_.stop();
+  report_.proxiedConnections = proxy_.forwarded();
+  say("checking the stores");
+  GOVBUS_TRY(checkStores());
+  std::stable_sort(report_.invariants.begin(), report_.invariants.end(),
+                   [](const Invariant& a, const Invariant& b) { return a.name < b.name; });
   if (!ownDir_ || opt_.keep) {
     report_.notes.push_back("node directories and logs kept in " + dir_.string());
   } else if (!report_.allPass()) {

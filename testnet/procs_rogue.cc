@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <random>
+#include <thread>
 #include <zmq.hpp>
 
 #include "crypto/hash.h"
@@ -44,6 +45,25 @@ SignedRecord forgeReceived(const std::string& author, uint64_t seq, const Signin
   return SignedRecord{body, signer.sign(kRecordSignatureDomain, body)};
 }
 
+SignedRecord signComplaint(const std::string& author, const std::string& id,
+                           const std::string& summary, const SigningKey& key) {
+  Envelope e;
+  e.author = author;
+  e.keySerial = 1;
+  e.seq = 1;
+  e.lamport = 1;
+  e.wallTimeMs = nowMs();
+  Bytes body = encodeRecordBody(Record{e, Complaint{id, "", author, summary}});
+  return SignedRecord{body, key.sign(kRecordSignatureDomain, body)};
+}
+
+// Reads and discards whatever the node sent.
+void drain(zmq::socket_t& s) {
+  zmq::message_t m;
+  while (s.recv(m, zmq::recv_flags::dontwait)) {
+  }
+}
+
 }  // namespace
 
 Result<RogueResult> runRogue(const RoguePlan& plan) {
@@ -60,14 +80,19 @@ Result<RogueResult> runRogue(const RoguePlan& plan) {
 
   RogueResult out;
   zmq::context_t ctx(1);
-  zmq::socket_t s(ctx, zmq::socket_type::dealer);
-  s.set(zmq::sockopt::linger, kLingerMs);
-  s.set(zmq::sockopt::curve_serverkey, zmq::const_buffer(serverPublic.data(), serverPublic.size()));
-  s.set(zmq::sockopt::curve_publickey,
-        zmq::const_buffer(rogueCurvePublic.data(), rogueCurvePublic.size()));
-  s.set(zmq::sockopt::curve_secretkey,
-        zmq::const_buffer(rogueCurveSecret.data(), rogueCurveSecret.size()));
-  s.connect(plan.targetEndpoint);
+  auto dealer = [&](const Curve25519Key& server, const std::string& endpoint) {
+    zmq::socket_t d(ctx, zmq::socket_type::dealer);
+    d.set(zmq::sockopt::linger, kLingerMs);
+    d.set(zmq::sockopt::curve_serverkey, zmq::const_buffer(server.data(), server.size()));
+    d.set(zmq::sockopt::curve_publickey,
+          zmq::const_buffer(rogueCurvePublic.data(), rogueCurvePublic.size()));
+    d.set(zmq::sockopt::curve_secretkey,
+          zmq::const_buffer(rogueCurveSecret.data(), rogueCurveSecret.size()));
+    d.connect(endpoint);
+    return d;
+  };
+  zmq::socket_t s = dealer(serverPublic, plan.targetEndpoint);
+  std::optional<zmq::socket_t> up;  // to the parent, for the equivocation
 
   auto sendBytes = [&](const Bytes& b) {
     (void)s.send(zmq::const_buffer(b.data(), b.size()), zmq::send_flags::none);
@@ -84,17 +109,22 @@ Result<RogueResult> runRogue(const RoguePlan& plan) {
     (void)s.send(zmq::str_buffer("b"), zmq::send_flags::none);
     ++out.framing;
   }
-  sendBytes(encodeSyncMessage(Hello{kSyncProtocolVersion, plan.rogueCode, chain, {}}));
-  const auto until = std::chrono::steady_clock::now() + kHelloWait;
-  while (!out.helloAnswered && std::chrono::steady_clock::now() < until) {
-    zmq::pollitem_t items[] = {{s.handle(), 0, ZMQ_POLLIN, 0}};
-    zmq::poll(items, 1, std::chrono::milliseconds(250));
-    if ((items[0].revents & ZMQ_POLLIN) == 0) continue;
-    zmq::message_t m;
-    if (!s.recv(m, zmq::recv_flags::dontwait)) continue;
-    auto d = decodeSyncMessage(ByteView(m.data<uint8_t>(), m.size()));
-    out.helloAnswered = d && std::holds_alternative<Hello>(*d);
-  }
+  const Bytes hello = encodeSyncMessage(Hello{kSyncProtocolVersion, plan.rogueCode, chain, {}});
+  auto handshake = [&](zmq::socket_t& d) {
+    (void)d.send(zmq::const_buffer(hello.data(), hello.size()), zmq::send_flags::none);
+    const auto until = std::chrono::steady_clock::now() + kHelloWait;
+    while (std::chrono::steady_clock::now() < until) {
+      zmq::pollitem_t items[] = {{d.handle(), 0, ZMQ_POLLIN, 0}};
+      zmq::poll(items, 1, std::chrono::milliseconds(250));
+      if ((items[0].revents & ZMQ_POLLIN) == 0) continue;
+      zmq::message_t m;
+      if (!d.recv(m, zmq::recv_flags::dontwait)) continue;
+      auto msg = decodeSyncMessage(ByteView(m.data<uint8_t>(), m.size()));
+      if (msg && std::holds_alternative<Hello>(*msg)) return true;
+    }
+    return false;
+  };
+  out.helloAnswered = handshake(s);
   if (out.helloAnswered) {
     for (int i = 0; i < plan.forgedBatches; ++i) {
       RecordsBatch batch;
@@ -112,6 +142,54 @@ Result<RogueResult> runRogue(const RoguePlan& plan) {
     out.forgedCaseIds.push_back(std::string(kForgedCasePrefix) + plan.rogueCode + "-1");
     out.forgedCaseIds.push_back(std::string(kForgedCasePrefix) + plan.strangerCode + "-1");
   }
+
+  // Equivocation: A to the parent, then B to the parent, then B to the target once it holds A.
+  auto waitUntil = [&](const std::function<bool()>& done) {
+    const auto limit = std::chrono::steady_clock::now() + plan.propagateLimit;
+    while (std::chrono::steady_clock::now() < limit) {
+      if (done()) return true;
+      drain(s);
+      if (up) drain(*up);
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return false;
+  };
+  auto sendRecord = [&](zmq::socket_t& d, const SignedRecord& r) {
+    RecordsBatch batch;
+    batch.certificates = chain;
+    batch.records.push_back(r);
+    Bytes b = encodeSyncMessage(batch);
+    (void)d.send(zmq::const_buffer(b.data(), b.size()), zmq::send_flags::none);
+  };
+  if (!plan.parentEndpoint.empty() && plan.holdsFirst) {
+    auto parentKey = loadSigningKey(plan.parentKeyFile);
+    auto parentPublic =
+        parentKey ? parentKey->publicKey().curve25519() : Result<Curve25519Key>(parentKey.error());
+    if (!parentPublic) return parentPublic.error();
+    up.emplace(dealer(*parentPublic, plan.parentEndpoint));
+    const std::string tag = plan.rogueCode + "-" + std::to_string(plan.seed % 100000);
+    SignedRecord a = signComplaint(plan.rogueCode, "EQUIV-A-" + tag, "第一份记录", rogueKey);
+    SignedRecord b = signComplaint(plan.rogueCode, "EQUIV-B-" + tag, "另一份记录", rogueKey);
+    out.firstId = toHex(blake2b256(a.body));
+    out.secondId = toHex(blake2b256(b.body));
+    if (!handshake(*up)) {
+      out.equivocationNote = "the parent never answered the rogue's hello";
+    } else {
+      sendRecord(*up, a);
+      if (!waitUntil([&] { return plan.holdsFirst(false, out.firstId); })) {
+        out.equivocationNote = "the parent never stored the first record";
+      } else {
+        sendRecord(*up, b);
+        out.forkAtParent = true;
+        if (!out.helloAnswered || !waitUntil([&] { return plan.holdsFirst(true, out.firstId); })) {
+          out.equivocationNote = "the first record did not reach the attacked node in time";
+        } else {
+          sendRecord(s, b);
+          out.forkAtTarget = true;
+        }
+      }
+    }
+  }
   // Stay connected until the node has counted everything, reading what it sends meanwhile.
   const auto settleUntil = std::chrono::steady_clock::now() + plan.settleLimit;
   auto nextCheck = std::chrono::steady_clock::now();
@@ -125,11 +203,11 @@ Result<RogueResult> runRogue(const RoguePlan& plan) {
     }
     zmq::pollitem_t items[] = {{s.handle(), 0, ZMQ_POLLIN, 0}};
     zmq::poll(items, 1, std::chrono::milliseconds(50));
-    zmq::message_t m;
-    while ((items[0].revents & ZMQ_POLLIN) != 0 && s.recv(m, zmq::recv_flags::dontwait)) {
-    }
+    drain(s);
+    if (up) drain(*up);
   }
   s.close();
+  if (up) up->close();
   return out;
 }
 

@@ -11,6 +11,14 @@
 //             ("unknown_signer").
 // Every forged record is a `received` case event whose case id starts with kForgedCasePrefix, so a
 // check can ask every node's API that no such case exists. What is sent derives from the seed.
+//
+// Then, for invariant 6, the rogue equivocates with its real key: it connects to its parent as a
+// child would and sends A, a validly signed record at its own sequence 1; once the parent holds A
+// it sends B, a different record at the same sequence (the parent detects the fork and authors a
+// fork report, which travels up); once the attacked node (the province) holds A too, through the
+// parent, B goes there as well (the province detects the fork itself). A reaches every holder
+// before B, so every node keeps A in its feed (the branch a node keeps is the first to arrive) and
+// the network still converges.
 // Afterwards the rogue stays connected, reading and discarding what the node sends, until
 // `settled` says the node has counted everything (or `settleLimit` passes): a rogue that hung up
 // at once would have the node drop its link and then refuse the frames still in flight as "no
@@ -49,6 +57,12 @@ struct RoguePlan {
   int forgedBatches = 4;
   std::function<bool(const RogueResult&)> settled;  // polled about every 200 ms
   std::chrono::milliseconds settleLimit{15'000};
+  // Equivocation, when `parentEndpoint` is set: the parent's endpoint and key, and whether a node
+  // (the parent, or the attacked node) holds the rogue's sequence 1 as the record with id `id`.
+  std::string parentEndpoint;
+  std::filesystem::path parentKeyFile;
+  std::function<bool(bool atTarget, const std::string& idHex)> holdsFirst;
+  std::chrono::milliseconds propagateLimit{30'000};
 };
 
 struct RogueResult {
@@ -58,6 +72,12 @@ struct RogueResult {
   uint64_t badSignature = 0;   // forged records that must be rejected as bad_signature
   uint64_t unknownSigner = 0;  // … as unknown_signer
   bool settled = false;        // `settled` said yes before the limit
+  // Equivocation: A and B were both sent to the parent (after it held A), and B to the attacked
+  // node (after it held A); ids in hex; why it stopped short, if it did.
+  bool forkAtParent = false;
+  bool forkAtTarget = false;
+  std::string firstId, secondId;
+  std::string equivocationNote;
   std::vector<std::string> forgedCaseIds;
   uint64_t injected() const { return garbage + framing + badSignature + unknownSigner; }
 };

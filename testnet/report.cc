@@ -45,8 +45,15 @@ void formatRun(const SimReport& r, std::ostringstream& o) {
                 ull(r.writesRefused));
   o << line;
   std::snprintf(line, sizeof line,
-                "faults: %llu kill -9, %llu pauses (SIGSTOP/SIGCONT), %llu forgeries injected\n",
-                ull(r.crashes), ull(r.pauses), ull(r.forgeriesInjected));
+                "faults: %llu kill -9, %llu pauses (SIGSTOP/SIGCONT), %llu link cuts, %llu "
+                "partitions, %llu forgeries injected, %llu nodes holding the planted fork\n",
+                ull(r.crashes), ull(r.pauses), ull(r.linkCuts), ull(r.partitions),
+                ull(r.forgeriesInjected), ull(r.forks));
+  o << line;
+  std::snprintf(line, sizeof line,
+                "workload: %llu delegations and %llu revocations during the run; %llu TCP "
+                "connections through the link proxies\n",
+                ull(r.delegations), ull(r.revocations), ull(r.proxiedConnections));
   o << line;
   for (const FaultSpan& f : r.faults) {
     std::snprintf(line, sizeof line, "  %6.1f s  %-9s %-6s for %.1f s\n",
@@ -116,18 +123,28 @@ std::string renderSvg(const SimReport& r) {
   o << "<text x='" << width - right + 5 << "' y='" << top + 4 << "'>" << lagMax << "</text>\n";
   o << "<text x='" << width - right << "' y='" << height - 10 << "' text-anchor='end'>"
     << tMax / 1000 << (r.processes ? " s (wall)" : " s (virtual)") << "</text>\n";
-  // Faults as bands behind the data, labelled with the node.
+  // Faults as bands behind the data, labelled with the node: process faults (kill -9, SIGSTOP) in
+  // the upper half, link faults (link cut, partition) in the lower half, as they may overlap.
+  const double plotH = height - top - bottom;
   for (size_t i = 0; i < r.faults.size(); ++i) {
     const FaultSpan& f = r.faults[i];
-    const char* fill = f.kind == "kill -9"   ? "#f4a6a6"
-                       : f.kind == "SIGSTOP" ? "#f6dc8c"
-                                             : "#c6b3e6";
+    const bool process = f.kind == "kill -9" || f.kind == "SIGSTOP";
+    const bool link = f.kind == "link cut" || f.kind == "partition";
+    const char* fill = f.kind == "kill -9"     ? "#f4a6a6"
+                       : f.kind == "SIGSTOP"   ? "#f6dc8c"
+                       : f.kind == "link cut"  ? "#a6d4f4"
+                       : f.kind == "partition" ? "#9ed9a8"
+                                               : "#c6b3e6";
     double x0 = x(f.startMs), x1 = std::max(x0 + 1, x(f.endMs));
-    o << "<rect x='" << x0 << "' y='" << top << "' width='" << x1 - x0 << "' height='"
-      << height - top - bottom << "' fill='" << fill << "' fill-opacity='0.6'><title>" << f.kind
-      << " " << f.node << "</title></rect>\n";
-    o << "<text x='" << x0 + 2 << "' y='" << height - bottom - 4 - 11 * static_cast<int>(i % 3)
-      << "' font-size='9'>" << f.kind << " " << f.node << "</text>\n";
+    double y0 = link ? top + plotH / 2 : top;
+    double h = process || link ? plotH / 2 : plotH;
+    o << "<rect x='" << x0 << "' y='" << y0 << "' width='" << x1 - x0 << "' height='" << h
+      << "' fill='" << fill << "' fill-opacity='0.6'><title>" << f.kind << " " << f.node
+      << "</title></rect>\n";
+    double ly = process ? top + 11 + 11 * static_cast<int>(i % 2)
+                        : height - bottom - 4 - 11 * static_cast<int>(i % 2);
+    o << "<text x='" << x0 + 2 << "' y='" << ly << "' font-size='9'>" << f.kind << " " << f.node
+      << "</text>\n";
   }
   for (const auto& [t, v] : r.latencySeries) {
     o << "<circle cx='" << x(t) << "' cy='" << y(v, latMax) << "' r='1.5' fill='steelblue'/>\n";

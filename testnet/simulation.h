@@ -45,8 +45,7 @@ struct FaultOptions {
 // Test-only switches that plant a real bug, so tests can show the checker catches it.
 enum class PlantedBug {
   kNone,
-  kAckBeforeCommit,     // a receiver acks a batch without ingesting it
-  kSkipStateForOrders,  // supervision orders are dropped at one node (state diverges)
+  kAckBeforeCommit,  // a receiver acks a batch without ingesting it
 };
 
 struct SimOptions {
@@ -72,7 +71,7 @@ struct Invariant {
 // A stretch of a run during which one fault was in force (drawn as a band on the plot).
 struct FaultSpan {
   int64_t startMs = 0, endMs = 0;
-  std::string kind;  // "kill -9", "SIGSTOP", "forgeries"
+  std::string kind;  // "kill -9", "SIGSTOP", "link cut", "partition", "forgeries"
   std::string node;
 };
 
@@ -103,10 +102,13 @@ struct SimReport {
   CardCounts rootBoard;
   std::string rootDigest;  // hex
   // --procs only.
-  bool processes = false;          // real govbus-node processes, wall-clock milliseconds
-  int64_t workloadMs = 0;          // how long the workload and faults ran
-  uint64_t cases = 0;              // cases opened through county APIs
-  uint64_t pauses = 0;             // SIGSTOP … SIGCONT of a node
+  bool processes = false;                     // real govbus-node processes, wall-clock milliseconds
+  int64_t workloadMs = 0;                     // how long the workload and faults ran
+  uint64_t cases = 0;                         // cases opened through county APIs
+  uint64_t pauses = 0;                        // SIGSTOP … SIGCONT of a node
+  uint64_t linkCuts = 0;                      // a node's link to its parent cut by the link proxy
+  uint64_t proxiedConnections = 0;            // TCP connections the link proxies forwarded
+  uint64_t delegations = 0, revocations = 0;  // written during the workload
   uint64_t writesUnanswered = 0;   // API writes without an answer, or a 5xx (node down, paused)
   uint64_t writesRefused = 0;      // API writes refused with a 4xx (void in the writer's view)
   std::vector<FaultSpan> faults;   // what happened when, in order

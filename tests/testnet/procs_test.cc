@@ -1,6 +1,8 @@
 // govbus-testnet --procs as CI runs it: the small province as real govbus-node processes, a short
-// seeded workload with at least one kill -9 and one SIGSTOP pause and the rogue's forgeries; every
-// invariant must hold, the exit status must say so, and the report and plot must be written.
+// seeded workload (cases, orders, complaints, a delegation and revocations) with at least one
+// kill -9, one SIGSTOP pause, one cut link and one partition through the link proxies, and the
+// rogue's forgeries and equivocation; every invariant of DESIGN §10 must hold, the exit status must
+// say so, and the report and plot must be written.
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -56,36 +58,55 @@ TestnetRun runTestnet(const std::vector<std::string>& args, const std::filesyste
   return r;
 }
 
-TEST(ProcsTest, SmallProvinceWithAKillAndAPauseKeepsEveryInvariant) {
+TEST(ProcsTest, SmallProvinceWithKillsPausesCutsAndPartitionsKeepsEveryInvariant) {
   testing::TempDir dir;
   const std::filesystem::path report = dir.path() / "report";
-  TestnetRun r = runTestnet({"--procs", "--topology", "small", "--seed", "5", "--duration", "10",
+  TestnetRun r = runTestnet({"--procs", "--topology", "small", "--seed", "5", "--duration", "12",
                              "--report", report.string(), "--quiet"},
                             dir.path() / "output");
   EXPECT_EQ(r.exitCode, 0) << r.output;
-  for (const char* line : {"PASS  1 convergence", "PASS  2 no loss", "PASS  3 integrity",
-                           "PASS  7 overdue sums", "PASS  node processes", "RESULT: PASS"}) {
+  for (const char* line :
+       {"PASS  1 convergence", "PASS  2 no loss", "PASS  3 integrity", "PASS  4 order independence",
+        "PASS  5 authority safety", "PASS  6 forks detected", "PASS  7 overdue sums",
+        "PASS  node processes", "RESULT: PASS"}) {
     EXPECT_NE(r.output.find(line), std::string::npos) << "no '" << line << "' in:\n" << r.output;
   }
   EXPECT_EQ(r.output.find("FAIL"), std::string::npos) << r.output;
 
-  unsigned long long kills = 0, pauses = 0, forgeries = 0;
+  unsigned long long kills = 0, pauses = 0, cuts = 0, partitions = 0, forgeries = 0, forkNodes = 0;
   size_t at = r.output.find("faults: ");
   ASSERT_NE(at, std::string::npos) << r.output;
   ASSERT_EQ(std::sscanf(r.output.c_str() + at,
-                        "faults: %llu kill -9, %llu pauses (SIGSTOP/SIGCONT), %llu forgeries",
-                        &kills, &pauses, &forgeries),
-            3)
+                        "faults: %llu kill -9, %llu pauses (SIGSTOP/SIGCONT), %llu link cuts, %llu "
+                        "partitions, %llu forgeries injected, %llu nodes",
+                        &kills, &pauses, &cuts, &partitions, &forgeries, &forkNodes),
+            6)
       << r.output;
   EXPECT_GE(kills, 1u);
   EXPECT_GE(pauses, 1u);
+  EXPECT_GE(cuts, 1u);
+  EXPECT_GE(partitions, 1u);
   EXPECT_GT(forgeries, 0u);
+  // The rogue's two records at one sequence: detected at its parent and at the province.
+  EXPECT_EQ(forkNodes, 2u);
+  EXPECT_NE(r.output.find("valid fork reports at the province by"), std::string::npos);
+
+  unsigned long long delegations = 0, revocations = 0;
+  at = r.output.find("workload: ");
+  ASSERT_NE(at, std::string::npos) << r.output;
+  ASSERT_EQ(std::sscanf(r.output.c_str() + at, "workload: %llu delegations and %llu revocations",
+                        &delegations, &revocations),
+            2)
+      << r.output;
+  EXPECT_GE(delegations, 1u);
+  EXPECT_GE(revocations, 1u);
   EXPECT_NE(r.output.find("API writes acknowledged"), std::string::npos);
 
   std::string svg = readFile(report.string() + ".svg");
   EXPECT_EQ(svg.rfind("<svg", 0), 0u) << "no plot at " << report << ".svg";
   EXPECT_NE(svg.find("polyline"), std::string::npos);
-  EXPECT_NE(svg.find("kill -9"), std::string::npos) << "the kill is not marked on the plot";
+  for (const char* fault : {"kill -9", "SIGSTOP", "link cut", "partition", "forgeries"})
+    EXPECT_NE(svg.find(fault), std::string::npos) << fault << " is not marked on the plot";
   EXPECT_EQ(readFile(report.string() + ".txt").find("govbus-testnet --procs"), 0u);
 }
 
