@@ -29,6 +29,10 @@
 //
 // Stores live in fresh directories under $TMPDIR, removed afterwards; point TMPDIR at the disk to
 // measure.
+//
+// --e2e runs only the end-to-end figure instead (bench/e2e.h): county -> city -> province
+// propagation latency at a steady rate and the maximum sustained rate, with real govbus-node
+// processes; `make bench-e2e`.
 #include <lmdb.h>
 
 #include <algorithm>
@@ -48,6 +52,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/e2e.h"
 #include "bench/province_mix.h"
 #include "crypto/hash.h"
 #include "crypto/keys.h"
@@ -806,7 +811,18 @@ struct Options {
   bool breakdown = false;
   size_t stateRecords = kDefaultStateRecords;
   bool stateOnly = false;
+  bool e2e = false;
+  E2eOptions e2eOptions;
 };
+
+double positiveNumber(std::string_view option, const char* text) {
+  char* end = nullptr;
+  double v = std::strtod(text, &end);
+  if (end == text || *end != '\0' || !(v > 0)) {
+    die(std::string(option) + " needs a positive number, got " + text);
+  }
+  return v;
+}
 
 Options parseArgs(int argc, char** argv) {
   Options o;
@@ -835,6 +851,30 @@ Options parseArgs(int argc, char** argv) {
       gMapSizeBytes = uint64_t{v} << 20;
     } else if (a == "--breakdown") {
       o.breakdown = true;
+    } else if (a == "--e2e") {
+      o.e2e = true;
+    } else if (a == "--e2e-quick") {
+      o.e2e = true;
+      o.e2eOptions.ceilingSeconds = 3;
+      o.e2eOptions.latencySeconds = 5;
+      o.e2eOptions.stepSeconds = 4;
+    } else if ((a == "--e2e-seconds" || a == "--e2e-step-seconds") && i + 1 < argc) {
+      double v = positiveNumber(a, argv[++i]);
+      (a == "--e2e-seconds" ? o.e2eOptions.latencySeconds : o.e2eOptions.stepSeconds) = v;
+    } else if (a == "--e2e-rate" && i + 1 < argc) {
+      o.e2eOptions.latencyRate = positiveNumber(a, argv[++i]);
+    } else if (a == "--e2e-writers" && i + 1 < argc) {
+      o.e2eOptions.writers = static_cast<int>(positiveNumber(a, argv[++i]));
+    } else if (a == "--e2e-steps" && i + 1 < argc) {
+      o.e2eOptions.stepRates.clear();
+      std::string list = argv[++i];
+      for (size_t at = 0; at <= list.size();) {
+        size_t comma = std::min(list.find(',', at), list.size());
+        o.e2eOptions.stepRates.push_back(positiveNumber(a, list.substr(at, comma - at).c_str()));
+        at = comma + 1;
+      }
+    } else if (a == "--e2e-keep") {
+      o.e2eOptions.keep = true;
     } else if (a == "--help" || a == "-h") {
       std::printf(
           "usage: govbus-bench [--quick] [--records N] [--state-records N] [--state-only]\n"
@@ -847,8 +887,20 @@ Options parseArgs(int argc, char** argv) {
           "                     table's run time)\n"
           "  --map-mb N         LMDB map size in MiB (default: the store's; use e.g. 1024 under "
           "valgrind)\n"
+          "  --e2e              instead: county -> city -> province propagation through real\n"
+          "                     govbus-node processes (latency at a steady rate, max sustained "
+          "rate)\n"
+          "  --e2e-quick        the same with short phases (smoke test)\n"
+          "  --e2e-rate N       writes/s of the latency phase (default %.0f)\n"
+          "  --e2e-seconds N    length of the latency phase (default %.0f)\n"
+          "  --e2e-steps A,B,.. offered rates of the max-rate steps (default 500,1000,1500,...)\n"
+          "  --e2e-step-seconds N  length of each step (default %.0f)\n"
+          "  --e2e-writers N    keep-alive HTTP connections to the county (default %d)\n"
+          "  --e2e-keep         keep the node directories\n"
           "Stores are created under $TMPDIR.\n",
-          kQuickRecords, kQuickStateRecords, kDefaultRecords, kDefaultStateRecords);
+          kQuickRecords, kQuickStateRecords, kDefaultRecords, kDefaultStateRecords,
+          E2eOptions{}.latencyRate, E2eOptions{}.latencySeconds, E2eOptions{}.stepSeconds,
+          E2eOptions{}.writers);
       std::exit(0);
     } else {
       die("unknown argument " + std::string(a) + " (try --help)");
@@ -910,8 +962,16 @@ void runIngestTable(const Options& opt) {
 }
 
 int run(int argc, char** argv) {
-  const Options opt = parseArgs(argc, argv);
+  Options opt = parseArgs(argc, argv);
   const auto started = Clock::now();
+  if (opt.e2e) {
+    std::error_code ec;
+    opt.e2eOptions.binDir = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path();
+    if (Status s = runE2e(opt.e2eOptions); !s) die(s.error().message);
+    std::printf("\ntotal run time %.1f s\n",
+                std::chrono::duration<double>(Clock::now() - started).count());
+    return 0;
+  }
   if (!opt.stateOnly) runIngestTable(opt);
   runStateTable(opt.stateRecords);
   std::printf("\ntotal run time %.1f s\n",

@@ -138,6 +138,7 @@ std::vector<std::pair<std::string, Bytes>> corpusFor(const std::string& target) 
                                     {certs[1]}, {records[0], records[2], records[5]}}));
     out.emplace_back("ack", encodeSyncMessage(Ack{{{"430000", 4}, {"430102", 4}}}));
     out.emplace_back("ping", encodeSyncMessage(Ping{42, kEpochMs}));
+    out.emplace_back("reconnect", encodeSyncMessage(Reconnect{}));
   } else if (target == "key_file") {
     out.emplace_back("key", toBytes(asBytes(net.keyFile())));
     std::string crlf = net.keyFile();

@@ -45,7 +45,7 @@ Engine::Engine(Replica& replica, const NodeIdentity& identity, Outbox& outbox,
 
 Engine::~Engine() { stop(); }
 
-int64_t Engine::nowMs() const { return wallClockMs(); }
+int64_t Engine::nowMs() const { return wallClockMs() + clockOffsetMs_; }
 
 Status Engine::start() {
   {
@@ -58,7 +58,7 @@ Status Engine::start() {
   GOVBUS_ASSIGN_OR_RETURN(std::optional<FeedHead> own, view->head(identity_.code));
   view.reset();
   keys_.set(std::move(keys));
-  ownFeedConfirmed_ = identity_.isRoot() || own.has_value();
+  ownFeedConfirmed_ = !restored_ && (identity_.isRoot() || own.has_value());
   lastLoopMs_ = steadyClockMs();
   lastPositionFlushMs_ = lastInfoMs_ = lastPumpMs_ = lastPeerKeysMs_ = steadyClockMs();
   refreshLinkInfo();
@@ -234,6 +234,7 @@ void Engine::run() {
 
 void Engine::process(std::deque<Queued>& commands) {
   std::vector<GroupEntry> group;
+  std::vector<CmdAuthor*> authors;
   for (Queued& q : commands) {
     std::visit(Overloaded{
                    [&](CmdMessage& c) {
@@ -249,6 +250,7 @@ void Engine::process(std::deque<Queued>& commands) {
                        auto it = links_.find(m.peerKey);
                        if (it == links_.end() || !it->second.ready) {
                          reject("no_hello", m.code, "a records batch before a valid hello");
+                         forgetConnection(m);
                          return;
                        }
                        ++it->second.batchesReceived;
@@ -268,7 +270,7 @@ void Engine::process(std::deque<Queued>& commands) {
                    [&](CmdClosed& c) { handleClosed(c.peerKey); },
                    [&](CmdAuthor& c) {
                      if (ownFeedConfirmed_) {
-                       handleAuthor(c);
+                       authors.push_back(&c);
                      } else if (parked_.size() >= kMaxPendingApiWrites) {
                        c.done.set_value(makeError(ErrorCode::kBufferFull,
                                                   "too many writes wait for the upstream"));
@@ -279,6 +281,7 @@ void Engine::process(std::deque<Queued>& commands) {
                },
                q.command);
   }
+  handleAuthors(authors);
   flushGroup(group);
 }
 
@@ -321,9 +324,12 @@ void Engine::handleHello(const PeerMessage& m, const Hello& hello) {
   Status s = link.link.onHello(hello, replica_.trust(), nowMs(), m.code);
   if (!s) {
     reject("bad_hello", m.code, s.error().message);
-    if (m.direction == PeerDirection::kUpstream)
-      outbox_.push(OutboundFrame{m.peerKey, {}, "close", true});
     links_.erase(it);
+    if (m.direction == PeerDirection::kUpstream) {
+      outbox_.push(OutboundFrame{m.peerKey, {}, "close", true});
+    } else {
+      forgetConnection(m);
+    }
     return;
   }
   link.ready = true;
@@ -332,7 +338,9 @@ void Engine::handleHello(const PeerMessage& m, const Hello& hello) {
   link.oldestUnackedSinceMs = 0;
   lastSeenMs_[m.code] = nowMs();
   spdlog::info("link to {} {} is up", directionName(m.direction), m.code);
-  if (m.direction == PeerDirection::kUpstream && !ownFeedConfirmed_) {
+  // A restored root has no upstream; its children hold its feed and announce its head.
+  if (!ownFeedConfirmed_ &&
+      (m.direction == PeerDirection::kUpstream || (restored_ && identity_.isRoot()))) {
     const auto& announced = link.link.peerHeads();
     auto mine = announced.find(identity_.code);
     ownFeedTarget_ = std::max(ownFeedTarget_, mine != announced.end() ? mine->second : 0);
@@ -354,10 +362,18 @@ void Engine::handleHello(const PeerMessage& m, const Hello& hello) {
   pump(m.peerKey, links_.at(m.peerKey));
 }
 
+void Engine::forgetConnection(const PeerMessage& m) {
+  // The transport then answers the connection's next frame with Reconnect, so the peer dials again
+  // with a hello instead of talking into the void until its ack timeout.
+  if (m.direction == PeerDirection::kDownstream)
+    outbox_.push(OutboundFrame{m.peerKey, {}, "close", true});
+}
+
 void Engine::handleAck(const PeerMessage& m, const Ack& ack) {
   auto it = links_.find(m.peerKey);
   if (it == links_.end() || !it->second.ready) {
     reject("no_hello", m.code, "an ack before a valid hello");
+    forgetConnection(m);
     return;
   }
   Link& link = it->second;
@@ -375,33 +391,50 @@ void Engine::handleAck(const PeerMessage& m, const Ack& ack) {
   pump(m.peerKey, link);
 }
 
-void Engine::handleAuthor(CmdAuthor& c) {
-  const bool authority = AuthorityState::isAuthorityPayload(c.payload);
-  const bool trust = std::holds_alternative<SignedCertificate>(c.payload) ||
-                     std::holds_alternative<KeyRevocation>(c.payload);
-  const std::string kind = payloadKindName(c.payload);
+void Engine::handleAuthors(const std::vector<CmdAuthor*>& commands) {
+  if (commands.empty()) return;
+  std::vector<Payload> payloads;
+  std::vector<std::string> kinds;
+  std::vector<bool> isAuthority, isTrust;
+  bool authority = false;
+  bool trust = false;
+  for (CmdAuthor* c : commands) {
+    kinds.emplace_back(payloadKindName(c->payload));
+    isAuthority.push_back(AuthorityState::isAuthorityPayload(c->payload));
+    isTrust.push_back(std::holds_alternative<SignedCertificate>(c->payload) ||
+                      std::holds_alternative<KeyRevocation>(c->payload));
+    payloads.push_back(std::move(c->payload));
+  }
   replica_.setClock(nowMs());
   auto start = std::chrono::steady_clock::now();
-  Result<RecordRef> r = replica_.author(std::move(c.payload), nowMs());
+  std::vector<Result<RecordRef>> results = replica_.authorAll(std::move(payloads), nowMs());
   metrics_.observeCommitSeconds(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  if (r) {
-    metrics_.add(Counter::kRecordsAuthored, kind);
-    if (authority) {
-      auto snapshot = std::make_shared<const AuthorityState>(replica_.engine().authority());
-      std::lock_guard lock(snapMu_);
-      authority_ = std::move(snapshot);
+  bool any = false;
+  for (size_t i = 0; i < results.size(); ++i) {
+    const Result<RecordRef>& r = results[i];
+    if (r) {
+      any = true;
+      metrics_.add(Counter::kRecordsAuthored, kinds[i]);
+      authority = authority || isAuthority[i];
+      trust = trust || isTrust[i];
+    } else if (r.error().code != ErrorCode::kInvalidArgument &&
+               r.error().code != ErrorCode::kMalformed && r.error().code != ErrorCode::kTooLarge) {
+      spdlog::error("cannot author a {} record: {}", kinds[i], r.error().message);
     }
-    if (trust) {
-      peerKeysDirty_ = true;
-      refreshPeerKeys();  // a freshly enrolled child may dial in at once
-    }
-    pumpAll();
-  } else if (r.error().code != ErrorCode::kInvalidArgument &&
-             r.error().code != ErrorCode::kMalformed && r.error().code != ErrorCode::kTooLarge) {
-    spdlog::error("cannot author a {} record: {}", kind, r.error().message);
   }
-  c.done.set_value(std::move(r));
+  if (authority) {
+    auto snapshot = std::make_shared<const AuthorityState>(replica_.engine().authority());
+    std::lock_guard lock(snapMu_);
+    authority_ = std::move(snapshot);
+  }
+  if (trust) {
+    peerKeysDirty_ = true;
+    refreshPeerKeys();  // a freshly enrolled child may dial in at once
+  }
+  // Answer before pushing: the API caller waits on this, the peers do not.
+  for (size_t i = 0; i < results.size(); ++i) commands[i]->done.set_value(std::move(results[i]));
+  if (any) pumpAll();
 }
 
 void Engine::checkOwnFeed() {
@@ -414,9 +447,12 @@ void Engine::checkOwnFeed() {
   view->reset();
   ownFeedConfirmed_ = true;
   spdlog::info("own feed confirmed by the upstream at seq {}; taking writes", have);
+  if (onOwnFeedConfirmed_) onOwnFeedConfirmed_();
   std::deque<Parked> waiting;
   waiting.swap(parked_);
-  for (Parked& p : waiting) handleAuthor(p.command);
+  std::vector<CmdAuthor*> commands;
+  for (Parked& p : waiting) commands.push_back(&p.command);
+  handleAuthors(commands);
 }
 
 void Engine::flushGroup(std::vector<GroupEntry>& group) {
@@ -452,7 +488,8 @@ void Engine::flushGroup(std::vector<GroupEntry>& group) {
           metrics_.add(Counter::kRecordsReceived, ingestOutcomeName(r.outcome));
           // What the peer just sent us, it holds: never echo it back.
           if (r.outcome != IngestOutcome::kRejected && r.outcome != IngestOutcome::kFork) {
-            if (auto l = links_.find(e.peerKey); l != links_.end()) l->second.link.notePeerHas(r.author, r.seq);
+            if (auto l = links_.find(e.peerKey); l != links_.end())
+              l->second.link.notePeerHas(r.author, r.seq);
           }
           if (r.outcome == IngestOutcome::kRejected) {
             std::string reason(r.error ? errorCodeName(r.error->code) : "unknown");
@@ -558,12 +595,15 @@ void Engine::tick() {
     }
   }
   while (!parked_.empty() && now - parked_.front().sinceMs > kOwnFeedWaitMs) {
-    parked_.front().command.done.set_value(
-        makeError(ErrorCode::kBufferFull,
-                  "this node's own feed is empty and no upstream has confirmed it yet (first "
-                  "start, or a lost or restored "
-                  "store): writes wait for the upstream link so that the node cannot fork its own "
-                  "feed; see GET /v1/peers"));
+    parked_.front().command.done.set_value(makeError(
+        ErrorCode::kBufferFull,
+        restored_ ? "this node's store was restored from a backup and no upstream has "
+                    "confirmed its own feed yet: it may lack records it signed after the "
+                    "backup, so it takes no writes until its upstream has given them back "
+                    "(otherwise it would fork its own feed); see GET /v1/peers"
+                  : "this node's own feed is empty and no upstream has confirmed it yet (first "
+                    "start, or a lost store): writes wait for the upstream link so that the "
+                    "node cannot fork its own feed; see GET /v1/peers"));
     parked_.pop_front();
   }
   if (now - lastPositionFlushMs_ >= kPositionFlushMs) flushPositions();

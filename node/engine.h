@@ -4,8 +4,13 @@
 //   - sync messages the transport received (Hello, RecordsBatch, Ack), already decoded and
 //     structurally checked on the I/O thread; signatures are verified here, inside Replica::ingest,
 //     so the I/O thread never waits on cryptography or fsync;
-//   - records the API asks the node to author (Replica::author; the caller waits on a future);
+//   - records the API asks the node to author (the caller waits on a future); every API write
+//     taken in one turn of the loop is authored in one durable transaction (Replica::authorAll:
+//     group commit, so concurrent writers share an fsync), each caller getting its own outcome;
 //   - connection events (a dialled upstream opened, a connection closed).
+// A downstream connection that sends records or acks without a link here (its link was dropped,
+// or its hello refused) is closed at the transport, which then answers it with Reconnect
+// (transport.h), so the peer greets again instead of waiting for its ack timeout.
 // Consecutive record batches, from any peers, are ingested together in one durable transaction
 // (group commit, at most kMaxRecordsPerCommit records), then each batch is acked in its own order
 // with ReplicationLink::ackFor. After anything commits, and whenever an ack frees window, every
@@ -112,6 +117,18 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
+  // --- before start() (issue #5: test clock, restored store) ---
+  // Added to the wall clock for everything this node stamps and judges; config [testing] only.
+  void setClockOffsetMs(int64_t offsetMs) { clockOffsetMs_ = offsetMs; }
+  // The store was restored from a backup: the own feed may lack records this node signed after
+  // the backup, so writes wait as they do for an empty own feed, until an upstream (for a restored
+  // root: a child) has announced the feed's head and the node holds it. `confirmed` runs then, on
+  // the writer thread (the daemon removes the restore marker).
+  void requireOwnFeedConfirmation(std::function<void()> confirmed) {
+    restored_ = true;
+    onOwnFeedConfirmed_ = std::move(confirmed);
+  }
+
   // Publishes the first snapshots (authority, peer keys) synchronously, then starts the thread.
   Status start();
   // Processes everything already queued, persists positions, and joins the thread.
@@ -196,7 +213,11 @@ class Engine {
   void handleClosed(const std::string& peerKey);
   void handleHello(const PeerMessage& m, const Hello& hello);
   void handleAck(const PeerMessage& m, const Ack& ack);
-  void handleAuthor(CmdAuthor& c);
+  // A downstream connection spoke without a link here: have the transport forget it.
+  void forgetConnection(const PeerMessage& m);
+  // Authors the payloads of every API write taken in this turn in one transaction (group commit),
+  // answers each caller, then pushes the new records to the peers.
+  void handleAuthors(const std::vector<CmdAuthor*>& commands);
   void flushGroup(std::vector<GroupEntry>& group);
   void checkOwnFeed();
   void afterCommit(const std::vector<CheckedRecord>& appended, size_t trustSizeBefore);
@@ -249,6 +270,9 @@ class Engine {
   uint64_t ownFeedTarget_ = 0;  // our feed's head as the upstream announced it
   std::deque<Parked> parked_;   // API writes waiting for ownFeedConfirmed_
   std::atomic<int64_t> lastLoopMs_{0};
+  int64_t clockOffsetMs_ = 0;
+  bool restored_ = false;
+  std::function<void()> onOwnFeedConfirmed_;
   std::thread thread_;
 };
 

@@ -229,6 +229,14 @@ void Transport::readRouter() {
     }
     const int64_t now = steadyClockMs();
     auto it = downstream_.find(routingId);
+    if (it == downstream_.end() && forgotten_.contains(routingId)) {
+      bool hello = false;
+      if (extra == 0) {
+        auto m = decodeSyncMessage(ByteView(body.data<uint8_t>(), body.size()));
+        hello = m && std::holds_alternative<Hello>(*m);
+      }
+      if (answerForgotten(routingId, hello, now)) continue;
+    }
     if (it == downstream_.end()) {
       if (downstream_.size() >= kMaxDownstreamConnections) {
         dropFrame("too_many_peers", code, "too many downstream connections");
@@ -287,6 +295,13 @@ void Transport::readUpstream() {
                 message.error().message);
       continue;
     }
+    if (std::holds_alternative<Reconnect>(*message)) {
+      metrics_.add(Counter::kFramesReceived, "reconnect");
+      failUpstream(now,
+                   "it no longer knew this connection (this node was silent past its peer "
+                   "timeout, or it restarted the link) and asked for a new one");
+      return;
+    }
     if (const auto* ping = std::get_if<Ping>(&*message)) {
       metrics_.add(Counter::kFramesReceived, "ping");
       std::lock_guard lock(mu_);
@@ -335,7 +350,9 @@ void Transport::sendOutbox() {
     }
     std::string routingId = f.peerKey.substr(1);
     if (f.close) {
-      downstream_.erase(routingId);
+      auto it = downstream_.find(routingId);
+      forgetDownstream(routingId, it != downstream_.end() ? it->second.code : "");
+      if (it != downstream_.end()) downstream_.erase(it);
       continue;
     }
     if (!router_) continue;
@@ -354,6 +371,7 @@ void Transport::sendOutbox() {
       auto it = downstream_.find(routingId);
       std::string code = it != downstream_.end() ? it->second.code : shortId(routingId);
       dropFrame("send_failed", code, "the connection is gone or its send queue is full");
+      forgetDownstream(routingId, code);
       if (it != downstream_.end()) downstream_.erase(it);
       engine_.peerClosed(f.peerKey);
     }
@@ -527,11 +545,51 @@ void Transport::expireDownstream(int64_t now) {
     if (now - it->second.lastHeardMs > options_.timings.peerTimeoutMs) {
       spdlog::debug("connection {} from {} went silent", shortId(it->first), it->second.code);
       engine_.peerClosed("d" + it->first);
+      forgetDownstream(it->first, it->second.code);
       it = downstream_.erase(it);
     } else {
       ++it;
     }
   }
+}
+
+void Transport::forgetDownstream(const std::string& routingId, const std::string& code) {
+  if (!forgotten_.try_emplace(routingId, Forgotten{code, std::nullopt}).second) return;
+  forgottenOrder_.push_back(routingId);
+  while (forgottenOrder_.size() > kMaxForgottenConnections) {
+    forgotten_.erase(forgottenOrder_.front());
+    forgottenOrder_.pop_front();
+  }
+}
+
+bool Transport::answerForgotten(const std::string& routingId, bool isHello, int64_t now) {
+  auto f = forgotten_.find(routingId);
+  if (f == forgotten_.end()) return false;
+  if (isHello) {
+    forgotten_.erase(f);  // a fresh start on the same connection is as good as a new one
+    return false;
+  }
+  metrics_.add(Counter::kFramesRejected, "forgotten_connection");
+  if (f->second.lastRequestMs && now - *f->second.lastRequestMs < kReconnectRequestMs) return true;
+  f->second.lastRequestMs = now;
+  Bytes frame = encodeSyncMessage(Reconnect{});
+  bool sent = false;
+  try {
+    sent = router_->send(zmq::const_buffer(routingId.data(), routingId.size()),
+                         zmq::send_flags::sndmore | zmq::send_flags::dontwait) &&
+           router_->send(zmq::const_buffer(frame.data(), frame.size()), zmq::send_flags::dontwait);
+  } catch (const zmq::error_t& e) {
+    if (e.num() != EHOSTUNREACH) throw;
+  }
+  if (sent) metrics_.add(Counter::kFramesSent, "reconnect");
+  uint64_t suppressed = 0;
+  const std::string who = f->second.code.empty() ? shortId(routingId) : f->second.code;
+  if (limiter_.allow(who + ":forgotten_connection", now, suppressed)) {
+    spdlog::info(
+        "{} spoke on connection {}, which this node had forgotten; asked it to reconnect{}", who,
+        shortId(routingId), suppressed ? fmt::format(" [{} similar suppressed]", suppressed) : "");
+  }
+  return true;
 }
 
 }  // namespace govbus

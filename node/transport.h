@@ -24,10 +24,20 @@
 // pings every `heartbeat_ms`; the parent echoes); downstream connections silent that long are
 // forgotten.
 //
+// Forgotten is not gone: a child that was paused (SIGSTOP, a stalled VM) past the timeout resumes
+// on its old connection, and records or acks on a connection whose hello the engine no longer knows
+// would be dropped until the child's ack timeout. So the routing ids of forgotten downstream
+// connections (expired, closed by the engine, or whose send failed) are remembered
+// (kMaxForgottenConnections, oldest first out; ZeroMQ never reuses a routing id on a socket), and
+// any frame but a Hello on one is answered with Reconnect (at most once per kReconnectRequestMs per
+// connection) instead of being passed on or echoed. The child closes that connection and dials
+// again at once: an established session's backoff is the minimum.
+//
 // Thread safety: start/stop/setUpstreams/status from any thread; the rest runs on its own thread.
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <future>
 #include <map>
@@ -70,6 +80,8 @@ inline constexpr int kTransportPollMs = 20;
 // On stop, how long queued frames (final acks) may take to leave.
 inline constexpr int kStopLingerMs = 500;
 inline constexpr size_t kMaxDownstreamConnections = 4096;
+inline constexpr size_t kMaxForgottenConnections = 4096;
+inline constexpr int64_t kReconnectRequestMs = 1000;
 
 static_assert(kReconnectBackoffMsMin < kReconnectBackoffMsMax);
 static_assert(kMaxFrameBytesRead > static_cast<int64_t>(kMaxSyncMessageBytes));
@@ -118,6 +130,10 @@ class Transport {
     std::string code;
     int64_t lastHeardMs = 0;  // steady
   };
+  struct Forgotten {
+    std::string code;
+    std::optional<int64_t> lastRequestMs;  // steady; when we last answered it with Reconnect
+  };
 
   void run(std::promise<Status>& bound);
   void loop();
@@ -132,6 +148,10 @@ class Transport {
   void probeTick(int64_t now);
   void closeProbe();
   void expireDownstream(int64_t now);
+  void forgetDownstream(const std::string& routingId, const std::string& code);
+  // A frame on a forgotten connection: answer Reconnect (rate-limited); false for a Hello, which
+  // starts the connection afresh.
+  bool answerForgotten(const std::string& routingId, bool isHello, int64_t now);
   std::unique_ptr<zmq::socket_t> dial(const std::string& endpoint, const Curve25519Key& serverKey);
   void dropFrame(const std::string& reason, const std::string& peer, const std::string& detail);
   void publishStatus(const std::string& state, const std::string& error = "");
@@ -155,6 +175,8 @@ class Transport {
   // Transport-thread state.
   std::unique_ptr<zmq::socket_t> router_;
   std::map<std::string, Downstream> downstream_;  // by routing id
+  std::map<std::string, Forgotten> forgotten_;    // by routing id
+  std::deque<std::string> forgottenOrder_;        // oldest first, for the bound
   std::vector<UpstreamConfig> upstreams_;
   std::unique_ptr<Session> session_;
   std::unique_ptr<Session> probe_;

@@ -13,6 +13,11 @@ struct SyncMessage {
     records @1 :RecordsBatch;
     ack @2 :Ack;
     ping @3 :Ping;
+    reconnect @4 :Void;
+    # Sent by a server to a connection it no longer knows (it forgot it: silent past its peer
+    # timeout, an ack timeout, a full send queue, or a refused hello): close this connection and
+    # dial again, starting with a Hello. A client that does not know this kind drops it and
+    # recovers by its own timeouts, as before.
   }
 }
 

@@ -148,6 +148,8 @@ Result<SyncMessage> readSyncMessage(wire::SyncMessage::Reader r) {
       auto p = r.getPing();
       return SyncMessage(Ping{p.getNonce(), p.getSentMs()});
     }
+    case wire::SyncMessage::RECONNECT:
+      return SyncMessage(Reconnect{});
   }
   return makeError(ErrorCode::kUnknownKind, "sync message: unknown kind " +
                                                 std::to_string(static_cast<int>(r.which())) +
@@ -205,6 +207,7 @@ struct SizeEstimate {
   }
   size_t operator()(const Ack& a) const { return 4 + frontierWords(a.frontier); }
   size_t operator()(const Ping&) const { return 6; }
+  size_t operator()(const Reconnect&) const { return 4; }
 };
 
 struct MessageWriter {
@@ -229,6 +232,7 @@ struct MessageWriter {
     n.setNonce(p.nonce);
     n.setSentMs(p.sentMs);
   }
+  void operator()(const Reconnect&) { b.setReconnect(); }
 };
 
 }  // namespace

@@ -65,8 +65,14 @@ struct Ping {
   friend bool operator==(const Ping&, const Ping&) = default;
 };
 
+// From a server to a connection it has forgotten (or never greeted): close it and dial again with a
+// Hello. No fields.
+struct Reconnect {
+  friend bool operator==(const Reconnect&, const Reconnect&) = default;
+};
+
 // The message union, in schema order: `std::variant::index()` is the wire discriminant.
-using SyncMessage = std::variant<Hello, RecordsBatch, Ack, Ping>;
+using SyncMessage = std::variant<Hello, RecordsBatch, Ack, Ping, Reconnect>;
 
 Result<SyncMessage> decodeSyncMessage(ByteView bytes);
 Bytes encodeSyncMessage(const SyncMessage& message);

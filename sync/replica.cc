@@ -198,6 +198,65 @@ Result<RecordRef> Replica::author_(Payload payload, int64_t wallTimeMs) {
   return result;
 }
 
+std::vector<Result<RecordRef>> Replica::authorAll(std::vector<Payload> payloads,
+                                                  int64_t wallTimeMs) {
+  const size_t n = payloads.size();
+  std::vector<std::optional<Result<RecordRef>>> out(n);
+  if (!identity_) {
+    for (auto& o : out)
+      o = makeError(ErrorCode::kInvalidArgument, "this replica has no signing identity");
+  }
+  size_t from = 0;
+  while (from < n) {
+    if (out[from]) {  // refused in an earlier pass
+      ++from;
+      continue;
+    }
+    size_t end = from;
+    while (end < n && !out[end]) ++end;
+    auto txn = store_.beginWrite();
+    if (!txn) {
+      for (size_t i = from; i < n; ++i) {
+        if (!out[i]) out[i] = txn.error();
+      }
+      break;
+    }
+    std::vector<RecordRef> refs;
+    std::optional<std::pair<size_t, Error>> refused;
+    for (size_t i = from; i < end && !refused; ++i) {
+      auto authored = authorInTxn(**txn, payloads[i], wallTimeMs);
+      if (!authored) {
+        refused.emplace(i, authored.error());
+      } else if (authored->second != VoidReason::kNone) {
+        refused.emplace(i, makeError(ErrorCode::kInvalidArgument,
+                                     "refused: this " + std::string(payloadKindName(payloads[i])) +
+                                         " would be void (" +
+                                         std::string(voidReasonName(authored->second)) + ")"));
+      } else {
+        refs.push_back(authored->first);
+      }
+    }
+    if (!refused) {
+      Status committed = (*txn)->commit();
+      for (size_t k = 0; k < refs.size(); ++k) {
+        out[from + k] =
+            committed ? Result<RecordRef>(refs[k]) : Result<RecordRef>(committed.error());
+      }
+      if (!committed) (void)reload();
+      from = end;
+      continue;
+    }
+    txn->reset();    // rolled back
+    (void)reload();  // memory had moved ahead with it
+    out[refused->first] = std::move(refused->second);
+    // The next pass commits what preceded the refusal (known good), then goes on after it.
+  }
+  std::vector<Result<RecordRef>> results;
+  results.reserve(n);
+  for (auto& o : out) results.push_back(std::move(*o));
+  return results;
+}
+
 Result<VoidReason> Replica::wouldBeVoid(const Payload& payload, int64_t wallTimeMs) {
   if (!identity_)
     return makeError(ErrorCode::kInvalidArgument, "this replica has no signing identity");

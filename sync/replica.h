@@ -55,6 +55,11 @@ class Replica {
   // Signs `payload` as this node's next record, applies and commits it; refuses (kInvalidArgument
   // naming the void reason) when the state would judge it void.
   Result<RecordRef> author(Payload payload, int64_t wallTimeMs);
+  // The same for several payloads in order, committed together (group commit: one fsync for all),
+  // with the same outcome per payload as authoring them one by one: a refused payload gets its
+  // error and is not written, the others are; each sees the records before it. A refusal rolls the
+  // transaction back and redoes what preceded it, so refusals cost one extra pass each.
+  std::vector<Result<RecordRef>> authorAll(std::vector<Payload> payloads, int64_t wallTimeMs);
 
   // The reason `payload` would be void if authored now, without writing anything.
   Result<VoidReason> wouldBeVoid(const Payload& payload, int64_t wallTimeMs);

@@ -2,9 +2,10 @@
 // CurveZMQ. Each test builds its own small province (temporary directories, free ports) with the
 // harness in node_harness.h, the way an operator would with govbus-admin.
 #include <gtest/gtest.h>
-
+#include <httplib.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <random>
@@ -412,6 +413,152 @@ TEST(NodeIntegration, GarbageAndForgeriesFromAnEnrolledPeerAreCountedWhileAGoodP
   EXPECT_TRUE(echoed);
   // And the county's link never went down.
   EXPECT_EQ(upstreamOf(k), "430100:connected");
+}
+
+// --- (f) a city paused past the peer timeout ----------------------------------------------------
+
+Json provinceLinkTo(const NodeProcess& p, const std::string& peer) {
+  HttpResult r = p.get("/v1/peers");
+  for (const Json& l : r.body["links"]) {
+    if (l.value("peer", "") == peer) return l;
+  }
+  return Json::object();
+}
+
+// SIGSTOP past the province's peer timeout makes the province forget the city's connection. On
+// SIGCONT the city resumes on that old connection: the province answers with Reconnect and the
+// city dials again at once, instead of talking into the void until its own ack timeout (four of
+// its peer timeouts) restarts the link. The city runs with a much longer peer timeout than the
+// province, so that it cannot notice the pause by itself: only the province's answer brings it
+// back within the test's deadline.
+TEST(NodeIntegration, ACityPausedPastTheProvincesPeerTimeoutIsToldToReconnectOnResuming) {
+  Chain c;
+  NodeProcess& p = *c.province;
+  NodeProcess& city = *c.city;
+  NodeProcess& k = *c.county;
+  ASSERT_EQ(city.terminate(), 0);
+  {
+    std::ifstream in(city.configFile());
+    std::string config((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string from = "peer_timeout_ms = " + std::to_string(kHarnessPeerTimeoutMs);
+    ASSERT_NE(config.find(from), std::string::npos) << config;
+    config.replace(config.find(from), from.size(),
+                   "peer_timeout_ms = " + std::to_string(30 * kHarnessPeerTimeoutMs));
+    std::ofstream(city.configFile()) << config;
+  }
+  c.cluster.start("430100");
+  c.publishCatalog();
+  ASSERT_EQ(k.post("/v1/cases/P-0/events", received("XK-COUNTY", "430102", "paused-0")).status,
+            201);
+  ASSERT_TRUE(eventually([&] { return p.head("430102") >= 1; }));
+  ASSERT_TRUE(
+      eventually([&] { return provinceLinkTo(p, "430100").value("state", "") == "ready"; }));
+
+  city.sendSignal(SIGSTOP);
+  // Something for the city while it sleeps: read on waking, it makes the old connection look alive
+  // to the city (its own silence timeout does not fire), which is what hid the forgotten link.
+  HttpResult urge =
+      p.post("/v1/orders", Json{{"case_id", "P-0"}, {"kind", "urge"}, {"note", "请按时办结"}});
+  ASSERT_EQ(urge.status, 201) << urge.text;
+  const bool forgotten =
+      eventually([&] { return provinceLinkTo(p, "430100").value("state", "") == "disconnected"; });
+  city.sendSignal(SIGCONT);
+  ASSERT_TRUE(forgotten) << "the province never dropped the silent city";
+
+  uint64_t lastAcked = 0;
+  for (int i = 1; i <= 10; ++i) {
+    HttpResult r = k.post("/v1/cases/P-" + std::to_string(i) + "/events",
+                          received("XK-COUNTY", "430102", "paused-" + std::to_string(i)));
+    ASSERT_EQ(r.status, 201) << r.text;
+    lastAcked = r.body.value("seq", 0);
+  }
+  ASSERT_TRUE(eventually([&] { return p.head("430102") == lastAcked; }))
+      << "province has " << p.head("430102") << " of " << lastAcked;
+  EXPECT_TRUE(
+      eventually([&] { return provinceLinkTo(p, "430100").value("state", "") == "ready"; }));
+  EXPECT_GE(p.metric("govbus_frames_sent_total{kind=\"reconnect\"}"), 1u)
+      << "the province did not ask the resumed city to reconnect";
+  EXPECT_NE(city.get("/v1/peers").body["upstream"].value("last_error", "").find("asked for a new"),
+            std::string::npos)
+      << city.get("/v1/peers").text;
+  EXPECT_EQ(city.metric("govbus_frames_rejected_total{reason=\"ack_timeout\"}"), 0u)
+      << "the city restarted its link only after its ack timeout";
+}
+
+// --- (g) concurrent API writes share commits -----------------------------------------------------
+
+// Writes that arrive together are authored in one transaction (Engine: group commit). Every caller
+// still gets its own answer: valid writes a 201 with their own sequence, refused ones their own
+// error, and what was acknowledged is there — at the county, and then at the province.
+TEST(NodeIntegration, ConcurrentApiWritesAreEachCommittedAndAnsweredOnTheirOwn) {
+  Chain c;
+  c.publishCatalog();
+  NodeProcess& p = *c.province;
+  NodeProcess& k = *c.county;
+  constexpr int kThreads = 12;
+  constexpr int kPerThread = 10;
+  std::vector<std::vector<uint64_t>> seqs(kThreads);
+  std::vector<int> refused(kThreads, 0), other(kThreads, 0);
+  std::vector<std::string> unexpected(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      // One keep-alive connection per writer, with a patient connect: a burst of connections can
+      // overflow the API's small listen backlog, and a dropped SYN is retried only after a second.
+      httplib::Client client("127.0.0.1", k.apiPort());
+      client.set_keep_alive(true);
+      client.set_connection_timeout(10, 0);
+      client.set_read_timeout(40, 0);
+      const httplib::Headers headers = {{"Authorization", "Bearer " + k.token()}};
+      auto post = [&](const std::string& path, const Json& body) {
+        HttpResult r;
+        if (auto res = client.Post(path, headers, body.dump(), "application/json")) {
+          r.status = res->status;
+          r.text = res->body;
+          r.body = Json::parse(res->body, nullptr, false);
+        } else {
+          r.text = httplib::to_string(res.error());
+        }
+        return r;
+      };
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string id = "Q-" + std::to_string(t) + "-" + std::to_string(i);
+        // Every third write is one the county's state refuses: an event for a case nobody opened.
+        const bool bad = i % 3 == 2;
+        HttpResult r =
+            bad ? post("/v1/cases/" + id + "-none/events", Json{{"type", "accepted"}})
+                : post("/v1/cases/" + id + "/events", received("XK-COUNTY", "430102", id));
+        if (!bad && r.status == 201) {
+          seqs[t].push_back(r.body.value("seq", uint64_t{0}));
+        } else if (bad && r.status >= 400 && r.status < 500 &&
+                   r.text.find("unknown_case") != std::string::npos) {
+          ++refused[t];
+        } else {
+          ++other[t];
+          unexpected[t] = std::to_string(r.status) + " " + r.text;
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  std::vector<uint64_t> all;
+  for (int t = 0; t < kThreads; ++t) {
+    all.insert(all.end(), seqs[t].begin(), seqs[t].end());
+    EXPECT_EQ(other[t], 0) << "writer " << t << " got an unexpected answer: " << unexpected[t];
+    EXPECT_EQ(refused[t], 3) << "writer " << t;
+  }
+  std::sort(all.begin(), all.end());
+  const uint64_t valid = kThreads * (kPerThread - 3);
+  ASSERT_EQ(all.size(), valid);
+  for (size_t i = 0; i < all.size(); ++i) {
+    ASSERT_EQ(all[i], i + 1) << "each valid write has its own sequence, without gaps";
+  }
+  EXPECT_EQ(k.head("430102"), valid) << "refused writes left nothing behind";
+  EXPECT_EQ(k.metric("govbus_records_authored_total{kind=\"case_event\"}"), valid);
+  ASSERT_TRUE(eventually([&] { return p.head("430102") == valid; }))
+      << "province has " << p.head("430102") << " of " << valid;
+  EXPECT_EQ(p.get("/v1/cases/Q-11-9").status, 200);
+  EXPECT_EQ(p.get("/v1/cases/Q-0-2-none").status, 404);
 }
 
 // --- SIGHUP -------------------------------------------------------------------------------------

@@ -132,6 +132,8 @@ TEST(SyncCodec, RoundTripsPing) {
   expectRoundTrip(Ping{42, testing::kTestEpochMs});
 }
 
+TEST(SyncCodec, RoundTripsReconnect) { expectRoundTrip(Reconnect{}); }
+
 TEST(SyncCodec, RoundTripsAnyProtocolVersionForSyncToJudge) {
   Hello hello;
   hello.node = "430000";
@@ -350,8 +352,8 @@ TEST(SyncCodec, RejectsUnknownMessageKind) {
   capnp::MallocMessageBuilder message;
   message.initRoot<wire::SyncMessage>().initPing().setNonce(5);
   // The union discriminant is the first 16 bits of SyncMessage's data section; a newer version's
-  // fifth kind would write 4 there.
-  for (uint16_t kind : {uint16_t{4}, uint16_t{5}, uint16_t{0xffff}}) {
+  // sixth kind would write 5 there.
+  for (uint16_t kind : {uint16_t{5}, uint16_t{6}, uint16_t{0xffff}}) {
     SCOPED_TRACE("kind " + std::to_string(kind));
     auto data = message.getRoot<capnp::AnyStruct>().getDataSection();
     ASSERT_GE(data.size(), 2u);
