@@ -33,6 +33,39 @@ int64_t nowMs() {
 
 Error usage(const std::string& message) { return makeError(ErrorCode::kInvalidArgument, message); }
 
+// Certificate dates are read in China Standard Time (UTC+8, no daylight saving), not the host's
+// TZ: the same --until gives the same certificate on a server set to UTC and on a desk in 长沙.
+constexpr int64_t kDayMs = 86'400'000;
+constexpr int64_t kChinaOffsetMs = 8LL * 3600 * 1000;
+
+// "YYYY-MM-DD" → the last millisecond of that day, UTC+8 (a certificate's notAfter is inclusive).
+Result<int64_t> lastMsOfDayUtc8(const std::string& date) {
+  const auto bad = [&] {
+    return usage("--until " + date + ": give a date as YYYY-MM-DD, e.g. 2030-12-31");
+  };
+  if (date.size() != 10 || date[4] != '-' || date[7] != '-') return bad();
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (date[i] < '0' || date[i] > '9') return bad();
+  const std::chrono::year_month_day ymd{std::chrono::year{std::stoi(date.substr(0, 4))},
+                                        std::chrono::month{unsigned(std::stoi(date.substr(5, 2)))},
+                                        std::chrono::day{unsigned(std::stoi(date.substr(8, 2)))}};
+  if (!ymd.ok()) return usage("--until " + date + ": no such date");
+  const int64_t days = std::chrono::sys_days{ymd}.time_since_epoch().count();
+  return (days + 1) * kDayMs - kChinaOffsetMs - 1;
+}
+
+// The UTC+8 calendar day of `ms`, as YYYY-MM-DD.
+std::string dateUtc8(int64_t ms) {
+  const std::chrono::sys_days day =
+      std::chrono::floor<std::chrono::days>(std::chrono::sys_time<std::chrono::milliseconds>(
+          std::chrono::milliseconds(ms + kChinaOffsetMs)));
+  const std::chrono::year_month_day ymd{day};
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return text;
+}
+
 Result<Bytes> randomBytes(size_t n) {
   std::ifstream in("/dev/urandom", std::ios::binary);
   Bytes out(n);
@@ -199,12 +232,34 @@ Status enroll(const EnrollOptions& o) {
   }
   if (auto pk = PublicKey::fromBytes(childKey); !pk)
     return usage("--child-key: " + pk.error().message);
+  const int64_t now = nowMs();
+  int64_t notAfterMs = now + o.validYears * kYearMs;
+  if (!o.until.empty()) {
+    GOVBUS_ASSIGN_OR_RETURN(notAfterMs, lastMsOfDayUtc8(o.until));
+    if (notAfterMs <= now) {
+      return usage("--until " + o.until + " is in the past (today is " + dateUtc8(now) +
+                   ", UTC+8): a certificate must end after it is issued");
+    }
+  }
 
   auto parentConfig = loadNodeConfig(o.parentDir / kConfigFileName);
   if (!parentConfig) return parentConfig.error();
-  const int64_t now = nowMs();
   auto parent = loadNodeIdentity(*parentConfig, now);
   if (!parent) return makeError(parent.error().code, "parent node: " + parent.error().message);
+  if (!o.until.empty() && notAfterMs > parent->own.notAfterMs) {
+    // A chain is valid only while every certificate in it is: a longer child certificate would
+    // stop working when the parent's does, with no warning at enrolment. On the parent's last day
+    // itself the child's certificate ends with the parent's, at that moment of the day.
+    if (dateUtc8(parent->own.notAfterMs) == o.until) {
+      notAfterMs = parent->own.notAfterMs;
+    } else {
+      return usage("--until " + o.until + " is after the end of " + parent->code +
+                   "'s own certificate (serial " + std::to_string(parent->own.serial) +
+                   ", valid through " + dateUtc8(parent->own.notAfterMs) +
+                   ", UTC+8): a child's certificate cannot outlive its issuer's; give --until " +
+                   dateUtc8(parent->own.notAfterMs) + " or earlier");
+    }
+  }
 
   // One certificate per (child, serial): re-running enroll reuses it, so a retry publishes the same
   // record instead of a conflicting one.
@@ -223,14 +278,15 @@ Status enroll(const EnrollOptions& o) {
                    "); to re-enrol with a new key, use --serial " + std::to_string(o.serial + 1));
     }
   } else {
-    Certificate c{o.code,
-                  o.name,
-                  childKey,
-                  parent->code,
-                  o.serial,
-                  now - kClockSkewAllowanceMs,
-                  now + o.validYears * kYearMs,
-                  parent->own.serial};
+    Certificate c;
+    c.subject = o.code;
+    c.subjectName = o.name;
+    c.publicKey = childKey;
+    c.issuer = parent->code;
+    c.serial = o.serial;
+    c.notBeforeMs = now - kClockSkewAllowanceMs;
+    c.notAfterMs = notAfterMs;
+    c.issuerSerial = parent->own.serial;
     cert = issueCertificate(c, parent->key);
   }
   if (auto v = verifyIssuedBy(cert, parent->own); !v) {
@@ -247,8 +303,10 @@ Status enroll(const EnrollOptions& o) {
   if (ec) return makeError(ErrorCode::kIo, "cannot create " + out.string() + ": " + ec.message());
   GOVBUS_TRY(writeChainFile(out / kChainFileName, chain));
   GOVBUS_TRY(writeCertificateFile(out / kAnchorFileName, parent->anchor));
-  std::printf("enrolled %s (%s) under %s, serial %u: wrote %s and %s\n", o.code.c_str(),
-              o.name.c_str(), parent->code.c_str(), o.serial, (out / kChainFileName).c_str(),
+  GOVBUS_ASSIGN_OR_RETURN(Certificate issued, decodeCertificateBody(cert.body));
+  std::printf("enrolled %s (%s) under %s, serial %u, valid through %s (UTC+8): wrote %s and %s\n",
+              o.code.c_str(), o.name.c_str(), parent->code.c_str(), o.serial,
+              dateUtc8(issued.notAfterMs).c_str(), (out / kChainFileName).c_str(),
               (out / kAnchorFileName).c_str());
 
   if (!o.publish) return Status::Ok();

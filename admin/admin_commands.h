@@ -19,7 +19,15 @@
 //   authority        who handles an item for a region, and the chain that says why
 //   cases            cases, filtered (overdue, region, card); `case show` one case with its records
 //   supervision      the node's supervision board (红黄牌) as a table
-// Issue #5 adds the rest (verify, backup/restore).
+//   order            a supervision order (督办 urge, 纠错 correct, halt, transfer) on a case
+//   peers            the node's links: state and lag in records and seconds
+//   revoke-key       a key revocation of a child's key from a feed sequence on (compromise)
+// and on a node's files, without its API (admin/store_commands.cc, admin/key_commands.cc):
+//   verify           re-verify every record and recompute the state digest from the feeds
+//   backup           a consistent, compacted copy of a (running) node's store
+//   restore          a backup into a new data directory, marked so that the node waits for its
+//                    upstream before it signs anything
+//   rotate-key       a new key pair for this node, then the switch once the parent re-enrolled it
 //
 // Thread safety: single-threaded command-line code.
 #pragma once
@@ -85,6 +93,9 @@ struct EnrollOptions {
   std::filesystem::path out;  // directory for the child's chain.certs and anchor.cert
   uint32_t serial = 1;
   int validYears = kDefaultChildYears;
+  // YYYY-MM-DD: valid through the end of that day in China Standard Time (UTC+8, whatever the
+  // host's TZ), instead of validYears; at most the parent's own certificate's end.
+  std::string until;
   bool publish = true;
 };
 Status enroll(const EnrollOptions& options);
@@ -158,5 +169,60 @@ struct CaseShowOptions {
 Status caseShow(const CaseShowOptions& options);
 
 Status supervision(const NodeQueryOptions& options);
+
+struct OrderOptions {
+  std::string kind;  // urge | correct | halt | transfer
+  std::string caseId;
+  std::string transferTo;  // transfer: the new handler
+  std::string note;
+  std::string lastSeen;  // AUTHOR#SEQ; empty: the last handler event this node has seen
+  NodeQueryOptions node;
+};
+Status order(const OrderOptions& options);
+
+Status peers(const NodeQueryOptions& options);
+
+struct RevokeKeyOptions {
+  std::string child;
+  uint32_t serial = 0;  // 0: the only serial issued to the child (from the parent's issued/)
+  uint64_t fromSeq = 0;
+  std::string reason;
+  NodeQueryOptions node;
+};
+Status revokeKey(const RevokeKeyOptions& options);
+
+// --- commands on a node's files (admin/store_commands.cc, admin/key_commands.cc) ---
+
+struct VerifyOptions {
+  std::filesystem::path dir;     // node directory (config: data_dir, anchor_file)
+  std::filesystem::path data;    // the store directory, or a backup file; overrides the config
+  std::filesystem::path anchor;  // the anchor file; default: the config's, else the store's own
+  bool json = false;
+};
+Status verify(const VerifyOptions& options);
+
+struct BackupOptions {
+  std::filesystem::path to;
+  std::filesystem::path dir;
+  std::filesystem::path data;
+  bool json = false;
+};
+Status backup(const BackupOptions& options);
+
+struct RestoreOptions {
+  std::filesystem::path from;
+  std::filesystem::path dir;
+  std::filesystem::path data;
+  bool json = false;
+};
+Status restore(const RestoreOptions& options);
+
+struct RotateKeyOptions {
+  std::filesystem::path dir;
+  bool finish = false;
+  std::filesystem::path chain;  // with finish: the chain.certs the parent's enroll wrote
+  std::string name;             // the node's name, for the printed enroll command
+};
+Status rotateKey(const RotateKeyOptions& options);
 
 }  // namespace govbus::admin

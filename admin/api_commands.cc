@@ -9,6 +9,7 @@
 #include "admin/admin_commands.h"
 #include "admin/catalog_file.h"
 #include "admin/node_api.h"
+#include "admin/progress.h"
 #include "protocol/division_code.h"
 #include "protocol/limits.h"
 
@@ -213,7 +214,11 @@ Status catalogPublish(const CatalogPublishOptions& o) {
   Json all = inserts;
   for (const Json& u : updates) all.push_back(u);
   Json records = Json::array();
+  // One line on a terminal while the batches go out (a whole province's catalog is thousands of
+  // items, one committed batch of kMaxListItems at a time); nothing in scripts.
+  Progress progress("publishing " + o.file.filename().string(), "items", all.size());
   for (size_t start = 0; start < all.size(); start += kMaxListItems) {
+    progress.update(start);
     Json batch = Json::array();
     for (size_t i = start; i < std::min(all.size(), start + kMaxListItems); ++i)
       batch.push_back(all[i]);
@@ -233,6 +238,7 @@ Status catalogPublish(const CatalogPublishOptions& o) {
     }
     for (const Json& ref : r->value("records", Json::array())) records.push_back(refText(ref));
   }
+  progress.finish();
 
   if (o.json) {
     printJson(Json{{"file", o.file.string()},
@@ -373,7 +379,14 @@ Status revoke(const RevokeOptions& o) {
   auto r = api.post("/v1/delegations/revoke", body);
   if (!r) {
     if (r.error().code != ErrorCode::kInvalidArgument) return r.error();
-    return refused("the node refused to revoke " + o.delegation + ": " + r.error().message);
+    std::string hint;
+    if (r.error().message.find("revocation_target_unknown") != std::string::npos) {
+      hint = ". " + o.delegation +
+             " is not a delegation record: only delegations (委托/下放) can be revoked (收回); "
+             "authority an item's statutory level (法定层级) gives can never be taken back "
+             "(不得上收). See govbus-admin authority --item ITEM --region REGION for the chain";
+    }
+    return refused("the node refused to revoke " + o.delegation + ": " + r.error().message + hint);
   }
   if (o.node.json) {
     Json out = *r;
@@ -597,6 +610,116 @@ Status supervision(const NodeQueryOptions& o) {
                 str(c, "item").c_str(), str(c, "handler").c_str(),
                 localTime(num(c.value("deadline", Json::object()), "due_at_ms")).c_str());
   }
+  return Status::Ok();
+}
+
+// --- supervision orders -----------------------------------------------------------------------
+
+Status order(const OrderOptions& o) {
+  static const std::map<std::string, std::string> kNames = {{"urge", "urge (督办)"},
+                                                            {"correct", "correct (纠错)"},
+                                                            {"halt", "halt"},
+                                                            {"transfer", "transfer"}};
+  auto name = kNames.find(o.kind);
+  if (name == kNames.end()) return refused("the order is urge, correct, halt or transfer");
+  if (o.caseId.empty()) return refused("the case id is required");
+  if (o.kind == "transfer") {
+    if (o.transferTo.empty())
+      return refused("a transfer order needs --to CODE, the new handler (this node or below it)");
+    if (auto to = DivisionCode::parse(o.transferTo); !to)
+      return refused("--to: " + to.error().message);
+  } else if (!o.transferTo.empty()) {
+    return refused("--to is only for a transfer order");
+  }
+  if (!o.lastSeen.empty() && o.lastSeen.find('#') == std::string::npos)
+    return refused("--last-seen is AUTHOR#SEQ, e.g. 430102#7 (a record of `case show`)");
+  GOVBUS_ASSIGN_OR_RETURN(NodeApi api, apiFor(o.node, true));
+  Json body{{"case_id", o.caseId}, {"kind", o.kind}};
+  if (!o.transferTo.empty()) body["transfer_to"] = o.transferTo;
+  if (!o.note.empty()) body["note"] = o.note;
+  if (!o.lastSeen.empty()) body["last_seen"] = o.lastSeen;
+  auto r = api.post("/v1/orders", body);
+  if (!r) {
+    if (r.error().code != ErrorCode::kInvalidArgument) return r.error();
+    return refused("the node refused the " + o.kind + " order on case " + o.caseId + ": " +
+                   r.error().message +
+                   " (an order comes from a strict ancestor of the case's handler; see "
+                   "govbus-admin case show " +
+                   o.caseId + " --dir " + dirText(o.node) + ")");
+  }
+  if (o.node.json) {
+    Json out = *r;
+    out["record"] = refText(*r);
+    printJson(out);
+    return Status::Ok();
+  }
+  std::printf("%s order on case %s%s — record %s\n", name->second.c_str(), o.caseId.c_str(),
+              o.transferTo.empty() ? "" : (" to " + o.transferTo).c_str(), refText(*r).c_str());
+  std::printf(
+      "the handler's node receives it by replication; follow it with: govbus-admin case "
+      "show %s --dir %s\n",
+      o.caseId.c_str(), dirText(o.node).c_str());
+  return Status::Ok();
+}
+
+// --- peers ------------------------------------------------------------------------------------
+
+namespace {
+
+std::string ago(int64_t nowMs, int64_t thenMs) {
+  if (thenMs <= 0) return "-";
+  int64_t s = std::max<int64_t>(0, (nowMs - thenMs) / 1000);
+  if (s < 120) return std::to_string(s) + "s";
+  if (s < 7200) return std::to_string(s / 60) + "m";
+  return std::to_string(s / 3600) + "h";
+}
+
+}  // namespace
+
+Status peers(const NodeQueryOptions& o) {
+  GOVBUS_ASSIGN_OR_RETURN(NodeApi api, apiFor(o, false));
+  GOVBUS_ASSIGN_OR_RETURN(Json p, api.get("/v1/peers"));
+  if (o.json) {
+    printJson(p);
+    return Status::Ok();
+  }
+  const int64_t now = static_cast<int64_t>(std::time(nullptr)) * 1000;
+  const std::string self = str(p, "code");
+  if (p.contains("upstream") && p["upstream"].is_object()) {
+    const Json& u = p["upstream"];
+    std::printf(
+        "node %s, upstream %s at %s: %s%s for %s%s%s\n", self.c_str(), str(u, "code").c_str(),
+        str(u, "endpoint").c_str(), str(u, "state").c_str(),
+        flag(u, "fallback") ? " (FALLBACK: the parent is unreachable)" : "",
+        ago(now, num(u, "since_ms")).c_str(),
+        num(u, "rtt_ms") > 0 ? (", rtt " + std::to_string(num(u, "rtt_ms")) + " ms").c_str() : "",
+        str(u, "last_error").empty() ? "" : ("; last error: " + str(u, "last_error")).c_str());
+  } else {
+    std::printf("node %s (the root: no upstream)\n", self.c_str());
+  }
+  const Json links = p.value("links", Json::array());
+  if (links.empty()) {
+    std::printf("no links yet (children appear once enrolled; see govbus-admin enroll)\n");
+    return Status::Ok();
+  }
+  std::printf("%-10s %-10s %-12s %11s %11s %9s %9s %8s %12s\n", "PEER", "DIRECTION", "STATE",
+              "LAG_RECORDS", "LAG_SECONDS", "INFLIGHT", "LAST_ACK", "UP_FOR", "RECORDS_SENT");
+  uint64_t behind = 0;
+  for (const Json& l : links) {
+    if (num(l, "lag_records") > 0) ++behind;
+    std::printf("%-10s %-10s %-12s %11lld %11lld %9lld %9s %8s %12lld\n", str(l, "peer").c_str(),
+                str(l, "direction").c_str(), str(l, "state").c_str(),
+                static_cast<long long>(num(l, "lag_records")),
+                static_cast<long long>(num(l, "lag_seconds")),
+                static_cast<long long>(num(l, "inflight_records")),
+                ago(now, num(l, "last_ack_ms")).c_str(),
+                ago(now, num(l, "connected_at_ms")).c_str(),
+                static_cast<long long>(num(l, "records_sent")));
+  }
+  std::printf(
+      "%zu link%s, %llu behind. LAG: records in the peer's scope it is not known to hold, and "
+      "the age of the oldest.\n",
+      links.size(), links.size() == 1 ? "" : "s", static_cast<unsigned long long>(behind));
   return Status::Ok();
 }
 

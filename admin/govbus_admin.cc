@@ -69,8 +69,14 @@ int main(int argc, char** argv) {
   enrollCmd
       ->add_option("--serial", enroll.serial, "certificate serial; raise it to re-enrol a new key")
       ->capture_default_str();
-  enrollCmd->add_option("--valid-years", enroll.validYears, "validity in years")
-      ->capture_default_str();
+  auto* enrollYears =
+      enrollCmd->add_option("--valid-years", enroll.validYears, "validity in years from today")
+          ->capture_default_str();
+  enrollCmd
+      ->add_option("--until", enroll.until,
+                   "last day valid, YYYY-MM-DD, through its end in UTC+8 (China Standard Time); "
+                   "at most the parent's own certificate's last day")
+      ->excludes(enrollYears);
   enrollCmd->add_flag("--no-publish", noPublish,
                       "do not publish the certificate through the parent's API");
   enrollCmd->footer(
@@ -201,6 +207,120 @@ int main(int argc, char** argv) {
   nodeOptions(boardCmd, boardNode);
   boardCmd->footer(example("  govbus-admin supervision --dir /var/lib/govbus"));
 
+  OrderOptions orderOpts;
+  auto* orderCmd = app.add_subcommand(
+      "order", "issue a supervision order on a case of this node's subtree (督办/纠错)");
+  orderCmd->add_option("kind", orderOpts.kind, "urge (督办) | correct (纠错) | halt | transfer")
+      ->required()
+      ->check(CLI::IsMember({"urge", "correct", "halt", "transfer"}));
+  orderCmd->add_option("case", orderOpts.caseId, "the case id")->required();
+  orderCmd->add_option("--to", orderOpts.transferTo,
+                       "transfer: the new handler's code (this node or below it)");
+  orderCmd->add_option("--note", orderOpts.note, "what the handler is told (recorded)");
+  orderCmd->add_option("--last-seen", orderOpts.lastSeen,
+                       "AUTHOR#SEQ of the handler event the order answers (default: the last "
+                       "one this node has seen)");
+  nodeOptions(orderCmd, orderOpts.node);
+  orderCmd->footer(
+      "\nurge: a reminder on the board; correct: back to review (also a decided or halted case); "
+      "halt: the handler may not decide until corrected; transfer: another handler takes it." +
+      example("  govbus-admin order urge 430102-0001 --note '请三日内办结' --dir /var/lib/govbus\n"
+              "  govbus-admin order transfer 430102-0001 --to 430100 --dir /var/lib/govbus"));
+
+  NodeQueryOptions peersNode;
+  auto* peersCmd = app.add_subcommand(
+      "peers", "the node's replication links: state, lag in records and seconds, last ack");
+  nodeOptions(peersCmd, peersNode);
+  peersCmd->footer(example("  govbus-admin peers --dir /var/lib/govbus"));
+
+  VerifyOptions verifyOpts;
+  auto* verifyCmd = app.add_subcommand(
+      "verify",
+      "offline: re-verify every record (signature, key, certificate chain, hash link) and "
+      "recompute the state digest from the feeds");
+  verifyCmd->add_option("--dir", verifyOpts.dir,
+                        "the node's directory: its config names the store and the anchor "
+                        "(default: .)");
+  verifyCmd->add_option("--data", verifyOpts.data,
+                        "the store directory, or a backup file (instead of the config's)");
+  verifyCmd->add_option("--anchor", verifyOpts.anchor,
+                        "the anchor certificate (default: the config's; without a config, the "
+                        "province's anchor record inside the store)");
+  verifyCmd->add_flag("--json", verifyOpts.json, "print the result as JSON");
+  verifyCmd->footer(
+      "\nReads one read-only snapshot; safe beside a running node (run as the node's user). "
+      "Exit 1 when a problem is found." +
+      example(
+          "  govbus-admin verify --dir /var/lib/govbus\n"
+          "  govbus-admin verify --data /srv/restore/data --anchor /var/lib/govbus/anchor.cert"));
+
+  BackupOptions backupOpts;
+  auto* backupCmd = app.add_subcommand(
+      "backup", "a consistent, compacted copy of the node's store, taken while it runs");
+  backupCmd->add_option("--to", backupOpts.to, "the backup file to create (never overwritten)")
+      ->required();
+  backupCmd->add_option("--dir", backupOpts.dir, "the node's directory (default: .)");
+  backupCmd->add_option("--data", backupOpts.data, "the store directory (instead of the config's)");
+  backupCmd->add_flag("--json", backupOpts.json, "print the result as JSON");
+  backupCmd->footer(
+      "\nOne LMDB read snapshot (mdb_env_copy2, compacting); the node keeps writing. Prints the "
+      "state digest of the snapshot. The key file is not in the backup." +
+      example("  sudo -u govbus govbus-admin backup --to /backup/430102-$(date +%F).mdb --dir "
+              "/var/lib/govbus"));
+
+  RestoreOptions restoreOpts;
+  auto* restoreCmd = app.add_subcommand(
+      "restore", "a backup into a new, empty data directory (the node re-syncs from its parent)");
+  restoreCmd->add_option("--from", restoreOpts.from, "the backup file")->required();
+  restoreCmd->add_option("--data", restoreOpts.data,
+                         "the new data directory (must not exist or be empty)");
+  restoreCmd->add_option("--dir", restoreOpts.dir,
+                         "the node's directory: restore into its config's data_dir (when "
+                         "--data is not given)");
+  restoreCmd->add_flag("--json", restoreOpts.json, "print the result as JSON");
+  restoreCmd->footer(
+      "\nThe restored node takes no API writes (503) until its upstream has confirmed its own "
+      "feed, so that it can never sign a sequence number twice." +
+      example("  govbus-admin restore --from /backup/430102-2025-06-01.mdb --data "
+              "/var/lib/govbus/data"));
+
+  RotateKeyOptions rotateOpts;
+  std::string rotateChain;
+  auto* rotateCmd = app.add_subcommand(
+      "rotate-key", "replace this node's key: a new key pair, then (--finish) the switch");
+  rotateCmd->add_option("--dir", rotateOpts.dir, "the node's directory (default: .)");
+  rotateCmd->add_flag("--finish", rotateOpts.finish,
+                      "switch to the new key once the parent has re-enrolled it (node stopped)");
+  rotateCmd->add_option("--chain", rotateChain,
+                        "with --finish: the chain.certs the parent's enroll wrote");
+  rotateCmd->add_option("--name", rotateOpts.name, "the node's name in the printed enroll command");
+  rotateCmd->footer(
+      "\nStep 1 writes node.key.next and prints the parent's enroll command (a higher serial); "
+      "step 2 swaps key and chain and prints the parent's revoke-key command." +
+      example("  govbus-admin rotate-key --dir /var/lib/govbus\n"
+              "  systemctl stop govbus-node\n"
+              "  govbus-admin rotate-key --finish --chain /tmp/enroll-430102/chain.certs --dir "
+              "/var/lib/govbus\n"
+              "  systemctl start govbus-node"));
+
+  RevokeKeyOptions revokeKeyOpts;
+  auto* revokeKeyCmd = app.add_subcommand(
+      "revoke-key",
+      "revoke a child's key from a feed sequence on (key rotation, or a compromised key)");
+  revokeKeyCmd->add_option("--child", revokeKeyOpts.child, "the child's code")->required();
+  revokeKeyCmd
+      ->add_option("--from-seq", revokeKeyOpts.fromSeq,
+                   "the first sequence of the child's feed the key may no longer sign")
+      ->required();
+  revokeKeyCmd->add_option("--serial", revokeKeyOpts.serial,
+                           "the certificate serial whose key is revoked (default: the only one "
+                           "this node issued to the child)");
+  revokeKeyCmd->add_option("--reason", revokeKeyOpts.reason, "why (recorded)");
+  nodeOptions(revokeKeyCmd, revokeKeyOpts.node);
+  revokeKeyCmd->footer(
+      example("  govbus-admin revoke-key --child 430102 --serial 1 --from-seq 245 --reason "
+              "'key rotated' --dir /var/lib/govbus"));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -244,6 +364,21 @@ int main(int argc, char** argv) {
     result = caseShow(showOpts);
   } else if (*boardCmd) {
     result = supervision(boardNode);
+  } else if (*orderCmd) {
+    result = govbus::admin::order(orderOpts);
+  } else if (*peersCmd) {
+    result = govbus::admin::peers(peersNode);
+  } else if (*verifyCmd) {
+    result = govbus::admin::verify(verifyOpts);
+  } else if (*backupCmd) {
+    result = govbus::admin::backup(backupOpts);
+  } else if (*restoreCmd) {
+    result = govbus::admin::restore(restoreOpts);
+  } else if (*rotateCmd) {
+    rotateOpts.chain = rotateChain;
+    result = govbus::admin::rotateKey(rotateOpts);
+  } else if (*revokeKeyCmd) {
+    result = govbus::admin::revokeKey(revokeKeyOpts);
   }
   if (!result) {
     std::fprintf(stderr, "govbus-admin: %s\n", result.error().message.c_str());

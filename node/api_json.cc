@@ -422,6 +422,21 @@ Result<SupervisionOrder> orderFromJson(const Json& body) {
   return o;
 }
 
+Result<KeyRevocation> keyRevocationFromJson(const Json& body) {
+  GOVBUS_TRY(requireObject(body));
+  GOVBUS_TRY(onlyFields(body, {"subject", "serial", "from_seq", "reason"}));
+  KeyRevocation r;
+  GOVBUS_ASSIGN_OR_RETURN(r.subject, code(body, "subject", true));
+  GOVBUS_ASSIGN_OR_RETURN(int64_t serial,
+                          integer(body, "serial", true, 1, std::numeric_limits<uint32_t>::max()));
+  r.serial = static_cast<uint32_t>(serial);
+  GOVBUS_ASSIGN_OR_RETURN(int64_t from,
+                          integer(body, "from_seq", true, 1, std::numeric_limits<int64_t>::max()));
+  r.fromSeq = static_cast<uint64_t>(from);
+  GOVBUS_ASSIGN_OR_RETURN(r.reason, str(body, "reason", false));
+  return r;
+}
+
 Result<SignedCertificate> enrollmentFromJson(const Json& body) {
   GOVBUS_TRY(requireObject(body));
   GOVBUS_TRY(onlyFields(body, {"certificate"}));

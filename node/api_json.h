@@ -46,6 +46,9 @@ Result<DelegationRevocation> delegationRevocationFromJson(const Json& body);
 // `lastSeen` is left empty when the body has no last_seen: the API fills in the case's last event.
 Result<SupervisionOrder> orderFromJson(const Json& body);
 Result<SignedCertificate> enrollmentFromJson(const Json& body);
+// A key revocation (DESIGN §3): records `subject` signed with `serial` from `from_seq` on are
+// rejected at the door. Only a strict ancestor's revocation takes effect.
+Result<KeyRevocation> keyRevocationFromJson(const Json& body);
 Result<RecordRef> refFromJson(const Json& value, const std::string& field);
 // Validates a division code given in a URL or query string.
 Status checkCode(const std::string& code, const std::string& field);

@@ -73,10 +73,20 @@ ApiServer::ApiServer(Engine& engine, Transport& transport, Metrics& metrics,
 
 ApiServer::~ApiServer() { stop(); }
 
+int64_t ApiServer::now() const { return wallClockMs() + options_.clockOffsetMs; }
+
 Status ApiServer::start() {
   server_->set_payload_max_length(kMaxApiBodyBytes);
   server_->set_read_timeout(kApiIoTimeoutSeconds, 0);
   server_->set_write_timeout(kApiIoTimeoutSeconds, 0);
+  // Headers and body leave in two writes: without this, Nagle holds the body back until the
+  // client acknowledges the headers, up to its delayed-ACK timeout (40 ms) per keep-alive request.
+  server_->set_tcp_nodelay(true);
+  // A write holds its thread until the writer thread has committed it; concurrent writes share
+  // one commit (Engine: group commit), so the pool, not the disk, would otherwise cap the write
+  // rate at threads / fsync time. Waiting threads cost only their stacks.
+  constexpr size_t kApiThreads = 64;
+  server_->new_task_queue = [] { return new httplib::ThreadPool(kApiThreads); };
   routes();
   if (!server_->bind_to_port(options_.host, options_.port)) {
     return makeError(ErrorCode::kIo,
@@ -168,7 +178,7 @@ void ApiServer::routes() {
     reply(res, 201, toJson(*ref));
   };
   auto handlerLookup = [this](const std::string& item, const std::string& region) {
-    return engine_.authority()->handlerFor(item, region, wallClockMs());
+    return engine_.authority()->handlerFor(item, region, now());
   };
 
   s.Post(R"(/v1/cases/([^/]+)/events)", [write, handlerLookup](const Request& req, Response& res) {
@@ -181,7 +191,7 @@ void ApiServer::routes() {
     write(req, res, [&](const Json& j, const Request&) -> Result<Payload> {
       static std::atomic<uint64_t> counter{0};  // only makes generated ids unique within a run
       std::string id =
-          identity_.code + "-" + std::to_string(wallClockMs()) + "-" + std::to_string(++counter);
+          identity_.code + "-" + std::to_string(now()) + "-" + std::to_string(++counter);
       GOVBUS_ASSIGN_OR_RETURN(Complaint c, complaintFromJson(j, id));
       return Payload(std::move(c));
     });
@@ -218,9 +228,9 @@ void ApiServer::routes() {
            }
            reply(res, 201, Json{{"records", committed}});
          });
-  s.Post("/v1/delegations", [write](const Request& req, Response& res) {
+  s.Post("/v1/delegations", [this, write](const Request& req, Response& res) {
     write(req, res, [&](const Json& j, const Request&) -> Result<Payload> {
-      GOVBUS_ASSIGN_OR_RETURN(Delegation d, delegationFromJson(j, wallClockMs()));
+      GOVBUS_ASSIGN_OR_RETURN(Delegation d, delegationFromJson(j, now()));
       return Payload(std::move(d));
     });
   });
@@ -247,6 +257,27 @@ void ApiServer::routes() {
       return Payload(std::move(o));
     });
   });
+  s.Post("/v1/key-revocations", [this, write](const Request& req, Response& res) {
+    write(req, res, [&](const Json& j, const Request&) -> Result<Payload> {
+      GOVBUS_ASSIGN_OR_RETURN(KeyRevocation r, keyRevocationFromJson(j));
+      // The state would judge a revocation by anyone but an ancestor void; say so plainly here.
+      const auto authority = engine_.authority();
+      bool below = false;
+      auto up = authority->parentOf(r.subject);
+      for (int depth = 0; up && depth <= kMaxTreeDepth; ++depth, up = authority->parentOf(*up)) {
+        if (*up == identity_.code) {
+          below = true;
+          break;
+        }
+      }
+      if (!below) {
+        return makeError(ErrorCode::kInvalidArgument,
+                         "field 'subject': " + r.subject + " is not enrolled below " +
+                             identity_.code + "; only an ancestor revokes a node's key");
+      }
+      return Payload(std::move(r));
+    });
+  });
   s.Post("/v1/enrollments", [write](const Request& req, Response& res) {
     write(req, res, [&](const Json& j, const Request&) -> Result<Payload> {
       GOVBUS_ASSIGN_OR_RETURN(SignedCertificate c, enrollmentFromJson(j));
@@ -263,7 +294,7 @@ void ApiServer::routes() {
     if (!summary) return failWith(res, summary.error());
     if (!*summary) return fail(res, 404, "case " + id + " is not known to this node", "not_found");
     Json out = toJson(**summary);
-    out["deadline"] = toJson(deadlineAt(**summary, wallClockMs()));
+    out["deadline"] = toJson(deadlineAt(**summary, now()));
     auto refs = StateEngine::caseRecords(**view, id);
     if (!refs) return failWith(res, refs.error());
     Json records = Json::array();
@@ -307,7 +338,7 @@ void ApiServer::routes() {
     }
     auto view = engine_.store().beginRead();
     if (!view) return failWith(res, view.error());
-    const int64_t now = wallClockMs();
+    const int64_t now = this->now();
     Json cases = Json::array();
     bool truncated = false;
     Status st = StateEngine::forEachCase(**view, [&](const CaseSummary& c) {
@@ -340,7 +371,7 @@ void ApiServer::routes() {
           "parameter 'region': " + std::string(region.empty() ? "required" : c.error().message),
           "invalid_argument");
     }
-    reply(res, 200, toJson(engine_.authority()->explain(item, region, wallClockMs())));
+    reply(res, 200, toJson(engine_.authority()->explain(item, region, now())));
   });
   s.Get("/v1/catalog", [this, reply](const Request&, Response& res) {
     auto authority = engine_.authority();
@@ -352,12 +383,12 @@ void ApiServer::routes() {
     auto view = engine_.store().beginRead();
     if (!view) return failWith(res, view.error());
     auto authority = engine_.authority();
-    auto board = supervisionView(**view, *authority, identity_.code, wallClockMs());
+    auto board = supervisionView(**view, *authority, identity_.code, now());
     if (!board) return failWith(res, board.error());
     reply(res, 200, toJson(*board));
   });
   s.Get("/v1/peers", [this, reply](const Request&, Response& res) {
-    const int64_t now = wallClockMs();
+    const int64_t now = this->now();
     Json links = Json::array();
     for (const LinkInfo& l : engine_.links()) {
       links.push_back(
@@ -409,7 +440,7 @@ void ApiServer::routes() {
     for (const auto& [author, head] : *heads) records += head.seq;
     reply(res, 200,
           Json{{"code", identity_.code},
-               {"now_ms", wallClockMs()},
+               {"now_ms", now()},
                {"feeds", heads->size()},
                {"records", records},
                {"digest", toHex(*digest)},
@@ -479,7 +510,7 @@ void ApiServer::routes() {
   });
   s.Get("/metrics", [this](const Request&, Response& res) {
     std::string out = metrics_.render();
-    const int64_t now = wallClockMs();
+    const int64_t now = this->now();
     std::vector<LinkInfo> links = engine_.links();
     out +=
         "# HELP govbus_link_up Whether a link is connected with hellos exchanged (1) or not (0).\n"

@@ -7,7 +7,7 @@
 // never a 500; a full write queue or a node shutting down is a 503.
 //   POST /v1/cases/{id}/events   POST /v1/complaints         POST /v1/complaints/{id}/updates
 //   POST /v1/catalog             POST /v1/delegations        POST /v1/delegations/revoke
-//   POST /v1/orders              POST /v1/enrollments
+//   POST /v1/orders              POST /v1/enrollments        POST /v1/key-revocations
 // Reads (GET, no token: the API listens on loopback by default):
 //   /v1/cases/{id}  /v1/cases?overdue=1&region=&card=&limit=  /v1/authority?item=&region=
 //   /v1/catalog  /v1/supervision  /v1/peers  /v1/status  /v1/feeds[?author=]  /healthz  /metrics
@@ -45,6 +45,7 @@ struct ApiOptions {
   std::string host;
   uint16_t port = 0;
   std::string token;
+  int64_t clockOffsetMs = 0;  // config [testing] clock_offset_days: deadlines and cards read it
 };
 
 class ApiServer {
@@ -64,6 +65,7 @@ class ApiServer {
 
  private:
   void routes();
+  int64_t now() const;  // the wall clock, with the test offset
 
   Engine& engine_;
   Transport& transport_;

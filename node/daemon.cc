@@ -105,7 +105,10 @@ int runNode(const std::filesystem::path& configFile, bool checkOnly) {
 
   auto config = loadNodeConfig(configFile);
   if (!config) return failStartup(kExitConfigError, config.error().message);
-  auto identity = loadNodeIdentity(*config, wallClockMs());
+  // [testing] clock_offset_days shifts every wall-clock reading of this node (0 in production).
+  const int64_t clockOffsetMs = config->clockOffsetMs;
+  auto now = [clockOffsetMs] { return wallClockMs() + clockOffsetMs; };
+  auto identity = loadNodeIdentity(*config, now());
   if (!identity) return failStartup(kExitConfigError, identity.error().message);
   if (Status s = resolveUpstreams(config->upstreams, identity->ancestors); !s) {
     return failStartup(kExitConfigError, s.error().message);
@@ -135,7 +138,7 @@ int runNode(const std::filesystem::path& configFile, bool checkOnly) {
   }
   // The node's own chain is trusted from the start: it signs with the last certificate of it, and
   // peers need the chain in hellos.
-  (*replica)->setClock(wallClockMs());
+  (*replica)->setClock(now());
   if (auto admitted = (*replica)->ingest(std::vector<SignedRecord>{}, identity->chain); !admitted) {
     return failStartup(kExitRuntimeError,
                        "cannot store this node's certificate chain: " + admitted.error().message);
@@ -148,7 +151,7 @@ int runNode(const std::filesystem::path& configFile, bool checkOnly) {
     if (!head) return failStartup(kExitRuntimeError, head.error().message);
     if (!*head) {
       // The province publishes its own anchor as its first record: the tree starts there.
-      if (auto r = (*replica)->author(identity->anchor, wallClockMs()); !r) {
+      if (auto r = (*replica)->author(identity->anchor, now()); !r) {
         return failStartup(kExitRuntimeError,
                            "cannot publish the anchor certificate: " + r.error().message);
       }
@@ -165,6 +168,31 @@ int runNode(const std::filesystem::path& configFile, bool checkOnly) {
     return failStartup(kExitRuntimeError, "cannot create an eventfd for the writer's outbox");
 
   Engine engine(**replica, *identity, outbox, keys, metrics, config->sync, onFatal);
+  if (clockOffsetMs != 0) {
+    spdlog::warn(
+        "TEST CLOCK: [testing] clock_offset_days = {} — this node's wall clock runs {} days ahead "
+        "of the system clock (records it signs, deadlines, cards). Never use this in production.",
+        clockOffsetMs / 86'400'000, clockOffsetMs / 86'400'000);
+    engine.setClockOffsetMs(clockOffsetMs);
+  }
+  const std::filesystem::path restoreMarker = config->dataDir / kRestoreMarkerFileName;
+  if (std::filesystem::exists(restoreMarker)) {
+    spdlog::warn(
+        "the store in {} was restored from a backup ({} exists): API writes are refused until {} "
+        "has confirmed this node's own feed and the node holds it",
+        config->dataDir.string(), restoreMarker.string(),
+        identity->isRoot() ? "a child" : "the upstream");
+    engine.requireOwnFeedConfirmation([restoreMarker] {
+      std::error_code ec;
+      std::filesystem::remove(restoreMarker, ec);
+      if (ec) {
+        spdlog::error("cannot remove {}: {}; remove it by hand", restoreMarker.string(),
+                      ec.message());
+      } else {
+        spdlog::info("own feed confirmed after the restore; removed {}", restoreMarker.string());
+      }
+    });
+  }
   if (Status s = engine.start(); !s)
     return failStartup(kExitRuntimeError, "cannot start: " + s.error().message);
   ZapHandler zap(context, keys, metrics, onFatal);
@@ -175,7 +203,7 @@ int runNode(const std::filesystem::path& configFile, bool checkOnly) {
   transport.setUpstreams(config->upstreams);
   if (Status s = transport.start(); !s) return failStartup(kExitRuntimeError, s.error().message);
   ApiServer api(engine, transport, metrics, *identity,
-                ApiOptions{config->apiHost, config->apiPort, *token},
+                ApiOptions{config->apiHost, config->apiPort, *token, clockOffsetMs},
                 [&zap, &transport]() -> std::string {
                   if (!zap.running()) return "the ZAP handler is not running";
                   if (!transport.running()) return "the transport thread is not running";

@@ -23,6 +23,12 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitRuntimeError = 1;
 inline constexpr int kExitConfigError = 2;
 
+// A file in the data directory that `govbus-admin restore` writes: the store came from a backup
+// and its own feed may be behind what the node already signed. While it exists the node takes no
+// API writes until its upstream has confirmed its own feed (node/engine.h); then the node removes
+// it.
+inline constexpr const char* kRestoreMarkerFileName = "restored-from-backup";
+
 // Runs the node until it is told to stop; returns the process exit status. With `checkOnly`, checks
 // the config, identity and store and returns without serving.
 int runNode(const std::filesystem::path& configFile, bool checkOnly);

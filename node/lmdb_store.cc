@@ -123,6 +123,7 @@ struct LmdbStore::Impl {
   MDB_dbi feeds = 0, heads = 0, pending = 0, forks = 0, peers = 0, certs = 0, revocations = 0,
           meta = 0, state = 0;
   std::filesystem::path dir;
+  bool readOnly = false;
 
   ~Impl() {
     if (env) mdb_env_close(env);
@@ -440,24 +441,34 @@ LmdbStore::~LmdbStore() = default;
 Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::filesystem::path& dir,
                                                    LmdbOptions options) {
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return makeError(ErrorCode::kIo,
-                     "data directory " + dir.string() + " cannot be created: " + ec.message());
+  unsigned flags = MDB_NOTLS | (options.durable ? 0 : MDB_NOSYNC);
+  if (options.readOnly) {
+    flags |= MDB_RDONLY;
+    if (std::filesystem::is_regular_file(dir, ec)) {
+      flags |= MDB_NOSUBDIR | MDB_NOLOCK;
+    } else if (!std::filesystem::exists(dir / "data.mdb", ec)) {
+      return makeError(ErrorCode::kNotFound, "no store in " + dir.string() + " (no data.mdb)");
+    }
+  } else {
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      return makeError(ErrorCode::kIo,
+                       "data directory " + dir.string() + " cannot be created: " + ec.message());
+    }
   }
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;
+  impl->readOnly = options.readOnly;
   if (int rc = mdb_env_create(&impl->env); rc != 0) return lmdbError(rc, "create LMDB environment");
   mdb_env_set_maxdbs(impl->env, 16);
   mdb_env_set_mapsize(impl->env, options.mapSizeBytes);
-  unsigned flags = MDB_NOTLS | (options.durable ? 0 : MDB_NOSYNC);
   if (int rc = mdb_env_open(impl->env, dir.c_str(), flags, 0600); rc != 0) {
     return makeError(
         rc == MDB_VERSION_MISMATCH || rc == MDB_INVALID ? ErrorCode::kVersion : ErrorCode::kStorage,
         "open store in " + dir.string() + ": " + mdb_strerror(rc));
   }
   MDB_txn* txn = nullptr;
-  if (int rc = mdb_txn_begin(impl->env, nullptr, 0, &txn); rc != 0)
+  if (int rc = mdb_txn_begin(impl->env, nullptr, options.readOnly ? MDB_RDONLY : 0, &txn); rc != 0)
     return lmdbError(rc, "begin setup");
   struct Named {
     const char* name;
@@ -472,14 +483,22 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::filesystem::path& 
              {"meta", &impl->meta},
              {"state", &impl->state}};
   for (auto& d : dbs) {
-    if (int rc = mdb_dbi_open(txn, d.name, MDB_CREATE, d.dbi); rc != 0) {
+    if (int rc = mdb_dbi_open(txn, d.name, options.readOnly ? 0 : MDB_CREATE, d.dbi); rc != 0) {
       mdb_txn_abort(txn);
+      if (rc == MDB_NOTFOUND) {
+        return makeError(ErrorCode::kVersion, dir.string() + " is not a GovBus store (no table " +
+                                                  std::string(d.name) + ")");
+      }
       return lmdbError(rc, std::string("open table ") + d.name);
     }
   }
   MDB_val key = val(kSchemaVersionKey), v;
   int rc = mdb_get(txn, impl->meta, &key, &v);
-  if (rc == MDB_NOTFOUND) {
+  if (rc == MDB_NOTFOUND && options.readOnly) {
+    mdb_txn_abort(txn);
+    return makeError(ErrorCode::kVersion,
+                     dir.string() + " is not a GovBus store (no schema version)");
+  } else if (rc == MDB_NOTFOUND) {
     uint8_t b[8];
     putBigEndian64(kStoreSchemaVersion, b);
     MDB_val nv{8, b};
@@ -507,6 +526,9 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::filesystem::path& 
 }
 
 Result<std::unique_ptr<FeedTxn>> LmdbStore::beginWrite() {
+  if (impl_->readOnly)
+    return makeError(ErrorCode::kStorage,
+                     "the store in " + impl_->dir.string() + " is open read-only");
   MDB_txn* txn = nullptr;
   if (int rc = mdb_txn_begin(impl_->env, nullptr, 0, &txn); rc != 0)
     return lmdbError(rc, "begin write");

@@ -35,12 +35,17 @@ struct LmdbOptions {
   uint64_t mapSizeBytes = uint64_t{64} << 30;
   // Skip fsync on commit. Never for a real node: an acknowledged record must survive power loss.
   bool durable = true;
+  // Open without writing anything: beginWrite fails. A directory is opened beside the process that
+  // owns it (LMDB's lock file coordinates readers across processes, so this needs write access
+  // to lock.mdb: run as the node's user); a regular file (a backup) is opened as a private
+  // snapshot without a lock file. Map size 0 takes the size recorded in the store.
+  bool readOnly = false;
 };
 
 class LmdbStore final : public FeedStore {
  public:
-  // Creates `dir` if needed. Fails with a specific error for an unreadable directory, a store
-  // written by a newer schema version, or an LMDB error.
+  // Creates `dir` if needed (unless readOnly). Fails with a specific error for an unreadable
+  // directory, a store written by a newer schema version, or an LMDB error.
   static Result<std::unique_ptr<LmdbStore>> open(const std::filesystem::path& dir,
                                                  LmdbOptions options = {});
   ~LmdbStore() override;

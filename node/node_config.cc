@@ -83,7 +83,7 @@ Result<NodeConfig> parseNodeConfig(std::string_view text, const std::filesystem:
   static const std::set<std::string, std::less<>> kTopKeys = {
       "code",   "data_dir",  "key_file", "anchor_file",    "certificate_chain_file",
       "listen", "upstreams", "api",      "api_token_file", "log_level",
-      "store",  "sync"};
+      "store",  "sync",      "testing"};
   for (auto&& [k, v] : root) {
     if (!kTopKeys.contains(k.str()))
       return configError(source, "unknown key '" + std::string(k.str()) + "'");
@@ -193,6 +193,22 @@ Result<NodeConfig> parseNodeConfig(std::string_view text, const std::filesystem:
     }
     if (c.sync.peerTimeoutMs < 2 * c.sync.heartbeatMs) {
       return configError(source, "sync.peer_timeout_ms must be at least twice sync.heartbeat_ms");
+    }
+  }
+  if (const toml::node* testing = root.get("testing")) {
+    const toml::table* t = testing->as_table();
+    if (t == nullptr) return configError(source, "[testing] must be a table");
+    for (auto&& [k, v] : *t) {
+      if (k.str() != "clock_offset_days")
+        return configError(source, "unknown key 'testing." + std::string(k.str()) + "'");
+      std::optional<int64_t> days;
+      if (v.is_integer()) days = v.value<int64_t>();
+      if (!days || *days < -kMaxClockOffsetDays || *days > kMaxClockOffsetDays) {
+        return configError(source, "key 'testing.clock_offset_days' must be an integer from " +
+                                       std::to_string(-kMaxClockOffsetDays) + " to " +
+                                       std::to_string(kMaxClockOffsetDays));
+      }
+      c.clockOffsetMs = *days * 86'400'000;
     }
   }
   return c;

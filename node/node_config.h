@@ -15,6 +15,9 @@
 //   log_level               trace | debug | info | warn | error (default info)
 //   [store] map_size_mb     LMDB address space in MiB (default 65536)
 //   [sync]  heartbeat_ms, peer_timeout_ms, fallback_after_ms, parent_probe_ms (see SyncTimings)
+//   [testing] clock_offset_days  TEST ONLY: days added to the node's wall clock (records it signs,
+//                           deadlines and cards it computes), so that a demo or test can see a
+//                           case go overdue without waiting; the node logs a warning at start
 // Unknown keys are errors: a misspelt key must not silently fall back to a default.
 //
 // Thread safety: value types and free functions.
@@ -35,6 +38,7 @@ inline constexpr uint64_t kDefaultMapSizeMb = 64 * 1024;
 inline constexpr uint64_t kMaxMapSizeMb = uint64_t{1} << 24;  // 16 TiB: beyond any real province
 inline constexpr size_t kMaxUpstreams = 8;
 inline constexpr size_t kMaxConfigFileBytes = 1 << 20;
+inline constexpr int64_t kMaxClockOffsetDays = 3650;
 
 // Timings of the replication transport. Defaults suit a WAN; tests shorten them.
 struct SyncTimings {
@@ -65,6 +69,7 @@ struct NodeConfig {
   std::string logLevel = "info";
   uint64_t mapSizeMb = kDefaultMapSizeMb;
   SyncTimings sync;
+  int64_t clockOffsetMs = 0;  // [testing] clock_offset_days: never set on a production node
 };
 
 Result<NodeConfig> loadNodeConfig(const std::filesystem::path& file);

@@ -2,10 +2,17 @@
 // no node; the API commands run against a real province → city → county on loopback
 // (tests/node/node_harness.h).
 #include <gtest/gtest.h>
+#include <lmdb.h>
 
+#include <atomic>
+#include <chrono>
 #include <fstream>
+#include <regex>
+#include <thread>
 
+#include "node/chain_file.h"
 #include "node/node_harness.h"
+#include "protocol/certificate_codec.h"
 
 namespace govbus::testing {
 namespace {
@@ -183,6 +190,62 @@ TEST(AdminCliTest, CatalogDelegationAuthorityCasesAndRevocationThroughTheApi) {
   EXPECT_NE(board.out.find("    430102"), std::string::npos) << "counties are indented twice\n"
                                                              << board.out;
 
+  // Supervision orders: from an ancestor of the handler only.
+  CommandResult urge = admin({"order", "urge", "FR-1", "--note", "请三日内办结", "--dir", p});
+  EXPECT_EQ(urge.exitCode, kExitOk) << urge.err;
+  EXPECT_NE(urge.out.find("urge (督办) order on case FR-1 — record 430000#"), std::string::npos)
+      << urge.out;
+  CommandResult noTarget = admin({"order", "transfer", "FR-1", "--dir", p});
+  EXPECT_EQ(noTarget.exitCode, kExitRefused);
+  EXPECT_NE(noTarget.err.find("needs --to CODE"), std::string::npos) << noTarget.err;
+  CommandResult byHandler = admin({"order", "halt", "FR-1", "--dir", k});
+  EXPECT_EQ(byHandler.exitCode, kExitRefused);
+  EXPECT_NE(byHandler.err.find("order_not_by_ancestor"), std::string::npos) << byHandler.err;
+  EXPECT_EQ(admin({"order", "scold", "FR-1", "--dir", p}).exitCode, kExitUsage);
+
+  // Peers: the city has its parent upstream and its county downstream.
+  ASSERT_TRUE(eventually([&] {
+    CommandResult peers = admin({"peers", "--dir", c});
+    return peers.exitCode == 0 && peers.out.find("upstream 430000") != std::string::npos &&
+           peers.out.find("430102     downstream ready") != std::string::npos;
+  })) << admin({"peers", "--dir", c}).out;
+  CommandResult peersJson = admin({"peers", "--dir", c, "--json"});
+  ASSERT_EQ(peersJson.exitCode, kExitOk);
+  EXPECT_EQ(Json::parse(peersJson.out)["code"], "430100");
+
+  // Enrolment outside the parent's region is refused with the reason.
+  CommandResult pub2 = admin({"pubkey", "--dir", k});
+  ASSERT_EQ(pub2.exitCode, kExitOk);
+  std::string key = pub2.out.substr(0, 64);
+  CommandResult outside = admin({"enroll", "--child-key", key, "--code", "440106", "--name",
+                                 "天河区", "--parent-dir", c, "--no-publish"});
+  EXPECT_EQ(outside.exitCode, kExitRefused);
+  EXPECT_NE(outside.err.find("cannot enrol 440106 under 430100"), std::string::npos) << outside.err;
+
+  // Statutory authority is not a delegation: nothing can revoke it.
+  const std::string catalogRecord =
+      province.get("/v1/catalog").body["items"][0]["record"]["author"].get<std::string>() + "#" +
+      std::to_string(province.get("/v1/catalog").body["items"][0]["record"]["seq"].get<int>());
+  CommandResult statutory = admin({"revoke", catalogRecord, "--dir", p});
+  EXPECT_EQ(statutory.exitCode, kExitRefused);
+  EXPECT_NE(statutory.err.find("can never be taken back (不得上收)"), std::string::npos)
+      << statutory.err;
+
+  // Key revocation: by the parent (serial found in its issued/), never of a node not below.
+  CommandResult rk = admin(
+      {"revoke-key", "--child", "430102", "--from-seq", "100000", "--reason", "test", "--dir", c});
+  EXPECT_EQ(rk.exitCode, kExitOk) << rk.err;
+  EXPECT_NE(rk.out.find("revoked the key of 430102 serial 1 from seq 100000"), std::string::npos)
+      << rk.out;
+  CommandResult rkUp =
+      admin({"revoke-key", "--child", "430000", "--serial", "1", "--from-seq", "5", "--dir", c});
+  EXPECT_EQ(rkUp.exitCode, kExitRefused);
+  EXPECT_NE(rkUp.err.find("only an ancestor revokes"), std::string::npos) << rkUp.err;
+  CommandResult rkNoSerial =
+      admin({"revoke-key", "--child", "430102", "--from-seq", "5", "--dir", p});
+  EXPECT_EQ(rkNoSerial.exitCode, kExitRefused);
+  EXPECT_NE(rkNoSerial.err.find("give --serial"), std::string::npos) << rkNoSerial.err;
+
   // The province revokes its grant: the county's re-delegation falls with it.
   CommandResult rv = admin({"revoke", grant, "--transfer-pending", "--dir", p});
   EXPECT_EQ(rv.exitCode, kExitOk) << rv.err;
@@ -192,6 +255,416 @@ TEST(AdminCliTest, CatalogDelegationAuthorityCasesAndRevocationThroughTheApi) {
   CommandResult twice = admin({"revoke", "430000#999", "--dir", p});
   EXPECT_EQ(twice.exitCode, kExitRefused);
   EXPECT_NE(twice.err.find("would be void"), std::string::npos) << twice.err;
+}
+
+// The first capture group of `pattern` in `text`, or "" when it does not match.
+std::string capture(const std::string& text, const std::string& pattern) {
+  std::smatch m;
+  return std::regex_search(text, m, std::regex(pattern)) ? m[1].str() : "";
+}
+
+// Key rotation end to end (DESIGN §3): a new key at the county, re-enrolled by its parent with
+// the next serial, switched while the county is stopped; the county's next records are signed
+// with the new key, so they still reach the city and the province after the city revoked the old
+// key from exactly that sequence, and nobody sees a fork.
+TEST(AdminCliTest, RotateKeyReenrolsSwitchesAndRevokesTheOldKey) {
+  NodeCluster cluster;
+  NodeProcess& province = cluster.add("430000", "湖南省");
+  NodeProcess& city = cluster.add("430100", "长沙市", {"430000"});
+  NodeProcess& county = cluster.add("430102", "芙蓉区", {"430100"}, /*listens=*/false);
+  cluster.start("430000");
+  cluster.enroll("430100", "430000");
+  cluster.start("430100");
+  cluster.enroll("430102", "430100");
+  cluster.start("430102");
+  const std::string c = city.dir().string();
+  const std::string k = county.dir().string();
+  ASSERT_EQ(
+      admin({"catalog", "publish", sampleCatalog().string(), "--dir", province.dir().string()})
+          .exitCode,
+      kExitOk);
+  ASSERT_TRUE(eventually([&] { return county.get("/v1/catalog").body["items"].size() == 12; }));
+  auto file = [&](const std::string& id, const std::string& type) {
+    Json event{{"type", type}};
+    if (type == "received") {
+      event = Json{{"type", "received"},
+                   {"item", "XK-SCJG-001"},
+                   {"region", "430102"},
+                   {"applicant_id", "91430102MA4L000001"},
+                   {"first_responsible", "窗口 1 号"}};
+    }
+    return county.post("/v1/cases/" + id + "/events", event);
+  };
+  ASSERT_EQ(file("FR-1", "received").status, 201);  // signed with the old key
+
+  CommandResult province1 = admin({"rotate-key", "--dir", province.dir().string()});
+  EXPECT_EQ(province1.exitCode, kExitRefused);
+  EXPECT_NE(province1.err.find("the trust anchor"), std::string::npos) << province1.err;
+
+  // 1. At the county: a new key pair beside the old one.
+  CommandResult step1 = admin({"rotate-key", "--dir", k});
+  ASSERT_EQ(step1.exitCode, kExitOk) << step1.err;
+  const std::string newKey = capture(step1.out, "new public key: ([0-9a-f]{64})");
+  ASSERT_FALSE(newKey.empty()) << step1.out;
+  EXPECT_NE(step1.out.find("--serial 2"), std::string::npos) << step1.out;
+  EXPECT_TRUE(std::filesystem::exists(county.dir() / "node.key.next"));
+  EXPECT_EQ(admin({"rotate-key", "--dir", k}).exitCode, kExitRefused)
+      << "a second start would overwrite the new key";
+
+  // 2. At the city: re-enrol with the next serial, published through the city's API.
+  const std::filesystem::path out = cluster.root() / "enroll-430102-2";
+  CommandResult reenrol =
+      admin({"enroll", "--child-key", newKey, "--code", "430102", "--name", "芙蓉区", "--serial",
+             "2", "--parent-dir", c, "--out", out.string()});
+  ASSERT_EQ(reenrol.exitCode, kExitOk) << reenrol.err;
+  EXPECT_NE(reenrol.out.find("published as record"), std::string::npos) << reenrol.out;
+  const std::string chain = (out / "chain.certs").string();
+
+  // 3. At the county: not while it runs (it signs with the old key until it restarts).
+  CommandResult running = admin({"rotate-key", "--finish", "--chain", chain, "--dir", k});
+  EXPECT_EQ(running.exitCode, kExitUnavailable) << running.out << running.err;
+  EXPECT_NE(running.err.find("the node is running"), std::string::npos) << running.err;
+  ASSERT_EQ(file("FR-1", "accepted").status, 201);  // still the old key
+  const uint64_t oldHead = county.head("430102");
+  ASSERT_GT(oldHead, 0u);
+  ASSERT_TRUE(eventually([&] { return city.head("430102") == oldHead; }));
+  ASSERT_EQ(county.terminate(), 0);
+  // The chain of serial 1 is not a rotation.
+  EXPECT_EQ(admin({"rotate-key", "--finish", "--chain", (county.dir() / "chain.certs").string(),
+                   "--dir", k})
+                .exitCode,
+            kExitRefused);
+  CommandResult finish = admin({"rotate-key", "--finish", "--chain", chain, "--dir", k});
+  ASSERT_EQ(finish.exitCode, kExitOk) << finish.err;
+  EXPECT_TRUE(std::filesystem::exists(county.dir() / "node.key.old-1"));
+  EXPECT_TRUE(std::filesystem::exists(county.dir() / "chain.certs.old-1"));
+  EXPECT_FALSE(std::filesystem::exists(county.dir() / "node.key.next"));
+  const std::string fromSeq = capture(finish.out, "--serial 1 --from-seq ([0-9]+)");
+  ASSERT_EQ(fromSeq, std::to_string(oldHead + 1)) << finish.out;
+
+  // The county restarts with the new key; its next record reaches the city and the province.
+  cluster.start("430102");
+  HttpResult next = file("FR-2", "received");
+  ASSERT_EQ(next.status, 201) << next.text;
+  EXPECT_EQ(next.body["seq"], oldHead + 1);
+  ASSERT_TRUE(eventually([&] {
+    return city.head("430102") == oldHead + 1 && province.head("430102") == oldHead + 1;
+  })) << "city "
+      << city.head("430102") << " province " << province.head("430102");
+
+  // 4. At the city: the old key is revoked from the first sequence the new key signed. Had the
+  // county signed that record or a later one with the old key, it would now be rejected.
+  CommandResult revoke = admin({"revoke-key", "--child", "430102", "--serial", "1", "--from-seq",
+                                fromSeq, "--reason", "key rotated", "--dir", c});
+  ASSERT_EQ(revoke.exitCode, kExitOk) << revoke.err;
+  EXPECT_NE(revoke.out.find("revoked the key of 430102 serial 1 from seq " + fromSeq),
+            std::string::npos)
+      << revoke.out;
+  ASSERT_EQ(file("FR-2", "accepted").status, 201);
+  ASSERT_TRUE(eventually([&] {
+    return city.head("430102") == oldHead + 2 && province.head("430102") == oldHead + 2;
+  })) << "city "
+      << city.head("430102") << " province " << province.head("430102");
+  EXPECT_EQ(city.get("/v1/status").body["forks"], 0);
+  EXPECT_EQ(province.get("/v1/status").body["forks"], 0);
+  // The city's store, replayed offline with both certificates and the revocation, holds up.
+  CommandResult verify = admin({"verify", "--dir", c});
+  EXPECT_EQ(verify.exitCode, kExitOk) << verify.out << verify.err;
+}
+
+// The YYYY-MM-DD that is `days` from now in UTC+8.
+std::string dateInDays(int days) {
+  using namespace std::chrono;
+  const sys_days day = floor<std::chrono::days>(system_clock::now() + hours(8) + hours(24) * days);
+  const year_month_day ymd{day};
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return text;
+}
+
+Certificate leafOf(const std::filesystem::path& chainFile) {
+  auto chain = readChainFile(chainFile);
+  EXPECT_TRUE(chain && !chain->empty()) << chainFile;
+  if (!chain || chain->empty()) return {};
+  auto leaf = decodeCertificateBody(chain->back().body);
+  EXPECT_TRUE(leaf);
+  return leaf ? *leaf : Certificate{};
+}
+
+// enroll --until: the end of that day in UTC+8, never in the past, never past the parent's own
+// certificate (on the parent's last day it ends with the parent's certificate).
+TEST(AdminCliTest, EnrollUntilADateWithinTheParentsValidity) {
+  NodeCluster cluster;
+  NodeProcess& province = cluster.add("430000", "湖南省");
+  NodeProcess& city = cluster.add("430100", "长沙市", {"430000"});
+  CommandResult pub = admin({"pubkey", "--dir", city.dir().string()});
+  ASSERT_EQ(pub.exitCode, kExitOk);
+  const std::string key = pub.out.substr(0, 64);
+  const std::filesystem::path out = cluster.root() / "enroll-430100";
+  auto enroll = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args{"enroll",       "--child-key",  key,
+                                  "--code",       "430100",       "--name",
+                                  "长沙市",       "--parent-dir", province.dir().string(),
+                                  "--no-publish", "--out",        out.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return admin(args);
+  };
+
+  CommandResult both = enroll({"--until", dateInDays(30), "--valid-years", "3"});
+  EXPECT_EQ(both.exitCode, kExitUsage) << both.err;
+  for (const char* bad : {"31/12/2030", "2030-1-1", "2030-12-31x", "２０３０-01-01"}) {
+    CommandResult r = enroll({"--until", bad});
+    EXPECT_EQ(r.exitCode, kExitRefused) << bad;
+    EXPECT_NE(r.err.find("give a date as YYYY-MM-DD"), std::string::npos) << bad << r.err;
+  }
+  CommandResult noDay = enroll({"--until", "2031-02-29"});
+  EXPECT_EQ(noDay.exitCode, kExitRefused);
+  EXPECT_NE(noDay.err.find("no such date"), std::string::npos) << noDay.err;
+  CommandResult past = enroll({"--until", dateInDays(-1)});
+  EXPECT_EQ(past.exitCode, kExitRefused);
+  EXPECT_NE(past.err.find("is in the past (today is " + dateInDays(0) + ", UTC+8)"),
+            std::string::npos)
+      << past.err;
+  // The anchor is valid 20 years: 30 years is beyond it, and the refusal names its last day.
+  CommandResult tooLong = enroll({"--until", dateInDays(30 * 366)});
+  EXPECT_EQ(tooLong.exitCode, kExitRefused);
+  EXPECT_NE(tooLong.err.find("cannot outlive its issuer's"), std::string::npos) << tooLong.err;
+  const std::string lastDay = capture(tooLong.err, "give --until ([0-9-]{10}) or earlier");
+  ASSERT_FALSE(lastDay.empty()) << tooLong.err;
+  EXPECT_FALSE(std::filesystem::exists(out)) << "a refused enroll writes nothing";
+
+  const std::string day = dateInDays(400);
+  CommandResult ok = enroll({"--until", day});
+  ASSERT_EQ(ok.exitCode, kExitOk) << ok.err;
+  EXPECT_NE(ok.out.find("serial 1, valid through " + day + " (UTC+8)"), std::string::npos)
+      << ok.out;
+  const Certificate leaf = leafOf(out / "chain.certs");
+  EXPECT_EQ(leaf.serial, 1u);
+  // 23:59:59.999 in UTC+8 is 15:59:59.999 UTC.
+  EXPECT_EQ((leaf.notAfterMs + 1) % 86'400'000, 16 * 3'600'000) << leaf.notAfterMs;
+  const int64_t nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  EXPECT_GT(leaf.notAfterMs, nowMs + 399LL * 86'400'000);
+  EXPECT_LE(leaf.notAfterMs, nowMs + 401LL * 86'400'000);
+
+  // On the parent's last day the certificate ends exactly when the parent's does.
+  CommandResult edge = enroll({"--serial", "2", "--until", lastDay});
+  ASSERT_EQ(edge.exitCode, kExitOk) << edge.err;
+  auto anchor = readCertificateFile(province.dir() / "anchor.cert");
+  ASSERT_TRUE(anchor);
+  auto anchorBody = decodeCertificateBody(anchor->body);
+  ASSERT_TRUE(anchorBody);
+  EXPECT_EQ(leafOf(out / "chain.certs").notAfterMs, anchorBody->notAfterMs);
+  EXPECT_NE(edge.out.find("valid through " + lastDay), std::string::npos) << edge.out;
+
+  // Today counts (valid through its end), and --valid-years is still the default way.
+  CommandResult today = enroll({"--serial", "4", "--until", dateInDays(0)});
+  EXPECT_EQ(today.exitCode, kExitOk) << today.err;
+  CommandResult years = enroll({"--serial", "3", "--valid-years", "2"});
+  ASSERT_EQ(years.exitCode, kExitOk) << years.err;
+  EXPECT_NE(years.out.find("valid through " + dateInDays(730)), std::string::npos) << years.out;
+}
+
+// The must-show of issue #5: a backup of the city taken while its counties write, verified
+// offline with the digest the backup reported, restored into the city's data directory in place
+// of the original, where it waits for its parent before signing anything, gets back what it had
+// signed after the backup, and catches up with the digest the original had.
+TEST(AdminCliTest, BackupUnderWriteLoadVerifiesRestoresAndCatchesUp) {
+  NodeCluster cluster;
+  NodeProcess& province = cluster.add("430000", "湖南省");
+  NodeProcess& city = cluster.add("430100", "长沙市", {"430000"});
+  NodeProcess& furong = cluster.add("430102", "芙蓉区", {"430100"}, /*listens=*/false);
+  NodeProcess& tianxin = cluster.add("430103", "天心区", {"430100"}, /*listens=*/false);
+  cluster.start("430000");
+  cluster.enroll("430100", "430000");
+  cluster.start("430100");
+  cluster.enroll("430102", "430100");
+  cluster.enroll("430103", "430100");
+  cluster.start("430102");
+  cluster.start("430103");
+  const std::string p = province.dir().string();
+  const std::string c = city.dir().string();
+  ASSERT_EQ(admin({"catalog", "publish", sampleCatalog().string(), "--dir", p}).exitCode, kExitOk);
+  ASSERT_TRUE(eventually([&] {
+    return furong.get("/v1/catalog").body["items"].size() == 12 &&
+           tianxin.get("/v1/catalog").body["items"].size() == 12;
+  }));
+
+  // Both counties file cases (county-level item: each county handles its own) until told to stop.
+  std::atomic<bool> stop{false};
+  std::atomic<int> filed{0};
+  auto writer = [&](NodeProcess& county) {
+    for (int i = 0; !stop.load(); ++i) {
+      const std::string id = county.code() + "-" + std::to_string(i);
+      HttpResult r = county.post("/v1/cases/" + id + "/events",
+                                 Json{{"type", "received"},
+                                      {"item", "XK-SCJG-001"},
+                                      {"region", county.code()},
+                                      {"applicant_id", "9143" + std::to_string(i)},
+                                      {"first_responsible", "窗口 1 号"}});
+      if (r.status == 201 &&
+          county.post("/v1/cases/" + id + "/events", Json{{"type", "accepted"}}).status == 201) {
+        ++filed;
+      }
+    }
+  };
+  std::thread w1(writer, std::ref(furong));
+  std::thread w2(writer, std::ref(tianxin));
+  ASSERT_TRUE(eventually([&] { return filed.load() >= 10; }));
+
+  const std::filesystem::path backupFile = cluster.root() / "city-backup.mdb";
+  CommandResult backup = admin({"backup", "--to", backupFile.string(), "--dir", c, "--json"});
+  ASSERT_TRUE(eventually([&] { return filed.load() >= 30; }));  // writes go on after the copy
+  stop = true;
+  w1.join();
+  w2.join();
+  ASSERT_EQ(backup.exitCode, kExitOk) << backup.err;
+  const Json backedUp = Json::parse(backup.out);
+  const std::string backupDigest = backedUp["digest"];
+  const uint64_t cityHeadAtBackup = backedUp["feeds"].value("430100", uint64_t{0});
+  EXPECT_EQ(admin({"backup", "--to", backupFile.string(), "--dir", c}).exitCode, kExitRefused)
+      << "a backup never overwrites a file";
+
+  // The backup file verifies offline, with the digest the backup reported.
+  CommandResult verifyFile = admin({"verify", "--data", backupFile.string(), "--anchor",
+                                    (city.dir() / "anchor.cert").string(), "--json"});
+  ASSERT_EQ(verifyFile.exitCode, kExitOk) << verifyFile.out << verifyFile.err;
+  EXPECT_EQ(Json::parse(verifyFile.out)["digest"], backupDigest);
+  EXPECT_TRUE(Json::parse(verifyFile.out)["ok"].get<bool>());
+
+  // The city signs after the backup: orders on county cases. A restore must not reuse these
+  // sequence numbers.
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(admin({"order", "urge", "430102-" + std::to_string(i), "--dir", c}).exitCode,
+              kExitOk);
+  }
+  const uint64_t cityHead = city.head("430100");
+  ASSERT_GT(cityHead, cityHeadAtBackup);
+  // Everything settles: the province holds the city's and the counties' feeds.
+  ASSERT_TRUE(eventually([&] {
+    return province.head("430100") == cityHead &&
+           province.head("430102") == furong.head("430102") &&
+           province.head("430103") == tianxin.head("430103") &&
+           city.head("430102") == furong.head("430102") &&
+           city.head("430103") == tianxin.head("430103");
+  }));
+  const std::string liveDigest = city.digest();
+  CommandResult verifyLive = admin({"verify", "--dir", c});  // beside the running node
+  EXPECT_EQ(verifyLive.exitCode, kExitOk) << verifyLive.out << verifyLive.err;
+  EXPECT_NE(verifyLive.out.find("OK: every record"), std::string::npos) << verifyLive.out;
+
+  // Disk lost: the city is replaced by the backup, with its parent down at first.
+  ASSERT_EQ(city.terminate(), 0);
+  ASSERT_EQ(province.terminate(), 0);
+  std::filesystem::rename(city.dir() / "data", city.dir() / "data.lost");
+  CommandResult restore = admin({"restore", "--from", backupFile.string(), "--dir", c});
+  ASSERT_EQ(restore.exitCode, kExitOk) << restore.err;
+  EXPECT_NE(restore.out.find(backupDigest), std::string::npos) << restore.out;
+  CommandResult again = admin({"restore", "--from", backupFile.string(), "--dir", c});
+  EXPECT_EQ(again.exitCode, kExitRefused);
+  EXPECT_NE(again.err.find("is not empty"), std::string::npos) << again.err;
+  CommandResult verifyRestored = admin({"verify", "--dir", c, "--json"});
+  ASSERT_EQ(verifyRestored.exitCode, kExitOk) << verifyRestored.out << verifyRestored.err;
+  EXPECT_EQ(Json::parse(verifyRestored.out)["digest"], backupDigest);
+
+  cluster.start("430100");
+  // Without its parent the restored city cannot know how far its own feed went: no writes.
+  HttpResult refused = city.post("/v1/orders", Json{{"case_id", "430102-1"}, {"kind", "urge"}});
+  EXPECT_EQ(refused.status, 503) << refused.text;
+  EXPECT_NE(refused.text.find("restored from a backup"), std::string::npos) << refused.text;
+  EXPECT_TRUE(std::filesystem::exists(city.dir() / "data" / "restored-from-backup"));
+
+  cluster.start("430000");
+  ASSERT_TRUE(eventually([&] { return city.digest() == liveDigest; }))
+      << "restored " << city.digest() << " live " << liveDigest;
+  EXPECT_EQ(city.head("430100"), cityHead) << "the parent gave the city its own records back";
+  ASSERT_TRUE(eventually(
+      [&] { return !std::filesystem::exists(city.dir() / "data" / "restored-from-backup"); }));
+  HttpResult order = city.post("/v1/orders", Json{{"case_id", "430102-1"}, {"kind", "urge"}});
+  ASSERT_EQ(order.status, 201) << order.text;
+  EXPECT_EQ(order.body["seq"], cityHead + 1) << "the next sequence number, not a reused one";
+  ASSERT_TRUE(eventually([&] { return province.head("430100") == cityHead + 1; }));
+  EXPECT_EQ(province.get("/v1/status").body["forks"], 0);
+}
+
+// Changes one stored value of a copied store behind the node's back, as a bad disk or a hand
+// would: `edit` gets the value's bytes to alter.
+void tamper(const std::filesystem::path& dir, const char* table, const std::string& key,
+            const std::function<void(std::string&)>& edit) {
+  MDB_env* env = nullptr;
+  ASSERT_EQ(mdb_env_create(&env), 0);
+  mdb_env_set_maxdbs(env, 16);
+  ASSERT_EQ(mdb_env_open(env, dir.c_str(), 0, 0600), 0);
+  MDB_txn* txn = nullptr;
+  ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
+  MDB_dbi dbi = 0;
+  ASSERT_EQ(mdb_dbi_open(txn, table, 0, &dbi), 0);
+  MDB_val k{key.size(), const_cast<char*>(key.data())}, v;
+  ASSERT_EQ(mdb_get(txn, dbi, &k, &v), 0) << table;
+  std::string value(static_cast<const char*>(v.mv_data), v.mv_size);
+  edit(value);
+  MDB_val nv{value.size(), value.data()};
+  ASSERT_EQ(mdb_put(txn, dbi, &k, &nv, 0), 0);
+  ASSERT_EQ(mdb_txn_commit(txn), 0);
+  mdb_env_close(env);
+}
+
+std::string feedKey(const std::string& author, uint64_t seq) {
+  std::string k = author;
+  k.resize(12, '\0');
+  for (int i = 7; i >= 0; --i) k.push_back(static_cast<char>((seq >> (8 * i)) & 0xFF));
+  return k;
+}
+
+// verify must be able to fail: a record whose bytes changed, and a stored state that does not
+// follow from the feeds, are both reported, with exit status 1.
+TEST(AdminCliTest, VerifyReportsATamperedRecordAndAStateThatDoesNotFollowFromTheFeeds) {
+  NodeCluster cluster;
+  NodeProcess& province = cluster.add("430000", "湖南省");
+  cluster.start("430000");
+  const std::string p = province.dir().string();
+  ASSERT_EQ(admin({"catalog", "publish", sampleCatalog().string(), "--dir", p}).exitCode, kExitOk);
+  const std::filesystem::path file = cluster.root() / "p.mdb";
+  ASSERT_EQ(admin({"backup", "--to", file.string(), "--dir", p}).exitCode, kExitOk);
+  const std::string anchor = (province.dir() / "anchor.cert").string();
+  const std::filesystem::path a = cluster.root() / "a", b = cluster.root() / "b";
+  ASSERT_EQ(admin({"restore", "--from", file.string(), "--data", a.string()}).exitCode, kExitOk);
+  ASSERT_EQ(admin({"restore", "--from", file.string(), "--data", b.string()}).exitCode, kExitOk);
+  CommandResult clean = admin({"verify", "--data", a.string(), "--anchor", anchor});
+  ASSERT_EQ(clean.exitCode, kExitOk) << clean.out << clean.err;
+  // Without --anchor and without a config, the store's own anchor record is used, and said so.
+  CommandResult own = admin({"verify", "--data", a.string()});
+  EXPECT_EQ(own.exitCode, kExitOk) << own.err;
+  EXPECT_NE(own.out.find("from the store itself"), std::string::npos) << own.out;
+
+  // One byte of the province's 5th record (a catalog item), in the middle of its stored bytes.
+  tamper(a, "feeds", feedKey("430000", 5),
+         [](std::string& v) { v[32 + (v.size() - 32) / 2] ^= 1; });
+  CommandResult bad = admin({"verify", "--data", a.string(), "--anchor", anchor});
+  EXPECT_EQ(bad.exitCode, kExitRefused) << bad.out << bad.err;
+  EXPECT_NE(bad.out.find("problem: record 430000#5"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.err.find("verify found"), std::string::npos) << bad.err;
+
+  // A stored digest that the feeds do not give.
+  tamper(b, "state", "mdigest", [](std::string& v) { v[0] ^= 1; });
+  CommandResult wrong = admin({"verify", "--data", b.string(), "--anchor", anchor, "--json"});
+  EXPECT_EQ(wrong.exitCode, kExitRefused) << wrong.out << wrong.err;
+  Json answer = Json::parse(wrong.out, nullptr, false);
+  ASSERT_TRUE(answer.is_object()) << wrong.out;
+  EXPECT_FALSE(answer["ok"].get<bool>());
+  EXPECT_NE(answer["digest"], answer["stored_digest"]);
+  EXPECT_NE(answer["problems"][0].get<std::string>().find("differs from the stored state"),
+            std::string::npos)
+      << wrong.out;
+
+  // Node down and nothing on disk: the offline commands say what is missing.
+  CommandResult none = admin({"verify", "--data", (cluster.root() / "none").string()});
+  EXPECT_NE(none.exitCode, kExitOk);
+  EXPECT_NE(none.err.find("no store in"), std::string::npos) << none.err;
+  CommandResult help = admin({"backup", "--help"});
+  EXPECT_NE(help.out.find("Example:"), std::string::npos);
 }
 
 }  // namespace

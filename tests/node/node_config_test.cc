@@ -1,0 +1,88 @@
+// NodeConfig parsing: the [testing] table, which shifts a node's clock and so must refuse anything
+// but a bounded whole number of days.
+#include "node/node_config.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace govbus {
+namespace {
+
+constexpr int64_t kDayMs = 86'400'000;
+
+const char* const kMinimalConfig =
+    "code = \"430102\"\n"
+    "data_dir = \"data\"\n"
+    "key_file = \"node.key\"\n"
+    "anchor_file = \"anchor.cert\"\n"
+    "certificate_chain_file = \"chain.certs\"\n"
+    "api_token_file = \"api.token\"\n";
+
+Result<NodeConfig> parseWith(const std::string& extra) {
+  return parseNodeConfig(std::string(kMinimalConfig) + extra, "/etc/govbus", "test.toml");
+}
+
+TEST(NodeConfigTest, ClockOffsetIsZeroWithoutATestingTable) {
+  auto c = parseWith("");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->clockOffsetMs, 0);
+  EXPECT_EQ(c->dataDir, std::filesystem::path("/etc/govbus/data"));
+}
+
+TEST(NodeConfigTest, ClockOffsetDaysBecomesMillisecondsEitherWay) {
+  auto ahead = parseWith("[testing]\nclock_offset_days = 40\n");
+  ASSERT_TRUE(ahead) << ahead.error().message;
+  EXPECT_EQ(ahead->clockOffsetMs, 40 * kDayMs);
+
+  auto behind = parseWith("[testing]\nclock_offset_days = -3\n");
+  ASSERT_TRUE(behind) << behind.error().message;
+  EXPECT_EQ(behind->clockOffsetMs, -3 * kDayMs);
+
+  auto limit =
+      parseWith("[testing]\nclock_offset_days = " + std::to_string(kMaxClockOffsetDays) + "\n");
+  ASSERT_TRUE(limit) << limit.error().message;
+  EXPECT_EQ(limit->clockOffsetMs, kMaxClockOffsetDays * kDayMs);
+  auto lowest =
+      parseWith("[testing]\nclock_offset_days = " + std::to_string(-kMaxClockOffsetDays) + "\n");
+  ASSERT_TRUE(lowest) << lowest.error().message;
+  EXPECT_EQ(lowest->clockOffsetMs, -kMaxClockOffsetDays * kDayMs);
+}
+
+TEST(NodeConfigTest, ClockOffsetOutOfRangeIsRefusedWithTheRange) {
+  const std::string range = "must be an integer from -" + std::to_string(kMaxClockOffsetDays) +
+                            " to " + std::to_string(kMaxClockOffsetDays);
+  for (int64_t days : {kMaxClockOffsetDays + 1, -kMaxClockOffsetDays - 1, int64_t{1} << 50}) {
+    auto c = parseWith("[testing]\nclock_offset_days = " + std::to_string(days) + "\n");
+    ASSERT_FALSE(c) << days;
+    EXPECT_NE(c.error().message.find("testing.clock_offset_days"), std::string::npos)
+        << c.error().message;
+    EXPECT_NE(c.error().message.find(range), std::string::npos) << c.error().message;
+  }
+}
+
+TEST(NodeConfigTest, ClockOffsetOfAnotherTypeIsRefused) {
+  for (const char* value : {"\"3\"", "1.5", "true", "[1]", "{ days = 1 }"}) {
+    auto c = parseWith(std::string("[testing]\nclock_offset_days = ") + value + "\n");
+    ASSERT_FALSE(c) << value;
+    EXPECT_NE(c.error().message.find("key 'testing.clock_offset_days' must be an integer"),
+              std::string::npos)
+        << value << ": " << c.error().message;
+  }
+}
+
+TEST(NodeConfigTest, TestingTableTakesNoOtherKeyAndMustBeATable) {
+  auto misspelt = parseWith("[testing]\nclock_ofset_days = 3\n");
+  ASSERT_FALSE(misspelt);
+  EXPECT_NE(misspelt.error().message.find("unknown key 'testing.clock_ofset_days'"),
+            std::string::npos)
+      << misspelt.error().message;
+
+  auto notTable = parseWith("testing = 3\n");
+  ASSERT_FALSE(notTable);
+  EXPECT_NE(notTable.error().message.find("[testing] must be a table"), std::string::npos)
+      << notTable.error().message;
+}
+
+}  // namespace
+}  // namespace govbus
