@@ -384,6 +384,15 @@ Status status(const StatusOptions& o) {
               static_cast<unsigned long long>(st.value("forks", 0)),
               static_cast<unsigned long long>(st.value("void_total", 0)));
   std::printf("state digest %s\n", st.value("digest", "?").c_str());
+  if (st.contains("writes") && st["writes"].is_object()) {
+    const Json& w = st["writes"];
+    if (w.value("open", true)) {
+      std::printf("writes: taken\n");
+    } else {
+      std::printf("writes: REFUSED (503) until the upstream confirms this node's own feed: %s\n",
+                  w.value("waiting", "").c_str());
+    }
+  }
   if (peers.is_object()) {
     if (peers.contains("upstream") && peers["upstream"].is_object()) {
       const Json& u = peers["upstream"];

@@ -683,7 +683,9 @@ Status peers(const NodeQueryOptions& o) {
     printJson(p);
     return Status::Ok();
   }
-  const int64_t now = static_cast<int64_t>(std::time(nullptr)) * 1000;
+  // The node's clock, which stamped every time below (it differs from ours under [testing]).
+  const int64_t now =
+      p.contains("now_ms") ? num(p, "now_ms") : static_cast<int64_t>(std::time(nullptr)) * 1000;
   const std::string self = str(p, "code");
   if (p.contains("upstream") && p["upstream"].is_object()) {
     const Json& u = p["upstream"];

@@ -403,9 +403,13 @@ void ApiServer::routes() {
                {"records_sent", l.recordsSent},
                {"batches_received", l.batchesReceived}});
     }
-    Json out{{"code", identity_.code}, {"links", links}};
+    Json out{{"code", identity_.code}, {"now_ms", now}, {"links", links}};
     if (!identity_.isRoot()) {
       UpstreamStatus u = transport_.upstreamStatus();
+      // The transport stamps with the host clock; shift to this node's clock (the [testing]
+      // offset) so that `now_ms - since_ms` stays a duration.
+      if (u.sinceMs > 0) u.sinceMs += options_.clockOffsetMs;
+      if (u.lastHeardMs > 0) u.lastHeardMs += options_.clockOffsetMs;
       out["upstream"] = Json{{"code", u.code},
                              {"endpoint", u.endpoint},
                              {"state", u.state},
@@ -438,6 +442,23 @@ void ApiServer::routes() {
     if (!st) return failWith(res, st.error());
     uint64_t records = 0;
     for (const auto& [author, head] : *heads) records += head.seq;
+    const Engine::WriteGate gate = engine_.writeGate();
+    Json writes{{"open", gate.open}};
+    if (!gate.open) {
+      uint64_t have = 0;
+      for (const auto& [author, head] : *heads) {
+        if (author == identity_.code) have = head.seq;
+      }
+      std::string why = gate.restored ? "the store was restored from a backup"
+                                      : "this node's own feed is empty (first start or lost store)";
+      why += gate.upstreamHeard ? "; the upstream says the own feed goes to seq " +
+                                      std::to_string(gate.ownFeedTarget) + ", this node has " +
+                                      std::to_string(have) + " of it"
+                                : "; waiting for the upstream link to announce the own feed's head";
+      writes["waiting"] = why;
+      writes["own_feed_seq"] = have;
+      if (gate.upstreamHeard) writes["own_feed_target"] = gate.ownFeedTarget;
+    }
     reply(res, 200,
           Json{{"code", identity_.code},
                {"now_ms", now()},
@@ -447,7 +468,8 @@ void ApiServer::routes() {
                {"pending_records", pending ? *pending : 0},
                {"forks", forks ? forks->size() : 0},
                {"void_records", voids},
-               {"void_total", voidTotal}});
+               {"void_total", voidTotal},
+               {"writes", writes}});
   });
   s.Get("/v1/feeds", [this, reply, failWith](const Request& req, Response& res) {
     auto view = engine_.store().beginRead();

@@ -59,6 +59,7 @@ Status Engine::start() {
   view.reset();
   keys_.set(std::move(keys));
   ownFeedConfirmed_ = !restored_ && (identity_.isRoot() || own.has_value());
+  gateOpen_ = ownFeedConfirmed_;
   lastLoopMs_ = steadyClockMs();
   lastPositionFlushMs_ = lastInfoMs_ = lastPumpMs_ = lastPeerKeysMs_ = steadyClockMs();
   refreshLinkInfo();
@@ -345,6 +346,8 @@ void Engine::handleHello(const PeerMessage& m, const Hello& hello) {
     auto mine = announced.find(identity_.code);
     ownFeedTarget_ = std::max(ownFeedTarget_, mine != announced.end() ? mine->second : 0);
     upstreamHeard_ = true;
+    gateTarget_ = ownFeedTarget_;
+    gateHeard_ = true;
     checkOwnFeed();
   }
   if (m.direction == PeerDirection::kDownstream) {
@@ -437,6 +440,10 @@ void Engine::handleAuthors(const std::vector<CmdAuthor*>& commands) {
   if (any) pumpAll();
 }
 
+Engine::WriteGate Engine::writeGate() const {
+  return WriteGate{gateOpen_.load(), restored_, gateHeard_.load(), gateTarget_.load()};
+}
+
 void Engine::checkOwnFeed() {
   auto view = store().beginRead();
   if (!view) return;
@@ -446,6 +453,7 @@ void Engine::checkOwnFeed() {
   if (have < ownFeedTarget_) return;
   view->reset();
   ownFeedConfirmed_ = true;
+  gateOpen_ = true;
   spdlog::info("own feed confirmed by the upstream at seq {}; taking writes", have);
   if (onOwnFeedConfirmed_) onOwnFeedConfirmed_();
   std::deque<Parked> waiting;

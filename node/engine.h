@@ -147,6 +147,15 @@ class Engine {
   // --- snapshots, any thread ---
   std::shared_ptr<const AuthorityState> authority() const;
   std::vector<LinkInfo> links() const;
+  // Whether API writes are taken now. Closed while this node's own feed waits for its upstream
+  // (first start, lost or restored store); /v1/status and `govbus-admin status` say so.
+  struct WriteGate {
+    bool open = false;
+    bool restored = false;       // the store was restored from a backup
+    bool upstreamHeard = false;  // the upstream announced our feed's head
+    uint64_t ownFeedTarget = 0;  // that head
+  };
+  WriteGate writeGate() const;
   int64_t lastLoopSteadyMs() const { return lastLoopMs_.load(); }
   FeedStore& store() { return replica_.store(); }
   const std::string& code() const { return identity_.code; }
@@ -270,6 +279,10 @@ class Engine {
   uint64_t ownFeedTarget_ = 0;  // our feed's head as the upstream announced it
   std::deque<Parked> parked_;   // API writes waiting for ownFeedConfirmed_
   std::atomic<int64_t> lastLoopMs_{0};
+  // Mirrors of ownFeedConfirmed_, upstreamHeard_ and ownFeedTarget_ for writeGate().
+  std::atomic<bool> gateOpen_{false};
+  std::atomic<bool> gateHeard_{false};
+  std::atomic<uint64_t> gateTarget_{0};
   int64_t clockOffsetMs_ = 0;
   bool restored_ = false;
   std::function<void()> onOwnFeedConfirmed_;

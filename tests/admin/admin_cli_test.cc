@@ -575,6 +575,13 @@ TEST(AdminCliTest, BackupUnderWriteLoadVerifiesRestoresAndCatchesUp) {
   EXPECT_EQ(refused.status, 503) << refused.text;
   EXPECT_NE(refused.text.find("restored from a backup"), std::string::npos) << refused.text;
   EXPECT_TRUE(std::filesystem::exists(city.dir() / "data" / "restored-from-backup"));
+  // The operator sees why in `status`, not only in the 503s.
+  CommandResult waiting = admin({"status", "--dir", c});
+  ASSERT_EQ(waiting.exitCode, kExitOk) << waiting.out << waiting.err;
+  EXPECT_NE(waiting.out.find("writes: REFUSED (503) until the upstream confirms this node's own "
+                             "feed: the store was restored from a backup"),
+            std::string::npos)
+      << waiting.out;
 
   cluster.start("430000");
   ASSERT_TRUE(eventually([&] { return city.digest() == liveDigest; }))
@@ -585,6 +592,8 @@ TEST(AdminCliTest, BackupUnderWriteLoadVerifiesRestoresAndCatchesUp) {
   HttpResult order = city.post("/v1/orders", Json{{"case_id", "430102-1"}, {"kind", "urge"}});
   ASSERT_EQ(order.status, 201) << order.text;
   EXPECT_EQ(order.body["seq"], cityHead + 1) << "the next sequence number, not a reused one";
+  CommandResult taking = admin({"status", "--dir", c});
+  EXPECT_NE(taking.out.find("writes: taken"), std::string::npos) << taking.out;
   ASSERT_TRUE(eventually([&] { return province.head("430100") == cityHead + 1; }));
   EXPECT_EQ(province.get("/v1/status").body["forks"], 0);
 }
@@ -665,6 +674,65 @@ TEST(AdminCliTest, VerifyReportsATamperedRecordAndAStateThatDoesNotFollowFromThe
   EXPECT_NE(none.err.find("no store in"), std::string::npos) << none.err;
   CommandResult help = admin({"backup", "--help"});
   EXPECT_NE(help.out.find("Example:"), std::string::npos);
+}
+
+// The README's quick tour: a case whose promised time passes shows on the province's
+// `cases --overdue` with a red card, seen through the test clock ([testing] clock_offset_days).
+TEST(AdminCliTest, ACaseShowsAsOverdueOnTheProvinceOnceTheTestClockPassesItsPromisedTime) {
+  NodeCluster cluster;
+  NodeProcess& province = cluster.add("430000", "湖南省");
+  NodeProcess& county = cluster.add("430102", "芙蓉区", {"430000"}, /*listens=*/false);
+  cluster.start("430000");
+  cluster.enroll("430102", "430000");
+  cluster.start("430102");
+  const std::string p = province.dir().string();
+  ASSERT_EQ(admin({"catalog", "publish", sampleCatalog().string(), "--dir", p}).exitCode, kExitOk);
+  CommandResult devolve =
+      admin({"delegate", "--item", "XK-SL-001", "--to", "430102", "--devolve", "--dir", p});
+  ASSERT_EQ(devolve.exitCode, kExitOk) << devolve.err;
+  ASSERT_TRUE(eventually([&] {
+    return admin({"authority", "--item", "XK-SL-001", "--region", "430102", "--dir",
+                  county.dir().string()})
+               .out.find("handled by 430102") != std::string::npos;
+  })) << "the delegation did not reach the county";
+  HttpResult filed =
+      county.post("/v1/cases/430102-0001/events", Json{{"type", "received"},
+                                                       {"item", "XK-SL-001"},
+                                                       {"region", "430102"},
+                                                       {"applicant_id", "91430102MA4L000001"},
+                                                       {"first_responsible", "窗口 1 号"}});
+  ASSERT_EQ(filed.status, 201) << filed.text;
+  ASSERT_EQ(county.post("/v1/cases/430102-0001/events", Json{{"type", "accepted"}}).status, 201);
+  ASSERT_TRUE(eventually([&] {
+    return province.get("/v1/cases/430102-0001").body.value("status", "") == "under_review";
+  }));
+  CommandResult onTime = admin({"cases", "--overdue", "--dir", p});
+  EXPECT_EQ(onTime.exitCode, kExitOk) << onTime.err;
+  EXPECT_NE(onTime.out.find("no cases match"), std::string::npos) << onTime.out;
+
+  // 31 days later by the province's clock; the promised time (承诺时限) of XK-SL-001 is 30.
+  ASSERT_EQ(province.terminate(), 0);
+  std::ofstream(province.configFile(), std::ios::app) << "[testing]\nclock_offset_days = 31\n";
+  cluster.start("430000");
+  EXPECT_NE(province.logTail().find("TEST CLOCK"), std::string::npos) << province.logTail();
+  CommandResult overdue = admin({"cases", "--overdue", "--dir", p});
+  ASSERT_EQ(overdue.exitCode, kExitOk) << overdue.err;
+  EXPECT_TRUE(std::regex_search(overdue.out,
+                                std::regex("430102-0001 +XK-SL-001 +430102 +430102 +under_review "
+                                           "+red +31\\.0/30")))
+      << overdue.out;
+  EXPECT_NE(overdue.out.find("1 case"), std::string::npos) << overdue.out;
+  // The county's clock is the real one: there the case is still on time.
+  CommandResult atCounty = admin({"cases", "--overdue", "--dir", county.dir().string()});
+  EXPECT_NE(atCounty.out.find("no cases match"), std::string::npos) << atCounty.out;
+
+  // Durations the province prints are on its own clock: the county's link has been up for
+  // seconds, not 31 days (nor clamped to zero by mixing the two clocks).
+  ASSERT_TRUE(eventually([&] {
+    CommandResult links = admin({"peers", "--dir", p});
+    return std::regex_search(
+        links.out, std::regex("430102 +downstream +ready +0 +0 +0 +(-|[0-9]+s) +[1-9][0-9]*s "));
+  })) << admin({"peers", "--dir", p}).out;
 }
 
 }  // namespace
