@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench/table.h"
 #include "node/lmdb_store.h"
 #include "testnet/procs_node.h"
 
@@ -44,7 +45,7 @@ constexpr size_t kMaxTrackedRecords = size_t{1} << 22;
 constexpr const char* kProvince = "430000";
 constexpr const char* kCity = "430100";
 constexpr const char* kCounty = "430102";
-constexpr int kNameWidth = 36;
+constexpr TextTable kTable{36, 10};
 
 int64_t nowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
@@ -97,23 +98,6 @@ double percentile(std::vector<double> v, double p) {
   return v[std::min(i, v.size() - 1)];
 }
 
-std::string cell(const char* fmt, double v) {
-  if (std::isnan(v)) return "-";
-  char b[32];
-  std::snprintf(b, sizeof b, fmt, v);
-  return b;
-}
-
-void printRow(const std::string& name, const std::vector<std::string>& cells) {
-  std::printf("%-*s", kNameWidth, name.c_str());
-  for (const auto& c : cells) std::printf(" %10s", c.c_str());
-  std::printf("\n");
-}
-
-void printRule(size_t cells) {
-  std::printf("%s\n", std::string(kNameWidth + 11 * cells, '-').c_str());
-}
-
 uint64_t metricValue(const std::string& text, const std::string& sample) {
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) {
@@ -162,53 +146,20 @@ class E2e {
 };
 
 Result<std::string> E2e::admin(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {(opt_.binDir / "govbus-admin").string()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  GOVBUS_ASSIGN_OR_RETURN(testnet::CommandOutput out,
-                          testnet::runCommand(argv, dir_ / "admin.out"));
-  if (out.exitCode != 0) {
-    return makeError(ErrorCode::kIo,
-                     "govbus-admin " + args.front() + " failed: " + trim(out.output));
-  }
-  return trim(out.output);
+  return testnet::runAdmin(opt_.binDir / "govbus-admin", args, dir_ / "admin.out");
 }
 
 Status E2e::initNode(Node& n, const Node* parent) {
-  const fs::path d = dir_ / n.code;
-  std::vector<std::string> args = {"init",
-                                   "--code",
-                                   n.code,
-                                   "--dir",
-                                   d.string(),
-                                   "--api",
-                                   "127.0.0.1:" + std::to_string(n.apiPort)};
-  if (n.listenPort != 0) {
-    args.push_back("--listen");
-    args.push_back(n.endpoint());
-  }
-  if (parent != nullptr) {
-    args.push_back("--parent-endpoint");
-    args.push_back(parent->endpoint());
-  }
-  GOVBUS_TRY(admin(args));
-  n.proc = std::make_unique<ProcNode>(n.code, d, n.apiPort);
-  return n.proc->loadToken();
+  testnet::LoopbackNodeSpec spec{n.code, dir_ / n.code, n.apiPort, "", ""};
+  if (n.listenPort != 0) spec.listenEndpoint = n.endpoint();
+  if (parent != nullptr) spec.parentEndpoint = parent->endpoint();
+  GOVBUS_ASSIGN_OR_RETURN(
+      n.proc, testnet::initLoopbackNode(opt_.binDir / "govbus-admin", spec, dir_ / "admin.out"));
+  return Status::Ok();
 }
 
 Status E2e::startAndWait(Node& n) {
-  GOVBUS_TRY(n.proc->start(opt_.binDir / "govbus-node"));
-  const auto until = Clock::now() + kHealthyTimeout;
-  while (Clock::now() < until) {
-    if (auto status = n.proc->reap()) {
-      return makeError(ErrorCode::kIo, "node " + n.code + " exited at start (" +
-                                           testnet::describeWaitStatus(*status) + "):\n" +
-                                           n.proc->logTail(20));
-    }
-    if (n.proc->get("/healthz", 1s).status == 200) return Status::Ok();
-    std::this_thread::sleep_for(50ms);
-  }
-  return makeError(ErrorCode::kIo,
-                   "node " + n.code + " did not become healthy:\n" + n.proc->logTail(20));
+  return testnet::startHealthy(*n.proc, opt_.binDir / "govbus-node", kHealthyTimeout);
 }
 
 Status E2e::enroll(Node& child, const Node& parent) {
@@ -453,26 +404,27 @@ void E2e::tearDown() {
 }
 
 void printPhases(const std::vector<Phase>& phases) {
-  printRow("writes", {"offered/s", "achieved/s", "api p50", "api p99", "w/commit", "end lag",
-                      "drain", "sustained"});
-  printRule(8);
+  kTable.row("writes", {"offered/s", "achieved/s", "api p50", "api p99", "w/commit", "end lag",
+                        "drain", "sustained"});
+  kTable.rule(8);
   for (const Phase& p : phases) {
-    printRow(p.name,
-             {p.offered > 0 ? cell("%.0f", p.offered) : "max", cell("%.0f", p.achieved),
-              cell("%.1f", percentile(p.apiMs, 0.5)), cell("%.1f", percentile(p.apiMs, 0.99)),
-              cell("%.1f", p.writesPerCommit), cell("%.0f", p.endLagMs), cell("%.0f", p.drainMs),
-              p.offered > 0 ? (p.sustained ? "yes" : "NO") : "-"});
+    kTable.row(
+        p.name,
+        {p.offered > 0 ? cellText("%.0f", p.offered) : "max", cellText("%.0f", p.achieved),
+         cellText("%.1f", percentile(p.apiMs, 0.5)), cellText("%.1f", percentile(p.apiMs, 0.99)),
+         cellText("%.1f", p.writesPerCommit), cellText("%.0f", p.endLagMs),
+         cellText("%.0f", p.drainMs), p.offered > 0 ? (p.sustained ? "yes" : "NO") : "-"});
   }
   std::printf("\n");
-  printRow("propagation, ms", {"201>prov", "p99", "max", "cty>prov", "p99", "max"});
-  printRule(6);
+  kTable.row("propagation, ms", {"201>prov", "p99", "max", "cty>prov", "p99", "max"});
+  kTable.rule(6);
   for (const Phase& p : phases) {
-    printRow(p.name, {cell("%.1f", percentile(p.propagationMs, 0.5)),
-                      cell("%.1f", percentile(p.propagationMs, 0.99)),
-                      cell("%.1f", percentile(p.propagationMs, 1.0)),
-                      cell("%.1f", percentile(p.storeToStoreMs, 0.5)),
-                      cell("%.1f", percentile(p.storeToStoreMs, 0.99)),
-                      cell("%.1f", percentile(p.storeToStoreMs, 1.0))});
+    kTable.row(p.name, {cellText("%.1f", percentile(p.propagationMs, 0.5)),
+                        cellText("%.1f", percentile(p.propagationMs, 0.99)),
+                        cellText("%.1f", percentile(p.propagationMs, 1.0)),
+                        cellText("%.1f", percentile(p.storeToStoreMs, 0.5)),
+                        cellText("%.1f", percentile(p.storeToStoreMs, 0.99)),
+                        cellText("%.1f", percentile(p.storeToStoreMs, 1.0))});
   }
 }
 
@@ -488,15 +440,15 @@ Status E2e::run() {
 
   Phase ceiling{"county API, closed loop (ceiling)", 0, opt_.ceilingSeconds};
   GOVBUS_TRY(runPhase(ceiling));
-  Phase latency{"steady " + cell("%.0f", opt_.latencyRate) + "/s, " +
-                    cell("%.0f", opt_.latencySeconds) + " s",
+  Phase latency{"steady " + cellText("%.0f", opt_.latencyRate) + "/s, " +
+                    cellText("%.0f", opt_.latencySeconds) + " s",
                 opt_.latencyRate, opt_.latencySeconds};
   GOVBUS_TRY(runPhase(latency));
   std::vector<Phase> steps;
   for (double rate : opt_.stepRates) {
     std::printf("step %.0f writes/s for %.0f s...\n", rate, opt_.stepSeconds);
     std::fflush(stdout);
-    Phase step{"step " + cell("%.0f", rate) + "/s", rate, opt_.stepSeconds};
+    Phase step{"step " + cellText("%.0f", rate) + "/s", rate, opt_.stepSeconds};
     GOVBUS_TRY(runPhase(step));
     if (!step.sustained) {
       // One more try before concluding: on a shared machine one stall of another process can
@@ -505,7 +457,7 @@ Status E2e::run() {
       std::fflush(stdout);
       steps.push_back(std::move(step));
       steps.back().name += " (1st)";
-      Phase again{"step " + cell("%.0f", rate) + "/s (2nd)", rate, opt_.stepSeconds};
+      Phase again{"step " + cellText("%.0f", rate) + "/s (2nd)", rate, opt_.stepSeconds};
       GOVBUS_TRY(runPhase(again));
       step = std::move(again);
     }

@@ -54,6 +54,7 @@
 
 #include "bench/e2e.h"
 #include "bench/province_mix.h"
+#include "bench/table.h"
 #include "crypto/hash.h"
 #include "crypto/keys.h"
 #include "node/lmdb_store.h"
@@ -330,23 +331,7 @@ double measureIngest(const TestNetwork& net, const Workload& w) {
 
 // --- output ---
 
-constexpr int kNameWidth = 36;
-
-std::string format(const char* fmt, double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, fmt, v);
-  return b;
-}
-
-void printRow(const std::string& name, const std::vector<std::string>& cells) {
-  std::printf("%-*s", kNameWidth, name.c_str());
-  for (const auto& c : cells) std::printf(" %11s", c.c_str());
-  std::printf("\n");
-}
-
-void printRule(size_t cells) {
-  std::printf("%s\n", std::string(kNameWidth + 12 * cells, '-').c_str());
-}
+constexpr TextTable kTable{36, 11};
 
 std::vector<std::string> roundHeader() {
   std::vector<std::string> h;
@@ -358,8 +343,8 @@ std::vector<std::string> roundHeader() {
 // Cells for each round plus the median.
 std::vector<std::string> cells(const std::vector<double>& v, const char* fmt) {
   std::vector<std::string> c;
-  for (double x : v) c.push_back(format(fmt, x));
-  c.push_back(format(fmt, median(v)));
+  for (double x : v) c.push_back(cellText(fmt, x));
+  c.push_back(cellText(fmt, median(v)));
   return c;
 }
 
@@ -491,15 +476,15 @@ void runBreakdown(const TestNetwork& net, const Workload& w, double putMinSecond
       "\nbreakdown: each step alone, microseconds per record (%% of ingestBatch's median)\n");
   std::vector<std::string> header = roundHeader();
   header.push_back("% ingest");
-  printRow("us/record", header);
-  printRule(header.size());
+  kTable.row("us/record", header);
+  kTable.rule(header.size());
   auto row = [&](const std::string& name, const std::vector<double>& v) {
     std::vector<std::string> c = cells(v, "%.2f");
-    c.push_back(format("%.1f", 100.0 * median(v) / whole));
-    printRow(name, c);
+    c.push_back(cellText("%.1f", 100.0 * median(v) / whole));
+    kTable.row(name, c);
   };
   for (const Step& s : steps) row(s.name, s.samples);
-  printRule(header.size());
+  kTable.rule(header.size());
   // Derived per round: what the listed steps do not account for.
   auto derived = [&](auto fn) {
     std::vector<double> v;
@@ -750,14 +735,14 @@ void runStateTable(size_t records) {
     ratio.push_back(r.a / r.b);
   }
   std::vector<std::string> header = roundHeader();
-  printRow("records/s", header);
-  printRule(header.size());
-  printRow("a integrity + append (ingestBatch)", cells(a, "%.0f"));
-  printRow("b + state apply (Replica::ingest)", cells(b, "%.0f"));
-  printRow("c state apply alone (direct)", cells(c, "%.0f"));
-  printRow("c' state apply 1/(1/b - 1/a)", cells(derived, "%.0f"));
-  printRule(header.size());
-  printRow("b / a", cells(ratio, "%.3f"));
+  kTable.row("records/s", header);
+  kTable.rule(header.size());
+  kTable.row("a integrity + append (ingestBatch)", cells(a, "%.0f"));
+  kTable.row("b + state apply (Replica::ingest)", cells(b, "%.0f"));
+  kTable.row("c state apply alone (direct)", cells(c, "%.0f"));
+  kTable.row("c' state apply 1/(1/b - 1/a)", cells(derived, "%.0f"));
+  kTable.rule(header.size());
+  kTable.row("b / a", cells(ratio, "%.3f"));
 
   // c per batch, to show how the state apply's cost moves as the history grows.
   std::printf("\nc by batch, us/record (median of the rounds):");
@@ -945,14 +930,14 @@ void runIngestTable(const Options& opt) {
   }
 
   std::vector<std::string> header = roundHeader();
-  printRow("records/s", header);
-  printRule(header.size());
-  printRow("1 Ed25519 verify", cells(verify, "%.0f"));
-  printRow("2 raw LMDB put (1000/txn, fsync)", cells(put, "%.0f"));
-  printRow("3 ingestBatch -> LmdbStore", cells(ingest, "%.0f"));
-  printRow("4 ideal 1/(1/verify + 1/put)", cells(ideal, "%.0f"));
-  printRule(header.size());
-  printRow("ingest / ideal", cells(ratio, "%.3f"));
+  kTable.row("records/s", header);
+  kTable.rule(header.size());
+  kTable.row("1 Ed25519 verify", cells(verify, "%.0f"));
+  kTable.row("2 raw LMDB put (1000/txn, fsync)", cells(put, "%.0f"));
+  kTable.row("3 ingestBatch -> LmdbStore", cells(ingest, "%.0f"));
+  kTable.row("4 ideal 1/(1/verify + 1/put)", cells(ideal, "%.0f"));
+  kTable.rule(header.size());
+  kTable.row("ingest / ideal", cells(ratio, "%.3f"));
   const double medianRatio = median(ratio);
   std::printf("\ntarget ingest / ideal >= %.2f: %s (median of the per-round ratios: %.3f)\n",
               kTarget, medianRatio >= kTarget ? "MET" : "NOT MET", medianRatio);

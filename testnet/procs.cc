@@ -69,11 +69,6 @@ std::string readText(const fs::path& p) {
   return s.str();
 }
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 uint64_t seedFor(uint64_t seed, std::string_view what) {
   Blake2bHasher h;
   h.updateU64(seed);
@@ -276,7 +271,7 @@ class Procs {
 
   // --- setup ---
   Status setUp();
-  Result<CommandOutput> admin(const std::vector<std::string>& args);
+  Result<std::string> admin(const std::vector<std::string>& args);
   Status initNode(Slot& s);
   Status editConfig(const Slot& s);
   Status startAndWait(Slot& s);
@@ -415,39 +410,16 @@ bool Procs::inScope(const std::string& node, const std::string& feed) const {
 
 // ------------------------------------------------------------------------------------- setup
 
-Result<CommandOutput> Procs::admin(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {adminBin_.string()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  GOVBUS_ASSIGN_OR_RETURN(CommandOutput out, runCommand(argv, dir_ / "admin.out"));
-  if (out.exitCode != 0) {
-    std::string cmd;
-    for (const std::string& a : args) cmd += " " + a;
-    return makeError(ErrorCode::kIo, "govbus-admin" + cmd + " failed (exit " +
-                                         std::to_string(out.exitCode) + "): " + trim(out.output));
-  }
-  return out;
+Result<std::string> Procs::admin(const std::vector<std::string>& args) {
+  return runAdmin(adminBin_, args, dir_ / "admin.out");
 }
 
 Status Procs::initNode(Slot& s) {
-  const fs::path dir = dir_ / s.node.code;
-  std::vector<std::string> args = {"init",
-                                   "--code",
-                                   s.node.code,
-                                   "--dir",
-                                   dir.string(),
-                                   "--api",
-                                   "127.0.0.1:" + std::to_string(s.apiPort)};
-  if (s.listenPort != 0) {
-    args.push_back("--listen");
-    args.push_back(s.endpoint());
-  }
-  if (!s.node.parent.empty()) {
-    args.push_back("--parent-endpoint");
-    args.push_back("tcp://127.0.0.1:" + std::to_string(s.upstreamProxyPorts.at(0)));
-  }
-  GOVBUS_TRY(admin(args));
-  s.proc = std::make_unique<ProcNode>(s.node.code, dir, s.apiPort);
-  GOVBUS_TRY(s.proc->loadToken());
+  LoopbackNodeSpec spec{s.node.code, dir_ / s.node.code, s.apiPort, "", ""};
+  if (s.listenPort != 0) spec.listenEndpoint = s.endpoint();
+  if (!s.node.parent.empty())
+    spec.parentEndpoint = "tcp://127.0.0.1:" + std::to_string(s.upstreamProxyPorts.at(0));
+  GOVBUS_ASSIGN_OR_RETURN(s.proc, initLoopbackNode(adminBin_, spec, dir_ / "admin.out"));
   return editConfig(s);
 }
 
@@ -490,29 +462,16 @@ Status Procs::editConfig(const Slot& s) {
 
 Status Procs::startAndWait(Slot& s) {
   say("setup: starting " + s.node.code + " " + s.node.name);
-  GOVBUS_TRY(s.proc->start(nodeBin_));
-  const auto until = SteadyClock::now() + kHealthyTimeout;
-  while (SteadyClock::now() < until) {
-    if (auto status = s.proc->reap()) {
-      return makeError(ErrorCode::kIo, "node " + s.node.code + " exited at start (" +
-                                           describeWaitStatus(*status) + "):\n" +
-                                           s.proc->logTail(20));
-    }
-    if (s.proc->get("/healthz", 1s).status == 200) return Status::Ok();
-    std::this_thread::sleep_for(50ms);
-  }
-  return makeError(ErrorCode::kIo, "node " + s.node.code + " did not become healthy within " +
-                                       std::to_string(kHealthyTimeout.count()) + " s:\n" +
-                                       s.proc->logTail(20));
+  return startHealthy(*s.proc, nodeBin_, kHealthyTimeout);
 }
 
 Status Procs::enroll(const std::string& childCode, const fs::path& childDir,
                      const std::string& name, const Slot& parent) {
   say("setup: enrolling " + childCode + " through " + parent.node.code + "'s API");
-  GOVBUS_ASSIGN_OR_RETURN(CommandOutput key, admin({"pubkey", "--dir", childDir.string()}));
+  GOVBUS_ASSIGN_OR_RETURN(std::string key, admin({"pubkey", "--dir", childDir.string()}));
   auto before = headsOf(*parent.proc);
   if (!before) return before.error();
-  GOVBUS_TRY(admin({"enroll", "--child-key", trim(key.output), "--code", childCode, "--name", name,
+  GOVBUS_TRY(admin({"enroll", "--child-key", key, "--code", childCode, "--name", name,
                     "--parent-dir", parent.proc->dir().string(), "--out", childDir.string()}));
   // The certificate must have been published as a record of the parent (the parent runs).
   auto after = headsOf(*parent.proc);

@@ -11,6 +11,7 @@
 
 #include <httplib.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -204,6 +205,65 @@ std::string ProcNode::logTail(size_t lines) const {
   for (size_t n = 0; n <= lines && at != std::string::npos && at > 0; ++n)
     at = all.rfind('\n', at - 1);
   return at == std::string::npos || at >= all.size() ? all : all.substr(at + 1);
+}
+
+Result<std::string> runAdmin(const std::filesystem::path& adminBinary,
+                             const std::vector<std::string>& args,
+                             const std::filesystem::path& captureFile) {
+  std::vector<std::string> argv = {adminBinary.string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  GOVBUS_ASSIGN_OR_RETURN(CommandOutput out, runCommand(argv, captureFile));
+  std::string printed = std::move(out.output);
+  while (!printed.empty() && std::isspace(static_cast<unsigned char>(printed.back())))
+    printed.pop_back();
+  if (out.exitCode != 0) {
+    std::string cmd;
+    for (const std::string& a : args) cmd += " " + a;
+    return makeError(ErrorCode::kIo, "govbus-admin" + cmd + " failed (exit " +
+                                         std::to_string(out.exitCode) + "): " + printed);
+  }
+  return printed;
+}
+
+Result<std::unique_ptr<ProcNode>> initLoopbackNode(const std::filesystem::path& adminBinary,
+                                                   const LoopbackNodeSpec& spec,
+                                                   const std::filesystem::path& captureFile) {
+  std::vector<std::string> args = {"init",
+                                   "--code",
+                                   spec.code,
+                                   "--dir",
+                                   spec.dir.string(),
+                                   "--api",
+                                   "127.0.0.1:" + std::to_string(spec.apiPort)};
+  if (!spec.listenEndpoint.empty()) {
+    args.push_back("--listen");
+    args.push_back(spec.listenEndpoint);
+  }
+  if (!spec.parentEndpoint.empty()) {
+    args.push_back("--parent-endpoint");
+    args.push_back(spec.parentEndpoint);
+  }
+  GOVBUS_TRY(runAdmin(adminBinary, args, captureFile));
+  auto node = std::make_unique<ProcNode>(spec.code, spec.dir, spec.apiPort);
+  GOVBUS_TRY(node->loadToken());
+  return node;
+}
+
+Status startHealthy(ProcNode& node, const std::filesystem::path& nodeBinary,
+                    std::chrono::milliseconds timeout) {
+  GOVBUS_TRY(node.start(nodeBinary));
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    if (auto status = node.reap()) {
+      return makeError(ErrorCode::kIo, "node " + node.code() + " exited at start (" +
+                                           describeWaitStatus(*status) + "):\n" + node.logTail(20));
+    }
+    if (node.get("/healthz", std::chrono::seconds(1)).status == 200) return Status::Ok();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return makeError(ErrorCode::kIo, "node " + node.code() + " did not become healthy within " +
+                                       std::to_string(timeout.count() / 1000) + " s:\n" +
+                                       node.logTail(20));
 }
 
 }  // namespace govbus::testnet

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -95,5 +96,29 @@ class ProcNode {
 
 // Describes a wait status: "exit 3", "killed by signal 6".
 std::string describeWaitStatus(int status);
+
+// Runs `govbus-admin args…` to completion (output through `captureFile`): what it printed, trimmed,
+// or an error naming the command, its exit status and what it printed.
+Result<std::string> runAdmin(const std::filesystem::path& adminBinary,
+                             const std::vector<std::string>& args,
+                             const std::filesystem::path& captureFile);
+
+// A node directory made the way an operator makes it (`govbus-admin init`) for a node on
+// 127.0.0.1, and its ProcNode with the API token loaded.
+struct LoopbackNodeSpec {
+  std::string code;
+  std::filesystem::path dir;
+  uint16_t apiPort = 0;
+  std::string listenEndpoint;  // empty: it only dials out
+  std::string parentEndpoint;  // empty: the province (the root)
+};
+Result<std::unique_ptr<ProcNode>> initLoopbackNode(const std::filesystem::path& adminBinary,
+                                                   const LoopbackNodeSpec& spec,
+                                                   const std::filesystem::path& captureFile);
+
+// Starts `node` and waits until its /healthz answers 200; an error with the tail of its log when it
+// exits first or `timeout` passes.
+Status startHealthy(ProcNode& node, const std::filesystem::path& nodeBinary,
+                    std::chrono::milliseconds timeout);
 
 }  // namespace govbus::testnet
