@@ -343,8 +343,9 @@ void Transport::sendOutbox() {
       }
       if (!session_->socket->send(zmq::const_buffer(f.frame.data(), f.frame.size()),
                                   zmq::send_flags::dontwait)) {
-        dropFrame("send_queue_full", session_->code, "the upstream does not read; reconnecting");
-        failUpstream(now, "its send queue is full");
+        // Ours, not the peer's: counted with the dropped frames; failUpstream logs the one line.
+        metrics_.add(Counter::kFramesRejected, "send_queue_full");
+        failUpstream(now, "its send queue is full (it does not read); this frame was not sent");
       }
       continue;
     }
@@ -370,7 +371,14 @@ void Transport::sendOutbox() {
       // fresh hello when it notices.
       auto it = downstream_.find(routingId);
       std::string code = it != downstream_.end() ? it->second.code : shortId(routingId);
-      dropFrame("send_failed", code, "the connection is gone or its send queue is full");
+      metrics_.add(Counter::kFramesRejected, "send_failed");
+      uint64_t suppressed = 0;
+      if (limiter_.allow(code + ":send_failed", steadyClockMs(), suppressed)) {
+        spdlog::warn(
+            "cannot send to downstream {}: the connection is gone or its send queue is "
+            "full; forgetting it (it reconnects with a hello){}",
+            code, suppressed ? fmt::format(" [{} similar suppressed]", suppressed) : "");
+      }
       forgetDownstream(routingId, code);
       if (it != downstream_.end()) downstream_.erase(it);
       engine_.peerClosed(f.peerKey);
