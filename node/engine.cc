@@ -499,6 +499,13 @@ void Engine::flushGroup(std::vector<GroupEntry>& group) {
             if (auto l = links_.find(e.peerKey); l != links_.end())
               l->second.link.notePeerHas(r.author, r.seq);
           }
+          if (r.droppedOnRelease > 0) {
+            metrics_.add(Counter::kRecordsRejected, "no_longer_fits", r.droppedOnRelease);
+            spdlog::warn(
+                "{} waiting record(s) of {} after seq {} no longer fit the feed (another record "
+                "took that place: a fork?) and were dropped",
+                r.droppedOnRelease, r.author, r.seq);
+          }
           if (r.outcome == IngestOutcome::kRejected) {
             std::string reason(r.error ? errorCodeName(r.error->code) : "unknown");
             metrics_.add(Counter::kRecordsRejected, reason);

@@ -127,9 +127,11 @@ Result<IngestResult> Ingestor::applyNext(FeedTxn& txn, CheckedRecord record,
   // Release buffered successors; each is checked like a fresh arrival (link, trust), but its
   // signature was verified before it was buffered.
   Hash256 prevId = record.id;
+  uint64_t dropped = 0;
   for (uint64_t seq = env.seq + 1;; ++seq) {
     GOVBUS_ASSIGN_OR_RETURN(std::optional<Bytes> next, txn.takePending(env.author, seq));
     if (!next) break;
+    ++dropped;  // until it is appended below
     auto sr = decodeSignedRecord(*next);
     if (!sr) break;  // cannot happen: we stored it; dropping it loses nothing acknowledged
     CheckedRecord c;
@@ -146,8 +148,11 @@ Result<IngestResult> Ingestor::applyNext(FeedTxn& txn, CheckedRecord record,
     if (!ok) break;  // the waiting record does not fit: dropped, never stored in the feed
     prevId = c.id;
     GOVBUS_TRY(appendOne(txn, c, appended));
+    --dropped;
   }
-  return resultFor(env, IngestOutcome::kAppended);
+  IngestResult result = resultFor(env, IngestOutcome::kAppended);
+  result.droppedOnRelease = dropped;
+  return result;
 }
 
 Status Ingestor::appendOne(FeedTxn& txn, CheckedRecord& record,

@@ -57,6 +57,10 @@ struct IngestResult {
   std::string author;
   uint64_t seq = 0;
   std::optional<Error> error;  // why it was rejected, or what the fork was
+  // Buffered successors this record released that no longer fit (their hash link or signer no
+  // longer holds, e.g. they follow the other branch of a fork): dropped, never stored; counted so
+  // that the node can report them.
+  uint64_t droppedOnRelease = 0;
 };
 
 struct IngestLimits {

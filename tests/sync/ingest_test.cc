@@ -236,6 +236,35 @@ TEST_F(IngestTest, BufferedRecordsAreReturnedForTheStateInFeedOrder) {
   for (uint64_t i = 0; i < 3; ++i) EXPECT_EQ(batch->appended[i].record.envelope.seq, i + 1);
 }
 
+TEST_F(IngestTest, AWaitingRecordThatNoLongerFitsWhenReleasedIsDroppedAndCounted) {
+  ASSERT_EQ(ingestOne(net_.author("430102", caseEvent("430102", 1))).outcome,
+            IngestOutcome::kAppended);
+  // 芙蓉区 equivocates at seq 2; seq 3 follows branch a.
+  Envelope env2 = net_.nextEnvelope("430102");
+  auto a2 = net_.author("430102", caseEvent("430102", 2));
+  auto b2 = net_.signAs("430102", env2, caseEvent("430102", 22));
+  auto a3 = net_.author("430102", caseEvent("430102", 3));
+  EXPECT_EQ(ingestOne(a3).outcome, IngestOutcome::kBuffered);
+  IngestResult r = ingestOne(b2);
+  EXPECT_EQ(r.outcome, IngestOutcome::kAppended);
+  EXPECT_EQ(r.droppedOnRelease, 1u) << "seq 3 links to the other seq 2";
+  EXPECT_EQ(headSeq("430102"), 2u);
+  auto view = store_->beginRead();
+  EXPECT_EQ(*(*view)->pendingCount(), 0u);
+  view->reset();
+  EXPECT_EQ(ingestOne(a2).outcome, IngestOutcome::kFork) << "the other branch is still evidence";
+}
+
+TEST_F(IngestTest, ReleasedRecordsThatFitAreNotCountedAsDropped) {
+  auto r1 = net_.author("430102", caseEvent("430102", 1));
+  auto r2 = net_.author("430102", caseEvent("430102", 2));
+  ASSERT_EQ(ingestOne(r2).outcome, IngestOutcome::kBuffered);
+  IngestResult r = ingestOne(r1);
+  EXPECT_EQ(r.outcome, IngestOutcome::kAppended);
+  EXPECT_EQ(r.droppedOnRelease, 0u);
+  EXPECT_EQ(headSeq("430102"), 2u);
+}
+
 TEST_F(IngestTest, OutOfOrderBufferIsBounded) {
   IngestLimits limits;
   limits.maxPendingRecords = 2;
