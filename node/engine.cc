@@ -512,8 +512,7 @@ void Engine::flushGroup(std::vector<GroupEntry>& group) {
             uint64_t suppressed = 0;
             if (limiter_.allow("record:" + code + ":" + reason, steadyClockMs(), suppressed)) {
               spdlog::warn("rejected a record from peer {}: {}{}", code,
-                           r.error ? r.error->message : reason,
-                           suppressed ? fmt::format(" [{} similar suppressed]", suppressed) : "");
+                           r.error ? r.error->message : reason, suppressedNote(suppressed));
             }
           }
         }
@@ -739,7 +738,7 @@ void Engine::reject(const std::string& reason, const std::string& peer, const st
   uint64_t suppressed = 0;
   if (limiter_.allow(peer + ":" + reason, steadyClockMs(), suppressed)) {
     spdlog::warn("dropped a message from {}: {}: {}{}", peer, reason, detail,
-                 suppressed ? fmt::format(" [{} similar suppressed]", suppressed) : "");
+                 suppressedNote(suppressed));
   }
 }
 

@@ -43,4 +43,9 @@ class RateLimiter {
   std::map<std::string, Entry> entries_;
 };
 
+// The tail of an allowed line: " [N similar suppressed]", or nothing when none were.
+inline std::string suppressedNote(uint64_t suppressed) {
+  return suppressed ? " [" + std::to_string(suppressed) + " similar suppressed]" : std::string();
+}
+
 }  // namespace govbus

@@ -198,7 +198,7 @@ void Transport::dropFrame(const std::string& reason, const std::string& peer,
   uint64_t suppressed = 0;
   if (limiter_.allow(peer + ":" + reason, steadyClockMs(), suppressed)) {
     spdlog::warn("dropped a frame from {}: {}: {}{}", peer, reason, detail,
-                 suppressed ? fmt::format(" [{} similar suppressed]", suppressed) : "");
+                 suppressedNote(suppressed));
   }
 }
 
@@ -357,16 +357,7 @@ void Transport::sendOutbox() {
       continue;
     }
     if (!router_) continue;
-    bool sent = false;
-    try {
-      sent = router_->send(zmq::const_buffer(routingId.data(), routingId.size()),
-                           zmq::send_flags::sndmore | zmq::send_flags::dontwait) &&
-             router_->send(zmq::const_buffer(f.frame.data(), f.frame.size()),
-                           zmq::send_flags::dontwait);
-    } catch (const zmq::error_t& e) {
-      if (e.num() != EHOSTUNREACH) throw;
-    }
-    if (!sent) {
+    if (!sendRouted(routingId, f.frame)) {
       // Gone, or so slow that its queue is full: forget the connection; the peer reconnects with a
       // fresh hello when it notices.
       auto it = downstream_.find(routingId);
@@ -377,7 +368,7 @@ void Transport::sendOutbox() {
         spdlog::warn(
             "cannot send to downstream {}: the connection is gone or its send queue is "
             "full; forgetting it (it reconnects with a hello){}",
-            code, suppressed ? fmt::format(" [{} similar suppressed]", suppressed) : "");
+            code, suppressedNote(suppressed));
       }
       forgetDownstream(routingId, code);
       if (it != downstream_.end()) downstream_.erase(it);
@@ -561,6 +552,17 @@ void Transport::expireDownstream(int64_t now) {
   }
 }
 
+bool Transport::sendRouted(const std::string& routingId, ByteView frame) {
+  try {
+    return router_->send(zmq::const_buffer(routingId.data(), routingId.size()),
+                         zmq::send_flags::sndmore | zmq::send_flags::dontwait) &&
+           router_->send(zmq::const_buffer(frame.data(), frame.size()), zmq::send_flags::dontwait);
+  } catch (const zmq::error_t& e) {
+    if (e.num() != EHOSTUNREACH) throw;  // ROUTER_MANDATORY: the peer is gone
+    return false;
+  }
+}
+
 void Transport::forgetDownstream(const std::string& routingId, const std::string& code) {
   if (!forgotten_.try_emplace(routingId, Forgotten{code, std::nullopt}).second) return;
   forgottenOrder_.push_back(routingId);
@@ -580,22 +582,14 @@ bool Transport::answerForgotten(const std::string& routingId, bool isHello, int6
   metrics_.add(Counter::kFramesRejected, "forgotten_connection");
   if (f->second.lastRequestMs && now - *f->second.lastRequestMs < kReconnectRequestMs) return true;
   f->second.lastRequestMs = now;
-  Bytes frame = encodeSyncMessage(Reconnect{});
-  bool sent = false;
-  try {
-    sent = router_->send(zmq::const_buffer(routingId.data(), routingId.size()),
-                         zmq::send_flags::sndmore | zmq::send_flags::dontwait) &&
-           router_->send(zmq::const_buffer(frame.data(), frame.size()), zmq::send_flags::dontwait);
-  } catch (const zmq::error_t& e) {
-    if (e.num() != EHOSTUNREACH) throw;
-  }
-  if (sent) metrics_.add(Counter::kFramesSent, "reconnect");
+  if (sendRouted(routingId, encodeSyncMessage(Reconnect{})))
+    metrics_.add(Counter::kFramesSent, "reconnect");
   uint64_t suppressed = 0;
   const std::string who = f->second.code.empty() ? shortId(routingId) : f->second.code;
   if (limiter_.allow(who + ":forgotten_connection", now, suppressed)) {
     spdlog::info(
         "{} spoke on connection {}, which this node had forgotten; asked it to reconnect{}", who,
-        shortId(routingId), suppressed ? fmt::format(" [{} similar suppressed]", suppressed) : "");
+        shortId(routingId), suppressedNote(suppressed));
   }
   return true;
 }

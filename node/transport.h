@@ -141,6 +141,8 @@ class Transport {
   void readUpstream();
   void readProbe();
   void sendOutbox();
+  // One frame to a downstream connection on the ROUTER; false when it is gone or its queue is full.
+  bool sendRouted(const std::string& routingId, ByteView frame);
   void upstreamTick(int64_t now);
   void connectUpstream(int64_t now);
   void failUpstream(int64_t now, const std::string& why);

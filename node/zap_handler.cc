@@ -90,7 +90,7 @@ void ZapHandler::run(std::promise<Status>& bound) {
                                 ? toHex(ByteView(request[6].data<uint8_t>(), request[6].size()))
                                 : "";
           spdlog::warn("refused a connection from {}: {} (curve key {}){}", address, statusText,
-                       key, suppressed ? fmt::format(" [{} similar suppressed]", suppressed) : "");
+                       key, suppressedNote(suppressed));
         }
       }
       std::array<zmq::const_buffer, 6> reply = {

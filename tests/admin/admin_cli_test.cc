@@ -33,6 +33,18 @@ size_t count(const std::string& text, const std::string& what) {
   return n;
 }
 
+// 湖南省 → 长沙市 → 芙蓉区 (the county only dials out), enrolled by their parents and running.
+void startProvinceCityCounty(NodeCluster& cluster) {
+  cluster.add("430000", "湖南省");
+  cluster.add("430100", "长沙市", {"430000"});
+  cluster.add("430102", "芙蓉区", {"430100"}, /*listens=*/false);
+  cluster.start("430000");
+  cluster.enroll("430100", "430000");
+  cluster.start("430100");
+  cluster.enroll("430102", "430100");
+  cluster.start("430102");
+}
+
 std::filesystem::path sampleCatalog() {
   return std::filesystem::path(GOVBUS_TEST_DATA_DIR) / "sample-catalog.csv";
 }
@@ -100,14 +112,10 @@ TEST(AdminCliTest, ExitCodesSayWhatKindOfFailureItWas) {
 // city's parent delegation found by itself), explain, file a case, list and show it, revoke.
 TEST(AdminCliTest, CatalogDelegationAuthorityCasesAndRevocationThroughTheApi) {
   NodeCluster cluster;
-  NodeProcess& province = cluster.add("430000", "湖南省");
-  NodeProcess& city = cluster.add("430100", "长沙市", {"430000"});
-  NodeProcess& county = cluster.add("430102", "芙蓉区", {"430100"}, /*listens=*/false);
-  cluster.start("430000");
-  cluster.enroll("430100", "430000");
-  cluster.start("430100");
-  cluster.enroll("430102", "430100");
-  cluster.start("430102");
+  startProvinceCityCounty(cluster);
+  NodeProcess& province = cluster.node("430000");
+  NodeProcess& city = cluster.node("430100");
+  NodeProcess& county = cluster.node("430102");
   const std::string p = province.dir().string();
   const std::string c = city.dir().string();
   const std::string k = county.dir().string();
@@ -269,14 +277,10 @@ std::string capture(const std::string& text, const std::string& pattern) {
 // key from exactly that sequence, and nobody sees a fork.
 TEST(AdminCliTest, RotateKeyReenrolsSwitchesAndRevokesTheOldKey) {
   NodeCluster cluster;
-  NodeProcess& province = cluster.add("430000", "湖南省");
-  NodeProcess& city = cluster.add("430100", "长沙市", {"430000"});
-  NodeProcess& county = cluster.add("430102", "芙蓉区", {"430100"}, /*listens=*/false);
-  cluster.start("430000");
-  cluster.enroll("430100", "430000");
-  cluster.start("430100");
-  cluster.enroll("430102", "430100");
-  cluster.start("430102");
+  startProvinceCityCounty(cluster);
+  NodeProcess& province = cluster.node("430000");
+  NodeProcess& city = cluster.node("430100");
+  NodeProcess& county = cluster.node("430102");
   const std::string c = city.dir().string();
   const std::string k = county.dir().string();
   ASSERT_EQ(
