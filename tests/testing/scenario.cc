@@ -9,7 +9,7 @@
 
 namespace govbus::testing {
 
-Scenario::Scenario() {
+Scenario::Scenario(TestKeys keys) : net_(keys) {
   net_.enroll("430181", "430000");
   LmdbOptions options;
   options.durable = false;  // a test store; durability has its own tests

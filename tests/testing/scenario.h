@@ -31,7 +31,8 @@ namespace govbus::testing {
 
 class Scenario {
  public:
-  Scenario();
+  // kFixed keys make every record, id and digest the same on every run (tests/vectors/).
+  explicit Scenario(TestKeys keys = TestKeys::kRandom);
 
   // Authors and ingests a record; fails the test if it is not appended.
   RecordRef put(const std::string& author, Payload payload,

@@ -21,8 +21,19 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-TestNetwork::TestNetwork() {
-  auto province = std::make_unique<TestNode>(TestNode{province_, "", SigningKey::generate()});
+Bytes fixedSeed(const std::string& code) {
+  return toBytes(blake2b256(asBytes("govbus vector key " + code)));
+}
+
+SigningKey TestNetwork::keyFor(const std::string& code) const {
+  if (keys_ == TestKeys::kRandom) return SigningKey::generate();
+  auto key = SigningKey::fromSeed(fixedSeed(code));
+  if (!key) std::abort();
+  return std::move(*key);
+}
+
+TestNetwork::TestNetwork(TestKeys keys) : keys_(keys) {
+  auto province = std::make_unique<TestNode>(TestNode{province_, "", keyFor(province_)});
   Certificate c{province_,
                 "湖南省",
                 toBytes(province->key.publicKey().bytes()),
@@ -42,7 +53,7 @@ TestNetwork::TestNetwork() {
 
 TestNode& TestNetwork::enroll(const std::string& code, const std::string& parent) {
   TestNode& p = *nodes_.at(parent);
-  auto n = std::make_unique<TestNode>(TestNode{code, parent, SigningKey::generate()});
+  auto n = std::make_unique<TestNode>(TestNode{code, parent, keyFor(code)});
   Certificate c{code, "node " + code,         toBytes(n->key.publicKey().bytes()), parent,
                 1,    kTestEpochMs - kYearMs, kTestEpochMs + 5 * kYearMs,          p.serial};
   n->certificate = issueCertificate(c, p.key);

@@ -47,10 +47,18 @@ struct TestNode {
   uint64_t lamport = 0;
 };
 
+// How a TestNetwork makes its nodes' keys. kFixed derives each node's Ed25519 seed from its code
+// (fixedSeed below), so that every signature, record id and digest is the same on every run: the
+// known-answer vectors in tests/vectors/ are made this way.
+enum class TestKeys { kRandom, kFixed };
+
+// BLAKE2b-256 of "govbus vector key " ‖ code: the seed of `code`'s key in a kFixed network.
+Bytes fixedSeed(const std::string& code);
+
 class TestNetwork {
  public:
   // Province 430000 with the tree described above.
-  TestNetwork();
+  explicit TestNetwork(TestKeys keys = TestKeys::kRandom);
 
   TestNode& node(const std::string& code) { return *nodes_.at(code); }
   const SignedCertificate& anchor() const { return nodes_.at(province_)->certificate; }
@@ -69,6 +77,9 @@ class TestNetwork {
   Envelope nextEnvelope(const std::string& code) const;
 
  private:
+  SigningKey keyFor(const std::string& code) const;
+
+  TestKeys keys_;
   std::string province_ = "430000";
   std::map<std::string, std::unique_ptr<TestNode>> nodes_;
 };
