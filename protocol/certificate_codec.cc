@@ -35,11 +35,14 @@ Result<Certificate> decodeCertificateBody(ByteView body) {
       [](wire::Certificate::Reader r) -> Result<Certificate> {
         Certificate c;
         GOVBUS_ASSIGN_OR_RETURN(c.subject, readCode(r.getSubject(), "subject"));
-        if (r.getSubjectName().size() > kMaxTextBytes) return malformed("subjectName too long");
-        if (std::memchr(r.getSubjectName().cStr(), '\0', r.getSubjectName().size()) != nullptr) {
+        // Read once: every get() of a pointer field counts against the traversal budget, and five
+        // reads of a long name exceeded it.
+        capnp::Text::Reader name = r.getSubjectName();
+        if (name.size() > kMaxTextBytes) return malformed("subjectName too long");
+        if (std::memchr(name.cStr(), '\0', name.size()) != nullptr) {
           return malformed("subjectName contains a NUL byte");
         }
-        c.subjectName = std::string(r.getSubjectName().cStr(), r.getSubjectName().size());
+        c.subjectName = std::string(name.cStr(), name.size());
         auto key = r.getPublicKey();
         if (key.size() != kPublicKeyBytes) return malformed("publicKey must be 32 bytes");
         c.publicKey = Bytes(key.begin(), key.end());
