@@ -104,6 +104,41 @@ VoidReason Scenario::verdict(const RecordRef& ref) {
   return v.ok() ? *v : VoidReason::kNone;
 }
 
+namespace {
+
+// Schema names of the case events (protocol/record.capnp), for the coverage notes.
+std::string eventName(CaseEventType type) {
+  static const char* const kNames[] = {"received",
+                                       "accepted",
+                                       "materialsRequested",
+                                       "materialsSupplied",
+                                       "stepCompleted",
+                                       "suspended",
+                                       "resumed",
+                                       "approved",
+                                       "denied",
+                                       "closed",
+                                       "withdrawn",
+                                       "transferred"};
+  return kNames[static_cast<size_t>(type)];
+}
+
+}  // namespace
+
+void Scenario::expectVerdict(const RecordRef& ref, VoidReason reason) {
+  VoidReason actual = verdict(ref);
+  EXPECT_EQ(voidReasonName(actual), voidReasonName(reason)) << ref.author << "#" << ref.seq;
+  if (actual != reason) return;
+  auto view = replica_->store().beginRead();
+  auto raw = (*view)->record(ref.author, ref.seq);
+  ASSERT_TRUE(raw.ok() && raw->has_value()) << "no record " << ref.author << "#" << ref.seq;
+  auto record = decodeRecordBody(decodeSignedRecord(**raw)->body);
+  ASSERT_TRUE(record.ok());
+  std::string kind = payloadKindName(record->payload);
+  if (const auto* e = std::get_if<CaseEvent>(&record->payload)) kind += "." + eventName(e->type);
+  assertions_.insert({std::string(voidReasonName(reason)), kind});
+}
+
 CaseSummary Scenario::caseOf(const std::string& caseId) {
   auto view = replica_->store().beginRead();
   auto s = StateEngine::caseSummary(**view, caseId);

@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,12 @@ class Scenario {
   void deliver(const std::vector<SignedRecord>& records);
 
   VoidReason verdict(const RecordRef& ref);
+  // Checks that `ref` is void for `reason` (kNone: valid) and, when it is, notes which rule was
+  // asserted on which kind of record: (reason name, payload kind, with ".<event type>" for case
+  // events). VoidReasonCoverage reads the notes to show every rule is asserted.
+  void expectVerdict(const RecordRef& ref, VoidReason reason);
+  using Assertion = std::pair<std::string, std::string>;
+  const std::set<Assertion>& assertions() const { return assertions_; }
   CaseSummary caseOf(const std::string& caseId);
   std::string handler(const std::string& item, const std::string& region,
                       std::optional<int64_t> atMs = std::nullopt);
@@ -82,6 +89,7 @@ class Scenario {
   std::unique_ptr<Replica> replica_;
   std::map<std::string, std::vector<uint64_t>> lamports_;  // author → lamport of each seq
   std::vector<SignedRecord> history_;
+  std::set<Assertion> assertions_;
   uint64_t maxLamport_ = 0;
   int64_t clockMs_ = kTestEpochMs;
 };
