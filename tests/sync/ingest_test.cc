@@ -8,6 +8,7 @@
 
 #include "crypto/hash.h"
 #include "node/lmdb_store.h"
+#include "protocol/certificate_codec.h"
 #include "protocol/record_codec.h"
 #include "testing/test_network.h"
 
@@ -271,21 +272,34 @@ TEST_F(IngestTest, OutOfOrderBufferIsBounded) {
   limits.maxPendingAheadPerFeed = 3;
   std::vector<SignedRecord> feed;
   for (int i = 1; i <= 6; ++i) feed.push_back(net_.author("430102", caseEvent("430102", i)));
+  net_.author("430103", caseEvent("430103", 1));
+  SignedRecord other = net_.author("430103", caseEvent("430103", 2));
   auto run = [&](const SignedRecord& r) {
     std::vector<Bytes> raw{wireBytes(r)};
     auto b = ingestBatch(*store_, trust_, raw, limits);
     EXPECT_TRUE(b.ok());
     return b->results[0];
   };
-  EXPECT_EQ(run(feed[4]).outcome, IngestOutcome::kRejected)
-      << "seq 5 is more than 3 ahead of head 0";
-  EXPECT_EQ(run(feed[1]).outcome, IngestOutcome::kBuffered);
+  auto expectRejected = [](const IngestResult& r, std::string_view why) {
+    EXPECT_EQ(r.outcome, IngestOutcome::kRejected);
+    ASSERT_TRUE(r.error);
+    EXPECT_EQ(errorCodeName(r.error->code), errorCodeName(ErrorCode::kBufferFull));
+    EXPECT_NE(r.error->message.find(why), std::string::npos) << r.error->message;
+  };
+  // Head 0: seq 4 is one past the 3 a feed may run ahead; seq 3 is exactly at the bound.
+  expectRejected(run(feed[4]), "more than 3 ahead of the feed's head 0");
+  expectRejected(run(feed[3]), "more than 3 ahead of the feed's head 0");
   EXPECT_EQ(run(feed[2]).outcome, IngestOutcome::kBuffered);
-  auto full = run(feed[3]);
-  EXPECT_EQ(full.outcome, IngestOutcome::kRejected);
-  EXPECT_EQ(full.error->code, ErrorCode::kBufferFull);
+  EXPECT_EQ(run(feed[1]).outcome, IngestOutcome::kBuffered);
+  // Two records wait: the buffer is full for every feed.
+  expectRejected(run(other), "out-of-order buffer is full (2 records)");
   EXPECT_EQ(run(feed[0]).outcome, IngestOutcome::kAppended);
-  EXPECT_EQ(headSeq("430102"), 3u);
+  EXPECT_EQ(headSeq("430102"), 3u) << "the waiting records were released in order";
+  // The bound moves with the head, and the buffer has room again.
+  EXPECT_EQ(run(feed[5]).outcome, IngestOutcome::kBuffered) << "seq 6 is 3 ahead of head 3";
+  EXPECT_EQ(run(other).outcome, IngestOutcome::kBuffered);
+  auto view = store_->beginRead();
+  EXPECT_EQ(*(*view)->pendingCount(), 2u);
 }
 
 TEST_F(IngestTest, ForkIsDetectedAndBothRecordsAreKept) {
@@ -327,7 +341,11 @@ TEST_F(IngestTest, ForkWithAnInvalidSignatureIsRejectedNotEvidence) {
   auto a = net_.signAs("430102", env, caseEvent("430102", 1));
   ASSERT_EQ(ingestOne(a).outcome, IngestOutcome::kAppended);
   auto b = net_.signAs("430103", env, caseEvent("430102", 2));  // not 芙蓉区's signature
-  EXPECT_EQ(ingestOne(b).outcome, IngestOutcome::kRejected);
+  IngestResult r = ingestOne(b);
+  EXPECT_EQ(r.outcome, IngestOutcome::kRejected);
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(errorCodeName(r.error->code), errorCodeName(ErrorCode::kBadSignature))
+      << r.error->message;
   auto view = store_->beginRead();
   EXPECT_TRUE((*view)->forks()->empty()) << "an unsigned claim proves nothing about the author";
 }
@@ -349,6 +367,26 @@ TEST_F(IngestTest, RecordOutsideItsCertificatesValidityIsRejected) {
   auto r = ingestOne(net_.signAs("430102", env, caseEvent("430102", 1)));
   EXPECT_EQ(r.outcome, IngestOutcome::kRejected);
   EXPECT_EQ(r.error->code, ErrorCode::kExpiredCertificate);
+}
+
+TEST_F(IngestTest, RecordsAtTheFirstAndLastMillisecondOfTheCertificateAreAccepted) {
+  Certificate c = *decodeCertificateBody(net_.node("430102").certificate.body);
+  auto at = [&](int64_t wallTimeMs, uint64_t n) {
+    Envelope env = net_.nextEnvelope("430102");
+    env.wallTimeMs = wallTimeMs;
+    return net_.signAs("430102", env, caseEvent("430102", n));
+  };
+  IngestResult early = ingestOne(at(c.notBeforeMs - 1, 1));
+  EXPECT_EQ(early.outcome, IngestOutcome::kRejected);
+  EXPECT_EQ(errorCodeName(early.error->code), errorCodeName(ErrorCode::kExpiredCertificate));
+  SignedRecord first = at(c.notBeforeMs, 1);
+  EXPECT_EQ(ingestOne(first).outcome, IngestOutcome::kAppended);
+  net_.node("430102").seq = 1;
+  net_.node("430102").lastId = blake2b256(first.body);
+  IngestResult late = ingestOne(at(c.notAfterMs + 1, 2));
+  EXPECT_EQ(late.outcome, IngestOutcome::kRejected);
+  EXPECT_EQ(errorCodeName(late.error->code), errorCodeName(ErrorCode::kExpiredCertificate));
+  EXPECT_EQ(ingestOne(at(c.notAfterMs, 2)).outcome, IngestOutcome::kAppended);
 }
 
 TEST_F(IngestTest, CertificateRecordEnrolsANodeForTheRecordsAfterIt) {
@@ -376,15 +414,28 @@ TEST_F(IngestTest, CertificateRecordEnrolsANodeForTheRecordsAfterIt) {
 }
 
 TEST_F(IngestTest, MalformedInputIsRejectedWithAnErrorAndStoresNothing) {
-  std::vector<Bytes> bad = {Bytes{}, Bytes(7, 0), Bytes(64, 0xff), Bytes(1 << 20, 0)};
-  auto results = ingestRaw(bad);
+  SignedRecord unsigned_ = net_.author("430102", caseEvent("430102", 1));
+  unsigned_.signature.resize(63);
+  std::vector<std::pair<Bytes, std::pair<ErrorCode, std::string>>> bad = {
+      {Bytes{}, {ErrorCode::kMalformed, "0 bytes, not a whole number of 8-byte words"}},
+      {Bytes(7, 0), {ErrorCode::kMalformed, "whole number of 8-byte words"}},
+      {Bytes(64, 0xff), {ErrorCode::kMalformed, "signed record"}},
+      {Bytes(1 << 20, 0), {ErrorCode::kTooLarge, "signed record"}},
+      {wireBytes(unsigned_), {ErrorCode::kMalformed, "signature"}},
+  };
+  std::vector<Bytes> raw;
+  for (const auto& [bytes, why] : bad) raw.push_back(bytes);
+  auto results = ingestRaw(raw);
   ASSERT_EQ(results.size(), bad.size());
-  for (const auto& r : results) {
-    EXPECT_EQ(r.outcome, IngestOutcome::kRejected);
-    ASSERT_TRUE(r.error);
-    EXPECT_FALSE(r.error->message.empty());
+  for (size_t i = 0; i < bad.size(); ++i) {
+    SCOPED_TRACE("input " + std::to_string(i));
+    EXPECT_EQ(results[i].outcome, IngestOutcome::kRejected);
+    ASSERT_TRUE(results[i].error);
+    EXPECT_EQ(errorCodeName(results[i].error->code), errorCodeName(bad[i].second.first))
+        << results[i].error->message;
+    EXPECT_NE(results[i].error->message.find(bad[i].second.second), std::string::npos)
+        << results[i].error->message;
   }
-  EXPECT_EQ(results[3].error->code, ErrorCode::kTooLarge);
   auto view = store_->beginRead();
   EXPECT_TRUE((*view)->heads()->empty());
 }
