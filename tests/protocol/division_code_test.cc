@@ -34,17 +34,32 @@ TEST(DivisionCodeTest, RegionContainsExactlyTheCodesBelowIt) {
 }
 
 TEST(DivisionCodeTest, MalformedCodesAreRejectedWithTheRule) {
-  for (std::string_view bad :
-       {"", "43", "4301020", "43010a", "430102 ", "-43010", "43010200000000"}) {
+  for (std::string_view bad : {"", "43", "4301020", "430102 ", "43010200000000"}) {
     auto c = DivisionCode::parse(bad);
     ASSERT_FALSE(c.ok()) << bad;
     EXPECT_EQ(c.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(c.error().message,
+              "division code '" + std::string(bad) + "' must have 6, 9 or 12 digits");
   }
+  for (std::string_view bad : {"43010a", "-43010", "43 102", "４３0102"}) {
+    auto c = DivisionCode::parse(bad);
+    ASSERT_FALSE(c.ok()) << bad;
+    EXPECT_NE(c.error().message.find("must"), std::string::npos) << c.error().message;
+  }
+  EXPECT_EQ(DivisionCode::parse("43010a").error().message,
+            "division code '43010a' must contain digits only");
+  // A long input is quoted up to 16 characters, no more.
+  EXPECT_EQ(DivisionCode::parse(std::string(40, '4')).error().message,
+            "division code '4444444444444444' must have 6, 9 or 12 digits");
 }
 
 TEST(DivisionCodeTest, LevelNamesMapToDepths) {
   EXPECT_EQ(*depthFromLevelName("province"), 1);
+  EXPECT_EQ(*depthFromLevelName("city"), 2);
   EXPECT_EQ(*depthFromLevelName("county"), 3);
+  EXPECT_EQ(levelNameFromDepth(1), "province");
+  EXPECT_EQ(levelNameFromDepth(3), "county");
+  EXPECT_EQ(levelNameFromDepth(4), "township");
   EXPECT_FALSE(depthFromLevelName("township-ish").ok());
   EXPECT_EQ(levelNameFromDepth(2), "city");
 }

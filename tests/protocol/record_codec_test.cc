@@ -5,7 +5,10 @@
 #include <capnp/schema.h>
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "protocol/capnp_io.h"
+#include "protocol/limits.h"
 #include "protocol/record.capnp.h"
 #include "testing/test_network.h"
 
@@ -125,20 +128,180 @@ TEST(RecordCodecTest, EnvelopeRulesAreEnforcedWithTheFieldNamed) {
   EXPECT_NE(bodyError(e).message.find("frontier"), std::string::npos);
 }
 
-TEST(RecordCodecTest, RepeatedFrontierEntriesAreRejected) {
+// A frontier written with the schema's builder (the encoder sorts, so it cannot repeat).
+Result<Record> withRawFrontier(const std::vector<std::string>& authors) {
   capnp::MallocMessageBuilder m;
   auto b = m.initRoot<wire::Record>();
   b.setAuthor("430102");
   b.setKeySerial(1);
   b.setSeq(1);
   b.setLamport(1);
-  auto f = b.initFrontier(2);
-  f[0].setAuthor("430100");
-  f[1].setAuthor("430000");  // unsorted
-  b.initKeyRevocation();
-  auto r = decodeRecordBody(capnp_io::toFlatBytes(m));
-  ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message.find("sorted"), std::string::npos);
+  auto f = b.initFrontier(static_cast<unsigned>(authors.size()));
+  for (unsigned i = 0; i < authors.size(); ++i) {
+    f[i].setAuthor(authors[i]);
+    f[i].setSeq(i + 1);
+  }
+  auto k = b.initKeyRevocation();
+  k.setSubject("430102");
+  k.setSerial(1);
+  k.setFromSeq(1);
+  return decodeRecordBody(capnp_io::toFlatBytes(m));
+}
+
+TEST(RecordCodecTest, RepeatedFrontierEntriesAreRejected) {
+  for (const auto& authors : std::vector<std::vector<std::string>>{
+           {"430000", "430000"}, {"430000", "430100", "430100"}, {"430100", "430000"}}) {
+    auto r = withRawFrontier(authors);
+    ASSERT_FALSE(r.ok()) << authors.size();
+    EXPECT_EQ(errorCodeName(r.error().code), errorCodeName(ErrorCode::kMalformed));
+    EXPECT_NE(r.error().message.find("frontier: entries must be sorted by author without repeats"),
+              std::string::npos)
+        << r.error().message;
+  }
+  // The same authors once each, in order, are accepted: the rule is the repeat, not the author.
+  EXPECT_TRUE(withRawFrontier({"430000", "430100"}).ok());
+}
+
+TEST(RecordCodecTest, EveryLengthLimitHoldsAtItsBoundAndRejectsOneMore) {
+  auto fieldError = [](const Record& r) {
+    auto d = decodeRecordBody(encodeRecordBody(r));
+    return d.ok() ? std::string() : d.error().message;
+  };
+  const std::string id64(64, 'a'), id65(65, 'a');
+  const std::string text4096(kMaxTextBytes, 'x'), text4097(kMaxTextBytes + 1, 'x');
+  struct Case {
+    std::string field;
+    std::function<Payload(const std::string&)> make;
+    std::string atLimit, overLimit;
+  };
+  CaseEvent event = std::get<CaseEvent>(testing::sampleCaseEvent("430102", 1));
+  std::vector<Case> cases = {
+      {"catalogItem.code",
+       [](const std::string& v) {
+         return CatalogItem{CatalogOp::kInsert, v, "n", 3, 20, 10, true, {}};
+       },
+       id64, id65},
+      {"catalogItem.name",
+       [](const std::string& v) {
+         return CatalogItem{CatalogOp::kInsert, "XK", v, 3, 20, 10, true, {}};
+       },
+       text4096, text4097},
+      {"delegation.item",
+       [](const std::string& v) {
+         return Delegation{
+             v, "430102",    DelegationScope::kNode, DelegationMode::kEntrust, false, 0,
+             0, std::nullopt};
+       },
+       id64, id65},
+      {"caseEvent.caseId",
+       [&](const std::string& v) {
+         CaseEvent e = event;
+         e.caseId = v;
+         return e;
+       },
+       id64, id65},
+      {"received.item",
+       [&](const std::string& v) {
+         CaseEvent e = event;
+         e.received.item = v;
+         return e;
+       },
+       id64, id65},
+      {"received.firstResponsible",
+       [&](const std::string& v) {
+         CaseEvent e = event;
+         e.received.firstResponsible = v;
+         return e;
+       },
+       text4096, text4097},
+      {"supervisionOrder.caseId",
+       [](const std::string& v) {
+         return SupervisionOrder{v, OrderKind::kUrge, std::nullopt, "", ""};
+       },
+       id64, id65},
+      {"supervisionOrder.note",
+       [](const std::string& v) {
+         return SupervisionOrder{"c", OrderKind::kUrge, std::nullopt, "", v};
+       },
+       text4096, text4097},
+      {"complaint.complaintId",
+       [](const std::string& v) {
+         return Complaint{v, "", "430102", ""};
+       },
+       id64, id65},
+      {"complaint.caseId",
+       [](const std::string& v) {
+         return Complaint{"c", v, "430102", ""};
+       },
+       id64, id65},
+      {"complaint.summary",
+       [](const std::string& v) {
+         return Complaint{"c", "", "430102", v};
+       },
+       text4096, text4097},
+      {"complaintUpdate.complaintId",
+       [](const std::string& v) {
+         return ComplaintUpdate{v, ComplaintStatus::kHandling, ""};
+       },
+       id64, id65},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.field);
+    EXPECT_EQ(fieldError(Record{envelope(), c.make(c.atLimit)}), "");
+    std::string error = fieldError(Record{envelope(), c.make(c.overLimit)});
+    EXPECT_NE(error.find(c.field + ": text of " + std::to_string(c.overLimit.size()) +
+                         " bytes exceeds " + std::to_string(c.atLimit.size())),
+              std::string::npos)
+        << error;
+  }
+  // Lists: 256 items, not 257.
+  CaseEvent list = event;
+  list.received.materials.assign(kMaxListItems, "x");
+  EXPECT_EQ(fieldError(Record{envelope(), list}), "");
+  list.received.materials.push_back("x");
+  EXPECT_NE(fieldError(Record{envelope(), list}).find("received.materials"), std::string::npos);
+  // The frontier: 16 ancestors, not 17.
+  Envelope e = envelope();
+  e.frontier.clear();
+  for (int i = 0; i < static_cast<int>(kMaxFrontierEntries); ++i)
+    e.frontier.push_back({"4301" + std::to_string(10 + i), 1});
+  EXPECT_EQ(fieldError(Record{e, everyPayloadKind()[1]}), "");
+  e.frontier.push_back({"430199", 1});
+  EXPECT_EQ(fieldError(Record{e, everyPayloadKind()[1]}), "frontier: 17 entries exceed 16");
+}
+
+TEST(RecordCodecTest, APreviousHashIsRequiredFromTheSecondRecordOn) {
+  Envelope e = envelope(2);
+  e.prevHash.clear();
+  EXPECT_EQ(bodyError(e).message, "prevHash: must be 32 bytes after seq 1, got 0");
+  e = envelope(1);
+  EXPECT_TRUE(decodeRecordBody(encodeRecordBody(Record{e, everyPayloadKind()[1]})).ok());
+}
+
+TEST(RecordCodecTest, EnumValuesBeyondTheSchemaAreRejected) {
+  auto withDelegation = [](uint16_t scope, uint16_t mode) {
+    capnp::MallocMessageBuilder m;
+    auto b = m.initRoot<wire::Record>();
+    b.setAuthor("430100");
+    b.setKeySerial(1);
+    b.setSeq(1);
+    b.setLamport(1);
+    auto d = b.initDelegation();
+    d.setItem("XK");
+    d.setGrantee("430102");
+    d.setScope(static_cast<wire::DelegationScope>(scope));
+    d.setMode(static_cast<wire::DelegationMode>(mode));
+    return decodeRecordBody(capnp_io::toFlatBytes(m));
+  };
+  EXPECT_TRUE(withDelegation(1, 1).ok());
+  auto badMode = withDelegation(0, 2);
+  ASSERT_FALSE(badMode.ok());
+  EXPECT_NE(badMode.error().message.find("delegation.mode"), std::string::npos)
+      << badMode.error().message;
+  auto badScope = withDelegation(2, 0);
+  ASSERT_FALSE(badScope.ok());
+  EXPECT_NE(badScope.error().message.find("delegation.scope"), std::string::npos)
+      << badScope.error().message;
 }
 
 TEST(RecordCodecTest, PayloadRulesAreEnforced) {

@@ -121,6 +121,15 @@ class RecordSet {
     SignedRecord a = net_.signAs("430103", e, event(T::kApproved, "L-a"));
     SignedRecord b = net_.signAs("430103", e, event(T::kApproved, "L-b"));
     add("forkReport", "430100", ForkReport{"430103", e.seq, a, b});
+
+    // A body larger than the encoder's first segment (128 words): a two-segment message, which
+    // every decoder must read.
+    CaseEvent large = received;
+    large.caseId = "430102-3";
+    large.received.materials.clear();
+    for (int i = 1; i <= 40; ++i)
+      large.received.materials.push_back("申请材料第 " + std::to_string(i) + " 份");
+    add("caseEvent.received.multiSegment", "430102", large);
   }
 
   const std::vector<NamedRecord>& records() const { return records_; }
