@@ -389,6 +389,16 @@ Status StateEngine::reevaluateAuthority(FeedTxn& txn, Dirty& dirty) {
   }
   for (const std::string& node : nodes) GOVBUS_TRY(markCasesUnder(txn, node, dirty));
   if (!nodes.empty()) {
+    // A node's fork or enrolment also changes the verdicts of its own records in cases outside
+    // its region (a window receiving for another region, an order on another subtree's case).
+    GOVBUS_TRY(scanKeys(txn, key(kCaseInput, ""), [&](ByteView rest, ByteView) {
+      // caseId 0 ref
+      if (rest.size() < 1 + kRefKeyBytes) return;
+      if (nodes.contains(readRef(rest.last(kRefKeyBytes)).author))
+        dirty.cases.insert(std::string(asChars(rest.first(rest.size() - 1 - kRefKeyBytes))));
+    }));
+  }
+  if (!nodes.empty()) {
     // From the input index, not the summaries: a complaint void so far has no summary.
     GOVBUS_TRY(scanKeys(txn, key(kComplaintInput, ""), [&](ByteView rest, ByteView) {
       auto zero = std::find(rest.begin(), rest.end(), uint8_t{0});

@@ -1141,6 +1141,44 @@ const std::vector<Spec>& specs() {
                     VoidReason::kAuthorForked);
          EXPECT_EQ(s.handler("XK-CITY", "430103"), "430103");
        }},
+      {"AForkReportVoidsItsAuthorsRecordsInCasesOutsideItsRegion",
+       [](Scenario& s) {
+         // 芙蓉区 orders on a 株洲 case (void: not an ancestor), then forks: the order is now void
+         // because its author forked, as a rebuild from the same records says.
+         auto acc = openCase(s, "430211-73", "XK-COUNTY", "430211", "430211");
+         auto order = s.put("430102", Scenario::order("430211-73", OrderKind::kUrge, acc));
+         expectVoid(s, order, VoidReason::kOrderNotByAncestor);
+         // The fork is at the order's own sequence: a second record signed there.
+         SignedRecord stored = s.history().back();
+         Envelope e = decodeRecordBody(stored.body)->envelope;
+         SignedRecord other =
+             s.network().signAs("430102", e, Complaint{"c-73", "", "430102", "另一份"});
+         s.put("430100", ForkReport{"430102", e.seq, stored, other});
+         expectVoid(s, order, VoidReason::kAuthorForked);
+         Hash256 incremental = s.digest();
+         ASSERT_TRUE(s.replica().rebuild().ok());
+         EXPECT_EQ(s.digest(), incremental);
+       }},
+      {"AWindowEnrolledAfterItsRecordsIsJudgedAgain",
+       [](Scenario& s) {
+         // A township window receives an application for its county before the certificate that
+         // enrols it is in: it is not (yet) under the handler. Once enrolled, it is.
+         s.network().enroll("430102001", "430102");
+         // Its key is known at the door (a peer attaches the chain), not yet in the tree.
+         SignedRecord r = s.sign(
+             "430102001", Scenario::received("430102001-1", "XK-COUNTY", "430102", "430102"));
+         std::vector<SignedCertificate> chain = {s.network().node("430102001").certificate};
+         auto in = s.replica().ingest(std::vector<SignedRecord>{r}, chain);
+         ASSERT_TRUE(in.ok() && in->results[0].outcome == IngestOutcome::kAppended);
+         RecordRef received{"430102001", 1};
+         expectVoid(s, received, VoidReason::kReceiverNotUnderHandler);
+         s.put("430102", s.network().node("430102001").certificate);
+         expectValid(s, received);
+         EXPECT_EQ(s.caseOf("430102001-1").receiver, "430102001");
+         Hash256 incremental = s.digest();
+         ASSERT_TRUE(s.replica().rebuild().ok());
+         EXPECT_EQ(s.digest(), incremental);
+       }},
       {"ForkReportWithoutTwoDifferentSignedRecordsIsVoid",
        [](Scenario& s) {
          SignedRecord a =
