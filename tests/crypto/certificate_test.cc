@@ -51,21 +51,57 @@ TEST(CertificateTest, CountyCertificateSignedByACityOutsideItsRegionIsRejected) 
 
 TEST(CertificateTest, ProvinceAdministeredCountyIsAcceptedAsTheProvincesChild) {
   // Hubei's 仙桃市 (429004) sits under the pseudo-city 4290: its parent is the province itself.
-  TestNetwork hunan;
-  hunan.enroll("430181", "430000");  // 浏阳市, enrolled directly by the province
-  auto r = verifyChain(anchorOf(hunan), hunan.chainOf("430181"), kTestEpochMs);
+  SigningKey hubeiKey = SigningKey::generate(), xiantaoKey = SigningKey::generate();
+  Certificate hubei{"420000",
+                    "湖北省",
+                    toBytes(hubeiKey.publicKey().bytes()),
+                    "420000",
+                    1,
+                    kTestEpochMs - kYearMs,
+                    kTestEpochMs + kYearMs,
+                    1};
+  Certificate xiantao{"429004",
+                      "仙桃市",
+                      toBytes(xiantaoKey.publicKey().bytes()),
+                      "420000",
+                      1,
+                      kTestEpochMs - kYearMs,
+                      kTestEpochMs + kYearMs,
+                      1};
+  auto anchor = verifyAnchor(issueCertificate(hubei, hubeiKey));
+  ASSERT_TRUE(anchor.ok()) << anchor.error().message;
+  std::vector<SignedCertificate> chain = {issueCertificate(xiantao, hubeiKey)};
+  auto r = verifyChain(*anchor, chain, kTestEpochMs);
   ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(r->issuer, "430000");
+  EXPECT_EQ(r->subject, "429004");
+  EXPECT_EQ(r->issuer, "420000");
+  // The same in 湖南: 浏阳市 enrolled directly by the province.
+  TestNetwork hunan;
+  hunan.enroll("430181", "430000");
+  EXPECT_TRUE(verifyChain(anchorOf(hunan), hunan.chainOf("430181"), kTestEpochMs).ok());
+  // But a county of the pseudo-city is outside 湖南's region.
+  hunan.enroll("429004", "430000");
+  auto outside = verifyChain(anchorOf(hunan), hunan.chainOf("429004"), kTestEpochMs);
+  ASSERT_FALSE(outside.ok());
+  EXPECT_NE(outside.error().message.find("outside the region"), std::string::npos)
+      << outside.error().message;
 }
 
 TEST(CertificateTest, CityCannotEnrolAnotherCityOrItself) {
   TestNetwork net;
   net.enroll("430300", "430100");  // a city enrolling a sibling city
-  EXPECT_FALSE(verifyChain(anchorOf(net), net.chainOf("430300"), kTestEpochMs).ok());
+  auto sibling = verifyChain(anchorOf(net), net.chainOf("430300"), kTestEpochMs);
+  ASSERT_FALSE(sibling.ok());
+  EXPECT_EQ(errorCodeName(sibling.error().code), errorCodeName(ErrorCode::kBadChain));
+  EXPECT_NE(sibling.error().message.find("outside the region"), std::string::npos)
+      << sibling.error().message;
   net.enroll("430100", "430100");  // self-enrolment below the anchor
-  EXPECT_FALSE(verifyIssuedBy(net.node("430100").certificate,
-                              *decodeCertificateBody(net.node("430100").certificate.body))
-                   .ok());
+  auto self = verifyIssuedBy(net.node("430100").certificate,
+                             *decodeCertificateBody(net.node("430100").certificate.body));
+  ASSERT_FALSE(self.ok());
+  EXPECT_EQ(errorCodeName(self.error().code), errorCodeName(ErrorCode::kBadChain));
+  EXPECT_NE(self.error().message.find("outside the region"), std::string::npos)
+      << self.error().message;
 }
 
 TEST(CertificateTest, CertificateOfAnotherProvinceIsRejected) {

@@ -1,7 +1,9 @@
 #include "crypto/key_file.h"
 
 #include <gtest/gtest.h>
+
 #include <sys/stat.h>
+#include <vector>
 
 #include <fstream>
 
@@ -52,16 +54,30 @@ TEST(KeyFileTest, MissingKeyFileSaysWhichFile) {
   EXPECT_NE(r.error().message.find("/nonexistent/node.key"), std::string::npos);
 }
 
-TEST(KeyFileTest, MalformedKeyFilesAreRejected) {
-  for (std::string_view text :
-       {"", "govbus-ed25519-seed-v1", "govbus-ed25519-seed-v1\nzz",
-        "wrong-header\n0000000000000000000000000000000000000000000000000000000000000000\n",
-        "govbus-ed25519-seed-v1\n00000000000000000000000000000000000000000000000000000000000000\n",
-        "govbus-ed25519-seed-"
-        "v1\n000000000000000000000000000000000000000000000000000000000000000g\n"}) {
-    EXPECT_FALSE(parseSigningKey(text).ok()) << text;
+TEST(KeyFileTest, MalformedKeyFilesAreRejectedWithTheRule) {
+  const std::string header = "govbus-ed25519-seed-v1";
+  const std::string headerRule = "key file does not start with the line '" + header + "'";
+  const std::string hexRule = "key file's second line must be 64 hex digits";
+  for (const auto& [text, rule] : std::vector<std::pair<std::string, std::string>>{
+           {"", headerRule},
+           {header, headerRule},
+           {"wrong-header\n" + std::string(64, '0') + "\n", headerRule},
+           {"govbus-ed25519-seed-v2\n" + std::string(64, '0') + "\n", headerRule},
+           {header + "\nzz", hexRule},
+           {header + "\n" + std::string(62, '0') + "\n", hexRule},
+           {header + "\n" + std::string(66, '0') + "\n", hexRule},
+           {header + "\n" + std::string(63, '0') + "g\n", hexRule}}) {
+    auto key = parseSigningKey(text);
+    ASSERT_FALSE(key.ok()) << text;
+    EXPECT_EQ(errorCodeName(key.error().code), errorCodeName(ErrorCode::kMalformed)) << text;
+    EXPECT_EQ(key.error().message, rule) << text;
   }
-  EXPECT_TRUE(parseSigningKey("govbus-ed25519-seed-v1\n" + std::string(64, 'a') + "\n").ok());
+  // Trailing newlines, carriage returns and spaces after the seed are tolerated; upper case too.
+  for (const std::string& ok :
+       {header + "\n" + std::string(64, 'a') + "\n", header + "\n" + std::string(64, 'A') + "\r\n",
+        header + "\n" + std::string(64, 'a') + "  \n\n", header + "\n" + std::string(64, 'a')}) {
+    EXPECT_TRUE(parseSigningKey(ok).ok()) << ok;
+  }
 }
 
 }  // namespace

@@ -50,14 +50,34 @@ TEST(KeysTest, PublicKeyOfWrongLengthIsRejected) {
   EXPECT_TRUE(PublicKey::fromBytes(Bytes(32)).ok());
 }
 
-TEST(HashTest, FieldsAreLengthPrefixed) {
+TEST(HashTest, Blake2bIsTheUnkeyed256BitHash) {
+  // RFC 7693 / libsodium crypto_generichash with a 32-byte output: known answers.
+  EXPECT_EQ(toHex(blake2b256(asBytes(""))),
+            "0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8");
+  EXPECT_EQ(toHex(blake2b256(asBytes("abc"))),
+            "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319");
+  Blake2bHasher h;
+  h.update(asBytes("a"));
+  h.update(asBytes("bc"));
+  EXPECT_EQ(h.finish(), blake2b256(asBytes("abc"))) << "incremental updates hash the concatenation";
+}
+
+TEST(HashTest, FieldsAreLengthPrefixedWithEightByteBigEndianLengths) {
   Blake2bHasher a, b;
   a.updateField(asBytes("ab"));
   a.updateField(asBytes("c"));
   b.updateField(asBytes("a"));
   b.updateField(asBytes("bc"));
-  EXPECT_NE(a.finish(), b.finish());
-  EXPECT_EQ(blake2b256(asBytes("x")), blake2b256(asBytes("x")));
+  EXPECT_NE(a.finish(), b.finish()) << "(ab, c) and (a, bc) must not collide";
+  // Exactly: be64(len) then the bytes.
+  Blake2bHasher field;
+  field.updateField(asBytes("xyz"));
+  Bytes framed = {0, 0, 0, 0, 0, 0, 0, 3, 'x', 'y', 'z'};
+  EXPECT_EQ(field.finish(), blake2b256(framed));
+  Blake2bHasher number;
+  number.updateU64(0x0102030405060708ULL);
+  Bytes be = {1, 2, 3, 4, 5, 6, 7, 8};
+  EXPECT_EQ(number.finish(), blake2b256(be));
 }
 
 }  // namespace

@@ -65,6 +65,22 @@ TEST(TrustStoreTest, ReEnrolmentWithAHigherSerialAddsTheNewKey) {
   ASSERT_EQ(chain->size(), 2u);
   EXPECT_EQ(decodeCertificateBody(chain->back().body)->serial, 2u)
       << "the chain presents the newest serial";
+  // The old key stays usable: a record signed with serial 1 still verifies (only a key
+  // revocation stops a key, PROTOCOL §3).
+  Envelope old{"430102", 1, 1, {}, 1, testing::kTestEpochMs, {}};
+  auto oldSigner = trust.signerFor(old);
+  ASSERT_TRUE(oldSigner.ok()) << oldSigner.error().message;
+  EXPECT_EQ((*oldSigner)->publicKey, toBytes(net.node("430102").key.publicKey().bytes()));
+  Bytes body = {1, 2, 3};
+  EXPECT_TRUE(trust
+                  .verifyRecordSignature(old, body,
+                                         net.node("430102").key.sign(kRecordSignatureDomain, body))
+                  .ok());
+  EXPECT_TRUE(
+      trust.verifyRecordSignature(env, body, newKey.sign(kRecordSignatureDomain, body)).ok());
+  EXPECT_FALSE(
+      trust.verifyRecordSignature(old, body, newKey.sign(kRecordSignatureDomain, body)).ok())
+      << "each serial verifies with its own key only";
 }
 
 TEST(TrustStoreTest, OnlyAnAncestorMayRevokeAKey) {
