@@ -1,7 +1,10 @@
 // Replica::authorAll: group commit of this node's own records.
 #include <gtest/gtest.h>
 
+#include "crypto/hash.h"
 #include "node/lmdb_store.h"
+#include "protocol/record_codec.h"
+#include "sync/memory_store.h"
 #include "sync/replica.h"
 #include "testing/scenario.h"
 #include "testing/test_network.h"
@@ -90,6 +93,151 @@ TEST(ReplicaTest, AGroupWhoseEveryPayloadIsRefusedWritesNothing) {
   }
   EXPECT_EQ(county.head(), 0u);
   EXPECT_TRUE(county.replica->authorAll({}, s.now()).empty());
+}
+
+// A store whose write transactions cannot begin (a full or failing disk), reading through to a real
+// one.
+class NoWriteStore : public FeedStore {
+ public:
+  Result<std::unique_ptr<FeedTxn>> beginWrite() override {
+    return makeError(ErrorCode::kIo, "disk failure (test)");
+  }
+  Result<std::unique_ptr<FeedReader>> beginRead() override { return inner.beginRead(); }
+  MemoryStore inner;
+};
+
+TEST(ReplicaTest, AGroupThatCannotBeginItsTransactionGetsThatErrorForEveryPayload) {
+  Scenario s;
+  NoWriteStore store;
+  Identity id{"430102", 1, &s.network().node("430102").key, {"430000", "430100"}};
+  auto replica = Replica::open(store, s.network().anchor(), id);
+  ASSERT_TRUE(replica.ok());
+  auto results = (*replica)->authorAll(mixedGroup(), s.now());
+  ASSERT_EQ(results.size(), mixedGroup().size());
+  for (const auto& r : results) {
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().message, "disk failure (test)");
+  }
+}
+
+TEST(ReplicaTest, ARefusedRecordLeavesNoTraceInTrustOrAuthority) {
+  Scenario s;
+  County county(s);
+  s.network().enroll("430104", "430100");
+  size_t authorityRecords = county.replica->engine().authority().size();
+  // 芙蓉区 publishing a certificate 长沙市 issued: the certificate chains (the door would admit its
+  // key), but the record is void (certificate_not_by_issuer), so the node refuses it…
+  auto refused = county.replica->author(s.network().node("430104").certificate, s.now());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("certificate_not_by_issuer"), std::string::npos)
+      << refused.error().message;
+  // …and neither the trust store nor the authority state keeps anything of it.
+  EXPECT_FALSE(county.replica->trust().chainFor("430104").ok()) << "430104's key leaked in";
+  EXPECT_EQ(county.replica->engine().authority().size(), authorityRecords);
+  EXPECT_EQ(county.head(), 0u);
+  // The same for a refused delegation (upward: void).
+  auto upward = county.replica->author(Scenario::delegation("XK-COUNTY", "430100"), s.now());
+  ASSERT_FALSE(upward.ok());
+  EXPECT_EQ(county.replica->engine().authority().size(), authorityRecords);
+  EXPECT_EQ(county.replica->engine().authority().find(RecordRef{"430102", 1}), nullptr);
+}
+
+TEST(ReplicaTest, CertificatesAttachedToABatchAreKeptAcrossARestart) {
+  Scenario s;
+  s.network().enroll("430104", "430100");
+  TempDir dir;
+  SignedRecord first = s.network().author("430104", sampleCaseEvent("430104", 1));
+  {
+    auto store = LmdbStore::open(dir.path());
+    auto replica = Replica::open(**store, s.network().anchor());
+    std::vector<Bytes> raw;
+    for (const auto& r : s.history()) raw.push_back(wireBytes(r));
+    ASSERT_TRUE((*replica)->ingest(raw).ok());
+    std::vector<SignedCertificate> chain = {s.network().node("430104").certificate};
+    auto in = (*replica)->ingest(std::vector<SignedRecord>{first}, chain);
+    ASSERT_TRUE(in.ok() && in->results[0].outcome == IngestOutcome::kAppended);
+  }
+  auto store = LmdbStore::open(dir.path());
+  auto replica = Replica::open(**store, s.network().anchor());
+  ASSERT_TRUE(replica.ok());
+  EXPECT_TRUE((*replica)->trust().chainFor("430104").ok()) << "the certificate was not persisted";
+  SignedRecord second = s.network().author("430104", sampleCaseEvent("430104", 2));
+  auto in = (*replica)->ingest(std::vector<SignedRecord>{second});
+  ASSERT_TRUE(in.ok());
+  EXPECT_EQ(in->results[0].outcome, IngestOutcome::kAppended)
+      << "the restarted node knows 430104's key without the chain attached again";
+}
+
+TEST(ReplicaTest, EachForkDetectedIsReportedWithItsOwnEvidence) {
+  Scenario s;
+  TempDir dir;
+  auto store = LmdbStore::open(dir.path());
+  Identity id{"430100", 1, &s.network().node("430100").key, {"430000"}};
+  auto replica = Replica::open(**store, s.network().anchor(), id);
+  ASSERT_TRUE(replica.ok());
+  std::vector<Bytes> raw;
+  for (const auto& r : s.history()) raw.push_back(wireBytes(r));
+  ASSERT_TRUE((*replica)->ingest(raw).ok());
+  (*replica)->setClock(s.now());
+  // 芙蓉区 equivocates at its sequence 1, goes on from one branch, and equivocates again at 2.
+  auto& n = s.network().node("430102");
+  std::vector<SignedRecord> branches;
+  for (uint64_t seq : {1u, 2u}) {
+    Envelope e = s.network().nextEnvelope("430102");
+    ASSERT_EQ(e.seq, seq);
+    SignedRecord a = s.network().signAs("430102", e, sampleCaseEvent("430102", seq));
+    SignedRecord b = s.network().signAs("430102", e, sampleCaseEvent("430102", 100 + seq));
+    n.seq = e.seq;
+    n.lamport = e.lamport;
+    n.lastId = blake2b256(a.body);
+    ASSERT_TRUE((*replica)->ingest(std::vector<SignedRecord>{a}).ok());
+    auto in = (*replica)->ingest(std::vector<SignedRecord>{b});
+    ASSERT_TRUE(in.ok());
+    ASSERT_EQ(in->results[0].outcome, IngestOutcome::kFork);
+  }
+  // 长沙市 authored one valid report per forked sequence, each with that sequence's records.
+  std::vector<uint64_t> reported;
+  auto view = (*store)->beginRead();
+  auto head = (*view)->head("430100");
+  ASSERT_TRUE(head.ok() && head->has_value());
+  for (uint64_t seq = 1; seq <= (*head)->seq; ++seq) {
+    auto rec = decodeRecordBody(decodeSignedRecord(*(*view)->record("430100", seq).value())->body);
+    const auto* f = std::get_if<ForkReport>(&rec->payload);
+    if (!f) continue;
+    EXPECT_EQ(decodeRecordBody(f->first.body)->envelope.seq, f->seq);
+    EXPECT_EQ(*StateEngine::verdict(**view, RecordRef{"430100", seq}), VoidReason::kNone);
+    reported.push_back(f->seq);
+  }
+  EXPECT_EQ(reported, (std::vector<uint64_t>{1, 2}));
+}
+
+TEST(StateEngineTest, CorruptCaseOrComplaintEntriesAreStorageErrorsNotGarbage) {
+  MemoryStore store;
+  {
+    auto txn = store.beginWrite();
+    ASSERT_TRUE((*txn)->statePut(asBytes(std::string("pq-1\0", 5)), Bytes{1, 2, 3}).ok());
+    ASSERT_TRUE((*txn)->commit().ok());
+  }
+  auto view = store.beginRead();
+  Status complaints =
+      StateEngine::forEachComplaint(**view, [](const ComplaintSummary&) { return true; });
+  ASSERT_FALSE(complaints.ok());
+  EXPECT_EQ(errorCodeName(complaints.error().code), errorCodeName(ErrorCode::kStorage));
+  EXPECT_EQ(complaints.error().message, "corrupt complaint entry");
+  // A valid entry with bytes after it is corrupt too.
+  MemoryStore other;
+  {
+    auto txn = other.beginWrite();
+    Bytes enc = encodeCaseSummary(CaseSummary{});
+    enc.push_back(0);
+    ASSERT_TRUE((*txn)->statePut(asBytes(std::string("cx\0", 3)), enc).ok());
+    ASSERT_TRUE((*txn)->commit().ok());
+  }
+  auto v2 = other.beginRead();
+  Status cases = StateEngine::forEachCase(**v2, [](const CaseSummary&) { return true; });
+  ASSERT_FALSE(cases.ok());
+  EXPECT_EQ(cases.error().message, "corrupt case entry");
+  EXPECT_FALSE(decodeCaseSummary(Bytes{}).ok());
 }
 
 }  // namespace

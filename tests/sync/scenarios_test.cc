@@ -1179,6 +1179,30 @@ const std::vector<Spec>& specs() {
          ASSERT_TRUE(s.replica().rebuild().ok());
          EXPECT_EQ(s.digest(), incremental);
        }},
+      {"AForkReportIsCheckedOnlyAgainstKeysOfValidCertificates",
+       [](Scenario& s) {
+         // 长沙市 enrols 430104 with serial 2 first; then the province's serial-1 enrolment of it
+         // arrives, which makes the province its first issuer and 长沙市's certificate void.
+         // Records signed with the serial-2 key prove nothing any more.
+         testing::TestNode& n = s.network().enroll("430104", "430100");
+         Certificate c = *decodeCertificateBody(n.certificate.body);
+         c.serial = 2;
+         auto bySerial2 = s.put("430100", issueCertificate(c, s.network().node("430100").key));
+         expectValid(s, bySerial2);
+         Certificate first = c;
+         first.serial = 1;
+         first.issuer = "430000";
+         first.publicKey = toBytes(SigningKey::generate().publicKey().bytes());
+         s.put("430000", issueCertificate(first, s.network().node("430000").key));
+         expectVoid(s, bySerial2, VoidReason::kCertificateNotByIssuer);
+         EXPECT_EQ(s.replica().engine().authority().parentOf("430104"), "430000");
+         Envelope e = s.network().nextEnvelope("430104");
+         e.keySerial = 2;  // n.key is the serial-2 key 长沙市 certified
+         SignedRecord a = s.network().signAs("430104", e, Complaint{"x-a", "", "430104", ""});
+         SignedRecord b = s.network().signAs("430104", e, Complaint{"x-b", "", "430104", ""});
+         expectVoid(s, s.put("430200", ForkReport{"430104", e.seq, a, b}),
+                    VoidReason::kForkReportInvalid);
+       }},
       {"ForkReportWithoutTwoDifferentSignedRecordsIsVoid",
        [](Scenario& s) {
          SignedRecord a =
