@@ -14,9 +14,12 @@
 #include "protocol/division_code.h"
 #include "protocol/record_codec.h"
 #include "protocol/sync_codec.h"
+#include "sync/feed_author.h"
 #include "sync/memory_store.h"
 #include "sync/replica.h"
 #include "sync/replication_link.h"
+#include "sync/state_digest.h"
+#include "testnet/reference.h"
 #include "testnet/store_checks.h"
 #include "testnet/topology.h"
 
@@ -33,6 +36,42 @@ constexpr int64_t kJitterMs = 30;
 constexpr int64_t kSampleEveryMs = 1'000;
 constexpr int kMaxStepRetries = 40;
 constexpr size_t kDigestCheckMaxNodes = 40;
+#ifdef GOVBUS_PLANTED_BUGS
+constexpr bool kPlantedBugs = true;
+#else
+constexpr bool kPlantedBugs = false;
+#endif
+
+// The state table's key for a record's void verdict ('v', author NUL-padded to 12, seq big-endian;
+// docs/PROTOCOL.md §14), for the planted bugs that corrupt it.
+Bytes verdictKey(const RecordRef& ref) {
+  Bytes k(1 + 12 + 8, 0);
+  k[0] = 'v';
+  std::copy_n(ref.author.data(), std::min<size_t>(ref.author.size(), 12), k.begin() + 1);
+  putBigEndian64(ref.seq, k.data() + 13);
+  return k;
+}
+
+// Writes (or with an empty value, deletes) one digested state entry and keeps the stored digest
+// consistent with it, as a buggy but self-consistent state engine would.
+Status rewriteDigested(FeedStore& store, const Bytes& key, std::optional<Bytes> value) {
+  GOVBUS_ASSIGN_OR_RETURN(std::unique_ptr<FeedTxn> txn, store.beginWrite());
+  const Bytes digestKey = {'m', 'd', 'i', 'g', 'e', 's', 't'};
+  GOVBUS_ASSIGN_OR_RETURN(std::optional<Bytes> stored, txn->stateGet(digestKey));
+  Hash256 d{};
+  if (stored && stored->size() == kHashBytes) std::copy(stored->begin(), stored->end(), d.begin());
+  StateDigest digest(d);
+  GOVBUS_ASSIGN_OR_RETURN(std::optional<Bytes> old, txn->stateGet(key));
+  if (old) digest.remove(key, *old);
+  if (value) {
+    digest.add(key, *value);
+    GOVBUS_TRY(txn->statePut(key, *value));
+  } else {
+    GOVBUS_TRY(txn->stateDel(key));
+  }
+  GOVBUS_TRY(txn->statePut(digestKey, Bytes(digest.value().begin(), digest.value().end())));
+  return txn->commit();
+}
 
 struct SimNode {
   std::string code, name, parent;
@@ -143,6 +182,10 @@ class Sim {
   bool isAncestor(const std::string& a, const std::string& b) const;
   Result<bool> converged();
   Status checkInvariants();
+  bool planted(PlantedBug bug) const { return kPlantedBugs && opt_.bug == bug; }
+  // The planted bugs that corrupt a node's derived state after the run (4, 5, 7).
+  Status plantStateBugs();
+  Status plantUnauthorisedAcceptance();
 
   const Topology& topo_;
   SimOptions opt_;
@@ -393,7 +436,10 @@ void Sim::deliver(uint64_t connId, const std::string& from, const std::string& t
     n.dirty = true;
   } else if (const auto* batch = std::get_if<RecordsBatch>(&*message)) {
     Ack ack;
-    if (opt_.bug == PlantedBug::kAckBeforeCommit && n.code == order_.front()) {
+    if (planted(PlantedBug::kDropBatchesToACounty) && n.code == counties_.front()) {
+      return;  // Planted bug: the batch vanishes, unacknowledged, on a live connection.
+    }
+    if (planted(PlantedBug::kAckBeforeCommit) && n.code == order_.front()) {
       // Planted bug: ack what was sent without committing it.
       std::map<std::string, uint64_t> last;
       for (const auto& r : batch->records) {
@@ -722,6 +768,19 @@ void Sim::forge() {
   }
   report_.forgeriesInjected += forged.size();
   note("forge", target.code);
+  if (planted(PlantedBug::kStoreAForgery) && !forged.empty()) {
+    // Planted bug: the first forgery is appended to its feed at the target without any check.
+    auto sr = decodeSignedRecord(forged.front());
+    auto env = sr ? decodeEnvelope(sr->body) : Result<Envelope>(sr.error());
+    if (env) {
+      auto txn = target.store->beginWrite();
+      auto head = (*txn)->head(env->author);
+      uint64_t seq = head.ok() && *head ? (*head)->seq + 1 : 1;
+      if (seq == env->seq &&
+          (*txn)->append(env->author, FeedHead{seq, blake2b256(sr->body), 1}, forged.front()).ok())
+        (void)(*txn)->commit();
+    }
+  }
   auto result = target.replica->ingest(forged);
   if (result) {
     for (const auto& r : result->results) {
@@ -755,6 +814,7 @@ void Sim::equivocate() {
     equivocator_ = code;
     ++report_.forks;
     note("equivocate", code);
+    if (planted(PlantedBug::kLoseForkEvidence)) return;  // Planted bug: nobody gets the branch.
     root.replica->setClock(wall(root));
     (void)root.replica->ingest(std::vector<Bytes>{second});
     root.dirty = true;
@@ -797,7 +857,91 @@ Result<bool> Sim::converged() {
   return true;
 }
 
+Status Sim::plantStateBugs() {
+  if (planted(PlantedBug::kLoseAVerdictUpdate)) {
+    // One county's state forgets a void verdict it holds.
+    for (const std::string& code : counties_) {
+      SimNode& n = nodes_.at(code);
+      std::optional<RecordRef> victim;
+      auto view = n.store->beginRead();
+      GOVBUS_TRY(StateEngine::forEachVoid(**view, [&](const RecordRef& r, VoidReason) {
+        victim = r;
+        return false;
+      }));
+      view->reset();
+      if (victim) return rewriteDigested(*n.store, verdictKey(*victim), std::nullopt);
+    }
+    return makeError(ErrorCode::kInvalidArgument, "planted bug: no void verdict to lose");
+  }
+  if (planted(PlantedBug::kAcceptWithoutAuthority)) return plantUnauthorisedAcceptance();
+  if (planted(PlantedBug::kMiscountAnOverdueCase)) {
+    // The root's summary of one accepted open case says it was accepted 100 days earlier.
+    SimNode& root = nodes_.at(order_.front());
+    std::optional<CaseSummary> victim;
+    auto view = root.store->beginRead();
+    GOVBUS_TRY(StateEngine::forEachCase(**view, [&](const CaseSummary& c) {
+      if (isOpen(c.status) && c.acceptedAtMs != 0) victim = c;
+      return !victim;
+    }));
+    view->reset();
+    if (!victim) return makeError(ErrorCode::kInvalidArgument, "planted bug: no open case");
+    victim->acceptedAtMs -= 100 * 86'400'000LL;
+    Bytes key(victim->caseId.size() + 2, 0);
+    key[0] = 'c';
+    std::copy(victim->caseId.begin(), victim->caseId.end(), key.begin() + 1);
+    return rewriteDigested(*root.store, key, encodeCaseSummary(*victim));
+  }
+  return Status::Ok();
+}
+
+Status Sim::plantUnauthorisedAcceptance() {
+  // A county receives a case for an item it does not hold and accepts it; every node holding the
+  // records judges the acceptance valid (its void verdict is dropped), as a core that skipped the
+  // authority rule would.
+  SimNode& root = nodes_.at(order_.front());
+  const AuthorityState& auth = root.replica->engine().authority();
+  for (const std::string& code : counties_) {
+    SimNode& county = nodes_.at(code);
+    for (const CatalogItem& item : catalog_) {
+      if (auth.holds(code, item.code, wall(county), Visibility::all()).holds) continue;
+      std::string id = code + "-planted";
+      CaseEvent received;
+      received.caseId = id;
+      received.type = CaseEventType::kReceived;
+      received.received = CaseReceived{item.code, code, code, Bytes(32, 7), {}, std::nullopt, ""};
+      CaseEvent accepted;
+      accepted.caseId = id;
+      accepted.type = CaseEventType::kAccepted;
+      // Signed as the county's next records, past its own refusal.
+      std::vector<std::string> seen = county.ancestors;
+      FeedAuthor signer(code, 1, *county.key, seen);
+      std::vector<Bytes> wire;
+      for (const CaseEvent& e : {received, accepted}) {
+        GOVBUS_ASSIGN_OR_RETURN(std::unique_ptr<FeedReader> view, county.store->beginRead());
+        GOVBUS_ASSIGN_OR_RETURN(SignedRecord sr, signer.sign(*view, e, wall(county)));
+        view.reset();
+        wire.push_back(encodeSignedRecord(sr));
+        GOVBUS_TRY(county.replica->ingest(std::vector<Bytes>{wire.back()}));
+      }
+      RecordRef acceptance{code, 0};
+      {
+        auto view = county.store->beginRead();
+        auto head = (*view)->head(code);
+        acceptance.seq = (*head)->seq;
+      }
+      for (auto& [other, n] : nodes_) {
+        if (other != code && !isAncestor(other, code)) continue;
+        if (other != code) GOVBUS_TRY(n.replica->ingest(wire));
+        GOVBUS_TRY(rewriteDigested(*n.store, verdictKey(acceptance), std::nullopt));
+      }
+      return Status::Ok();
+    }
+  }
+  return makeError(ErrorCode::kInvalidArgument, "planted bug: every county holds every item");
+}
+
 Status Sim::checkInvariants() {
+  GOVBUS_TRY(plantStateBugs());
   SimNode& root = nodes_.at(order_.front());
   auto add = [&](std::string name, bool pass, std::string figure) {
     report_.invariants.push_back({std::move(name), pass, std::move(figure)});
@@ -871,15 +1015,30 @@ Status Sim::checkInvariants() {
       equivocator_.empty() ? "no equivocation injected"
                            : "equivocation by " + equivocator_ +
                                  (forkOk ? " detected at the root" : " NOT detected"));
-  // 7. Overdue counts add up.
+  // 7. Overdue counts add up: the root's board totals equal the sum of its own count and its
+  // children's subtrees, and equal the cards recomputed from the root's raw case records by the
+  // separate reference (testnet/reference.h), not from the case summaries the board reads.
   int64_t rootWall = wall(root);
   GOVBUS_ASSIGN_OR_RETURN(SupervisionView board, supervisionView(**rv, auth, root.code, rootWall));
-  CardCounts sum;
-  for (const auto& [node, counts] : board.own) sum += counts;
+  CardCounts sum = board.own[root.code];
+  size_t children = 0;
+  for (const std::string& code : order_) {
+    if (nodes_.at(code).parent != root.code) continue;
+    ++children;
+    if (auto it = board.subtree.find(code); it != board.subtree.end()) sum += it->second;
+  }
   report_.rootBoard = board.total();
-  add("7 overdue sums", sum == board.total(),
-      std::to_string(board.total().red) + " red, " + std::to_string(board.total().yellow) +
-          " yellow at the root = sum over " + std::to_string(board.own.size()) + " handling nodes");
+  GOVBUS_ASSIGN_OR_RETURN(Reference reference, Reference::build(**rv, root.code));
+  GOVBUS_ASSIGN_OR_RETURN(Reference::Cards recomputed, reference.cards(**rv, rootWall));
+  const CardCounts& t = board.total();
+  Reference::Cards shown{t.open, t.green, t.yellow, t.red};
+  add("7 overdue sums", sum == t && shown == recomputed,
+      std::to_string(t.red) + " red, " + std::to_string(t.yellow) + " yellow, " +
+          std::to_string(t.open) + " open at the root = its own + " + std::to_string(children) +
+          " child subtrees" + (sum == t ? "" : " (NOT: the sum differs)") +
+          "; recomputed from raw records: " + std::to_string(recomputed.red) + " red, " +
+          std::to_string(recomputed.yellow) + " yellow, " + std::to_string(recomputed.green) +
+          " green, " + std::to_string(recomputed.open) + " open");
   GOVBUS_TRY(StateEngine::forEachVoid(**rv, [&](const RecordRef&, VoidReason r) {
     ++report_.voidsByReason[std::string(voidReasonName(r))];
     return true;
@@ -890,6 +1049,10 @@ Status Sim::checkInvariants() {
 }
 
 Result<SimReport> Sim::run() {
+  if (opt_.bug != PlantedBug::kNone && !kPlantedBugs) {
+    return makeError(ErrorCode::kInvalidArgument,
+                     "planted bugs are compiled only into the test build of the simulator");
+  }
   report_.topology = topo_.name;
   report_.seed = opt_.seed;
   report_.nodes = topo_.nodes.size();
@@ -990,6 +1153,8 @@ FaultOptions FaultOptions::all() {
   f.duplicateRate = 0.02;
   return f;
 }
+
+bool plantedBugsCompiled() { return kPlantedBugs; }
 
 bool SimReport::allPass() const {
   return !invariants.empty() && std::all_of(invariants.begin(), invariants.end(),

@@ -42,11 +42,21 @@ struct FaultOptions {
   static FaultOptions none() { return {}; }
 };
 
-// Test-only switches that plant a real bug, so tests can show the checker catches it.
+// Test-only switches that plant a real bug, one per invariant, so tests can show each invariant
+// catches its bug. The bugs are compiled only into the test build of the simulator (the library
+// govbus_testnet_planted, built with GOVBUS_PLANTED_BUGS); elsewhere a run asking for one fails.
 enum class PlantedBug {
   kNone,
-  kAckBeforeCommit,  // a receiver acks a batch without ingesting it
+  kDropBatchesToACounty,  // 1: a county's link silently discards every batch sent to it
+  kAckBeforeCommit,       // 2: the root acks a batch without ingesting it
+  kStoreAForgery,         // 3: a forged record is written into a store past the door
+  kLoseAVerdictUpdate,    // 4: one node's state misses a void verdict (its digest kept consistent)
+  kAcceptWithoutAuthority,  // 5: a county's acceptance of an item it does not hold is judged valid
+  kLoseForkEvidence,        // 6: the second branch of the equivocation never reaches anyone
+  kMiscountAnOverdueCase,   // 7: the root's summary of one open case moves its acceptance back
 };
+// Whether this build of the simulator carries the planted bugs.
+bool plantedBugsCompiled();
 
 struct SimOptions {
   uint64_t seed = 1;

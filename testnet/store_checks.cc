@@ -9,7 +9,7 @@
 #include "sync/memory_store.h"
 #include "sync/replica.h"
 #include "sync/state_engine.h"
-#include "sync/visibility.h"
+#include "testnet/reference.h"
 
 namespace govbus::testnet {
 
@@ -196,38 +196,36 @@ Result<Invariant> checkOrderIndependence(FeedReader& root, const SignedCertifica
 Result<Invariant> checkAuthoritySafety(const std::string& rootCode, FeedReader& root,
                                        std::span<const StoreUnderCheck> nodes,
                                        const ScopeFn& inScope) {
-  // (a) Every acceptance a node judges valid was by a holder of the item, per that node's state.
+  // (a) Every acceptance a node judges valid was by a holder of the item as its frontier had seen
+  // things — recomputed from that node's raw records by the separate reference model
+  // (testnet/reference.h), not by the AuthorityState that produced the verdict.
   uint64_t acceptances = 0, unauthorised = 0;
+  std::string firstUnauthorised;
   for (const StoreUnderCheck& n : nodes) {
     FeedReader& view = *n.view;
-    StateEngine engine(rootCode);
-    GOVBUS_TRY(engine.load(view));
-    const AuthorityState& auth = engine.authority();
-    Status inner = Status::Ok();
-    GOVBUS_TRY(StateEngine::forEachCase(view, [&](const CaseSummary& s) {
-      auto refs = StateEngine::caseRecords(view, s.caseId);
-      if (!refs) {
-        inner = refs.error();
-        return false;
+    GOVBUS_ASSIGN_OR_RETURN(Reference reference, Reference::build(view, rootCode));
+    std::map<std::string, std::string> itemOf;  // case id → item of its valid `received`
+    for (const Reference::Stored& r : reference.records()) {
+      const auto* e = std::get_if<CaseEvent>(&r.payload);
+      if (!e || e->type != CaseEventType::kReceived) continue;
+      GOVBUS_ASSIGN_OR_RETURN(VoidReason v, StateEngine::verdict(view, r.ref));
+      if (v == VoidReason::kNone) itemOf.try_emplace(e->caseId, e->received.item);
+    }
+    for (const Reference::Stored& r : reference.records()) {
+      const auto* e = std::get_if<CaseEvent>(&r.payload);
+      if (!e || e->type != CaseEventType::kAccepted) continue;
+      GOVBUS_ASSIGN_OR_RETURN(VoidReason v, StateEngine::verdict(view, r.ref));
+      if (v != VoidReason::kNone) continue;
+      ++acceptances;
+      auto item = itemOf.find(e->caseId);
+      if (item == itemOf.end() ||
+          !reference.holds(r.ref.author, item->second, r.envelope.wallTimeMs, r.envelope)) {
+        ++unauthorised;
+        if (firstUnauthorised.empty())
+          firstUnauthorised = r.ref.author + "#" + std::to_string(r.ref.seq) + " accepting " +
+                              e->caseId + " at " + n.code;
       }
-      for (const RecordRef& ref : *refs) {
-        auto raw = view.record(ref.author, ref.seq);
-        if (!raw || !*raw) continue;
-        auto sr = decodeSignedRecord(**raw);
-        auto rec = sr ? decodeRecordBody(sr->body) : Result<Record>(sr.error());
-        if (!rec) continue;
-        const auto* e = std::get_if<CaseEvent>(&rec->payload);
-        if (!e || e->type != CaseEventType::kAccepted) continue;
-        auto v = StateEngine::verdict(view, ref);
-        if (!v || *v != VoidReason::kNone) continue;
-        ++acceptances;
-        if (!auth.holds(ref.author, s.item, rec->envelope.wallTimeMs, Visibility::of(rec->envelope))
-                 .holds)
-          ++unauthorised;
-      }
-      return true;
-    }));
-    GOVBUS_TRY(inner);
+    }
   }
   // (b) Verdicts agree wherever a record is held twice.
   std::vector<std::map<RecordRef, VoidReason>> voids(nodes.size());
@@ -281,7 +279,8 @@ Result<Invariant> checkAuthoritySafety(const std::string& rootCode, FeedReader& 
           " checks of a void record at another node holding it and the feeds it depends on, " +
           std::to_string(disagreements) + " with another verdict" +
           (reasons.empty() ? "" : " (void per node: " + reasons + ")") +
-          (first.empty() ? "" : "; first: " + first)};
+          (first.empty() ? "" : "; first: " + first) +
+          (firstUnauthorised.empty() ? "" : "; first unauthorised: " + firstUnauthorised)};
 }
 
 Result<std::vector<ForkFinding>> findForks(std::span<const StoreUnderCheck> nodes) {

@@ -6,8 +6,10 @@
 //                         feed order and in `shuffles` seeded interleavings (each feed's own order
 //                         kept, batches of 1–8: the orders links may deliver in).
 //   5 authority safety    no case acceptance a node judges valid was by a node lacking the item
-//                         per that node's authority state; and every record two nodes both hold,
-//                         with what it is about in both their scopes, has the same verdict at both
+//                         as its frontier had seen things, recomputed from the node's raw records
+//                         by a separate reference (testnet/reference.h); and every record two
+//                         nodes both hold, with what it is about in both their scopes, has the
+//                         same verdict at both
 //                         (void everywhere, for the same reason).
 //   forks                 fork evidence per node (for 3: none but the planted one) and whether the
 //                         root holds it and judges the author forked (6).

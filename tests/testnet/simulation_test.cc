@@ -1,5 +1,5 @@
 // The simulator as developers and CI use it: runs pass with every fault kind, replay by seed, and
-// a planted bug is caught by the invariant checks.
+// each invariant catches a bug planted for it.
 #include "testnet/simulation.h"
 
 #include <gtest/gtest.h>
@@ -49,17 +49,67 @@ TEST(SimulationTest, SameSeedReplaysTheSameRunAndAnotherSeedDoesNot) {
   EXPECT_NE(a->fingerprint, c->fingerprint);
 }
 
-TEST(SimulationTest, AckingBeforeCommitIsCaughtAsLostRecords) {
-  SimOptions o = options(21, FaultOptions::none());
-  o.bug = PlantedBug::kAckBeforeCommit;
+// Each invariant catches the bug planted for it (PlantedBug, compiled only into this test's build
+// of the simulator): the run reports that invariant as failing.
+struct Planted {
+  PlantedBug bug;
+  std::string invariant;
+  FaultOptions faults;
+};
+
+class PlantedBugTest : public ::testing::TestWithParam<Planted> {};
+
+TEST_P(PlantedBugTest, TheInvariantCatchesItsPlantedBug) {
+  const Planted& p = GetParam();
+  ASSERT_TRUE(plantedBugsCompiled());
+  SimOptions o = options(21, p.faults);
+  o.workloadMs = 30'000;
+  o.bug = p.bug;
   o.convergeLimitMs = 20'000;
   auto r = runSimulation(smallTopology(), o);
   ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_FALSE(r->allPass()) << "the planted bug went unnoticed:\n" << formatReport(*r);
-  auto noLoss = std::find_if(r->invariants.begin(), r->invariants.end(),
-                             [](const Invariant& i) { return i.name == "2 no loss"; });
-  ASSERT_NE(noLoss, r->invariants.end());
-  EXPECT_FALSE(noLoss->pass) << noLoss->figure;
+  auto it = std::find_if(r->invariants.begin(), r->invariants.end(),
+                         [&](const Invariant& i) { return i.name == p.invariant; });
+  ASSERT_NE(it, r->invariants.end()) << p.invariant;
+  EXPECT_FALSE(it->pass) << "the planted bug went unnoticed:\n" << formatReport(*r);
+  EXPECT_FALSE(r->allPass());
+}
+
+FaultOptions only(void (*set)(FaultOptions&)) {
+  FaultOptions f = FaultOptions::none();
+  set(f);
+  return f;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryInvariant, PlantedBugTest,
+    ::testing::Values(
+        Planted{PlantedBug::kDropBatchesToACounty, "1 convergence", FaultOptions::none()},
+        Planted{PlantedBug::kAckBeforeCommit, "2 no loss", FaultOptions::none()},
+        Planted{PlantedBug::kStoreAForgery, "3 integrity",
+                only([](FaultOptions& f) { f.forgeries = true; })},
+        Planted{PlantedBug::kLoseAVerdictUpdate, "4 order independence", FaultOptions::none()},
+        Planted{PlantedBug::kAcceptWithoutAuthority, "5 authority safety", FaultOptions::none()},
+        Planted{PlantedBug::kLoseForkEvidence, "6 forks detected",
+                only([](FaultOptions& f) { f.equivocation = true; })},
+        Planted{PlantedBug::kMiscountAnOverdueCase, "7 overdue sums", FaultOptions::none()}),
+    [](const ::testing::TestParamInfo<Planted>& info) {
+      std::string name = info.param.invariant.substr(2);
+      std::replace(name.begin(), name.end(), ' ', '_');
+      return name;
+    });
+
+TEST(SimulationTest, WithoutAPlantedBugTheSameShortRunsPassEveryInvariant) {
+  for (const FaultOptions& f :
+       {FaultOptions::none(), only([](FaultOptions& o) { o.forgeries = true; }),
+        only([](FaultOptions& o) { o.equivocation = true; })}) {
+    SimOptions o = options(21, f);
+    o.workloadMs = 30'000;
+    o.convergeLimitMs = 20'000;
+    auto r = runSimulation(smallTopology(), o);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_TRUE(r->allPass()) << failures(*r);
+  }
 }
 
 TEST(SimulationTest, ReportAndPlotAreWritten) {
