@@ -2,8 +2,10 @@
 // CurveZMQ. Each test builds its own small province (temporary directories, free ports) with the
 // harness in node_harness.h, the way an operator would with govbus-admin.
 #include <gtest/gtest.h>
+
 #include <httplib.h>
 #include <signal.h>
+#include <cstring>
 
 #include <algorithm>
 #include <chrono>
@@ -147,24 +149,30 @@ TEST(NodeIntegration, ProvinceGetsEveryAcknowledgedCountyRecordAcrossAKilledCity
   NodeProcess& city = *c.city;
   NodeProcess& k = *c.county;
 
+  // The outage is defined by what the county observed, not by how fast this machine writes: 40
+  // writes before the kill, 70 while the county knows its city is gone, 40 after the restart.
   constexpr int kWrites = 150;
   uint64_t lastAcked = 0;
   int acked = 0;
   for (int i = 0; i < kWrites; ++i) {
-    if (i == 40) city.kill9();
-    if (i == 110) city.start();
+    if (i == 40) {
+      city.kill9();
+      ASSERT_TRUE(eventually([&] {
+        return !k.get("/v1/peers").body["upstream"].value("last_error", "").empty();
+      })) << "the county never noticed that the city was gone";
+    }
+    if (i == 110) {
+      city.start();
+      ASSERT_TRUE(city.waitHealthy());
+    }
     HttpResult r = k.post("/v1/cases/B-" + std::to_string(i) + "/events",
                           received("XK-COUNTY", "430102", "applicant-" + std::to_string(i)));
     if (r.status == 201) {
       ++acked;
       lastAcked = std::max<uint64_t>(lastAcked, r.body.value("seq", 0));
     }
-    std::this_thread::sleep_for(10ms);
   }
   EXPECT_EQ(acked, kWrites) << "the county's API does not depend on its parent";
-  EXPECT_FALSE(k.get("/v1/peers").body["upstream"].value("last_error", "").empty())
-      << "the county never noticed that the city was gone";
-  ASSERT_TRUE(city.waitHealthy());
   ASSERT_TRUE(eventually([&] { return p.head("430102") >= lastAcked; }))
       << "province has " << p.head("430102") << " of " << lastAcked;
   EXPECT_EQ(p.head("430102"), lastAcked);
@@ -241,22 +249,58 @@ TEST(NodeIntegration, CountyReachesTheProvinceThroughItsFallbackWhileTheCityIsDo
 
 // --- (d) ZAP refuses keys that are not enrolled descendants ------------------------------------
 
-// A CurveZMQ client with `key`, dialling `server`; returns whether anything came back to a ping.
-bool curveClientGetsAnswer(zmq::context_t& ctx, const SigningKey& key, const NodeProcess& server) {
+// A CurveZMQ client with `key` that dials `server` and sends it a ping. Its socket monitor reports
+// how the CURVE handshake ended, so a test waits for that outcome (observed state, with a generous
+// limit) instead of for a reply that may only be slow.
+class CurveClient {
+ public:
+  CurveClient(zmq::context_t& ctx, const SigningKey& key, const std::string& endpoint,
+              const Curve25519Key& serverKey)
+      : socket_(ctx, zmq::socket_type::dealer), monitor_(ctx, zmq::socket_type::pair) {
+    static int clients = 0;
+    std::string monitorAddress = "inproc://curve-client-" + std::to_string(++clients);
+    auto pub = key.publicKey().curve25519();
+    Curve25519Key sec = key.curve25519Secret();
+    socket_.set(zmq::sockopt::linger, 0);
+    socket_.set(zmq::sockopt::curve_serverkey, zmq::const_buffer(serverKey.data(), 32));
+    socket_.set(zmq::sockopt::curve_publickey, zmq::const_buffer(pub->data(), 32));
+    socket_.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(sec.data(), 32));
+    EXPECT_EQ(zmq_socket_monitor(
+                  socket_.handle(), monitorAddress.c_str(),
+                  ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                      ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH),
+              0);
+    monitor_.connect(monitorAddress);
+    socket_.connect(endpoint);
+    Bytes ping = encodeSyncMessage(Ping{7, 0});
+    (void)socket_.send(zmq::const_buffer(ping.data(), ping.size()), zmq::send_flags::dontwait);
+  }
+  // Whether the handshake succeeded; nullopt if it had not ended within 30 s.
+  std::optional<bool> handshake() {
+    zmq::pollitem_t items[] = {{monitor_.handle(), 0, ZMQ_POLLIN, 0}};
+    if (zmq::poll(items, 1, std::chrono::seconds(30)) <= 0) return std::nullopt;
+    zmq::message_t event, address;
+    (void)monitor_.recv(event);
+    (void)monitor_.recv(address);
+    uint16_t id = 0;
+    std::memcpy(&id, event.data(), sizeof id);
+    return id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED;
+  }
+  // Whether an answer arrived within `wait` (0: whether one is already there).
+  bool answered(std::chrono::milliseconds wait) {
+    zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
+    zmq::poll(items, 1, wait);
+    return (items[0].revents & ZMQ_POLLIN) != 0;
+  }
+
+ private:
+  zmq::socket_t socket_;
+  zmq::socket_t monitor_;
+};
+
+CurveClient dial(zmq::context_t& ctx, const SigningKey& key, const NodeProcess& server) {
   auto serverKey = loadSigningKey(server.dir() / "node.key")->publicKey().curve25519();
-  auto pub = key.publicKey().curve25519();
-  Curve25519Key sec = key.curve25519Secret();
-  zmq::socket_t s(ctx, zmq::socket_type::dealer);
-  s.set(zmq::sockopt::linger, 0);
-  s.set(zmq::sockopt::curve_serverkey, zmq::const_buffer(serverKey->data(), 32));
-  s.set(zmq::sockopt::curve_publickey, zmq::const_buffer(pub->data(), 32));
-  s.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(sec.data(), 32));
-  s.connect(server.endpoint());
-  Bytes ping = encodeSyncMessage(Ping{7, 0});
-  (void)s.send(zmq::const_buffer(ping.data(), ping.size()), zmq::send_flags::dontwait);
-  zmq::pollitem_t items[] = {{s.handle(), 0, ZMQ_POLLIN, 0}};
-  zmq::poll(items, 1, std::chrono::milliseconds(1500));
-  return (items[0].revents & ZMQ_POLLIN) != 0;
+  return CurveClient(ctx, key, server.endpoint(), *serverKey);
 }
 
 TEST(NodeIntegration, ZapRefusesUnenrolledAndNonDescendantKeysAndCountsThem) {
@@ -268,20 +312,27 @@ TEST(NodeIntegration, ZapRefusesUnenrolledAndNonDescendantKeysAndCountsThem) {
   cluster.start("430100");
   zmq::context_t ctx(1);
 
+  // Refused: the handshake fails (observed on the client), nothing comes back, and it is counted.
   SigningKey stranger = SigningKey::generate();
-  EXPECT_FALSE(curveClientGetsAnswer(ctx, stranger, p)) << "an unenrolled key got an answer";
+  CurveClient unknown = dial(ctx, stranger, p);
+  EXPECT_EQ(unknown.handshake(), std::optional<bool>(false)) << "an unenrolled key was let in";
+  EXPECT_FALSE(unknown.answered(std::chrono::milliseconds(0)));
   EXPECT_TRUE(eventually(
       [&] { return p.metric("govbus_zap_refused_total{reason=\"unknown_key\"}") >= 1; }));
 
   // The province's own key is enrolled, but it is not below the city: refused there too.
   SigningKey provinceKey = loadSigningKey(p.dir() / "node.key").value();
-  EXPECT_FALSE(curveClientGetsAnswer(ctx, provinceKey, city));
+  CurveClient upward = dial(ctx, provinceKey, city);
+  EXPECT_EQ(upward.handshake(), std::optional<bool>(false));
+  EXPECT_FALSE(upward.answered(std::chrono::milliseconds(0)));
   EXPECT_TRUE(eventually(
       [&] { return city.metric("govbus_zap_refused_total{reason=\"unknown_key\"}") >= 1; }));
 
-  // The city itself is admitted by the province and answered.
+  // The city itself is admitted by the province and answered (waiting for the answer, not a time).
   SigningKey cityKey = loadSigningKey(city.dir() / "node.key").value();
-  EXPECT_TRUE(curveClientGetsAnswer(ctx, cityKey, p));
+  CurveClient admitted = dial(ctx, cityKey, p);
+  EXPECT_EQ(admitted.handshake(), std::optional<bool>(true));
+  EXPECT_TRUE(admitted.answered(std::chrono::seconds(30)));
   EXPECT_GE(p.metric("govbus_zap_admitted_total{peer=\"430100\"}"), 1u);
 }
 
@@ -582,15 +633,14 @@ TEST(NodeIntegration, SighupReloadsTheUpstreamList) {
 // --- the libzmq behaviour the ZAP handler's safety rests on ------------------------------------
 
 // Whether a CURVE server without any ZAP handler lets a client's message through, with or without
-// ZMQ_ZAP_ENFORCE_DOMAIN (option 93; a draft constant in libzmq 4.3's header).
+// ZMQ_ZAP_ENFORCE_DOMAIN (option 93; a draft constant in libzmq 4.3's header). The server's socket
+// monitor reports the handshake's outcome, so the test waits for that, not for a quiet second.
 bool curveServerWithoutHandlerAdmits(bool enforce) {
   zmq::context_t ctx(1);
   SigningKey serverKey = SigningKey::generate();
   SigningKey clientKey = SigningKey::generate();
   Curve25519Key serverSecret = serverKey.curve25519Secret();
   auto serverPublic = serverKey.publicKey().curve25519();
-  auto clientPublic = clientKey.publicKey().curve25519();
-  Curve25519Key clientSecret = clientKey.curve25519Secret();
   zmq::socket_t router(ctx, zmq::socket_type::router);
   router.set(zmq::sockopt::linger, 0);
   router.set(zmq::sockopt::curve_server, true);
@@ -598,18 +648,32 @@ bool curveServerWithoutHandlerAdmits(bool enforce) {
   router.set(zmq::sockopt::zap_domain, "govbus");
   int on = enforce ? 1 : 0;
   EXPECT_EQ(zmq_setsockopt(router.handle(), 93, &on, sizeof on), 0);
+  std::string monitorAddress = std::string("inproc://router-monitor-") + (enforce ? "1" : "0");
+  EXPECT_EQ(
+      zmq_socket_monitor(router.handle(), monitorAddress.c_str(),
+                         ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                             ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH),
+      0);
+  zmq::socket_t monitor(ctx, zmq::socket_type::pair);
+  monitor.connect(monitorAddress);
   std::string endpoint = "tcp://127.0.0.1:" + std::to_string(freePort());
   router.bind(endpoint);
-  zmq::socket_t dealer(ctx, zmq::socket_type::dealer);
-  dealer.set(zmq::sockopt::linger, 0);
-  dealer.set(zmq::sockopt::curve_serverkey, zmq::const_buffer(serverPublic->data(), 32));
-  dealer.set(zmq::sockopt::curve_publickey, zmq::const_buffer(clientPublic->data(), 32));
-  dealer.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(clientSecret.data(), 32));
-  dealer.connect(endpoint);
-  (void)dealer.send(zmq::str_buffer("hello"), zmq::send_flags::dontwait);
+  CurveClient client(ctx, clientKey, endpoint, *serverPublic);
+  zmq::pollitem_t events[] = {{monitor.handle(), 0, ZMQ_POLLIN, 0}};
+  EXPECT_GT(zmq::poll(events, 1, std::chrono::seconds(30)), 0) << "the handshake never ended";
+  zmq::message_t event, address;
+  (void)monitor.recv(event);
+  (void)monitor.recv(address);
+  uint16_t id = 0;
+  std::memcpy(&id, event.data(), sizeof id);
+  // Once the handshake succeeded the message follows (wait for it); once it failed, none can.
   zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0}};
-  zmq::poll(items, 1, std::chrono::milliseconds(1000));
-  return (items[0].revents & ZMQ_POLLIN) != 0;
+  zmq::poll(
+      items, 1,
+      id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED ? std::chrono::seconds(30) : std::chrono::seconds(0));
+  bool received = (items[0].revents & ZMQ_POLLIN) != 0;
+  EXPECT_EQ(received, id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
+  return received;
 }
 
 TEST(NodeIntegration, WithoutAZapHandlerAnEnforcingCurveServerAdmitsNobody) {
