@@ -9,8 +9,7 @@
 //
 // GOVBUS_MUTATION_CASES sets the number of cases (default 100,000); GOVBUS_SEED the seed (printed).
 // Each case draws from its own generator seeded by (seed, case), so a failure names its case. The
-// mutations replay exactly under one seed; the key and signature bytes they land on do not, since
-// TestNetwork makes fresh keys in every run (every size and offset is the same).
+// network's keys come from fixed seeds (TestKeys::kFixed), so a seed replays every byte exactly.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -536,7 +535,7 @@ TEST(Mutation, MutatedInputsNeverCrashAndNeverPassTheSignature) {
   SCOPED_TRACE("reproduce with GOVBUS_SEED=" + std::to_string(seed) +
                " GOVBUS_MUTATION_CASES=" + std::to_string(cases));
 
-  TestNetwork net;
+  TestNetwork net(testing::TestKeys::kFixed);
   const Seeds seeds = buildSeeds(net);
   const TrustStore trust = net.trustStore();
   Harness harness(seeds, trust);
