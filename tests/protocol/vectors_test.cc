@@ -130,6 +130,18 @@ class RecordSet {
     for (int i = 1; i <= 40; ++i)
       large.received.materials.push_back("申请材料第 " + std::to_string(i) + " 份");
     add("caseEvent.received.multiSegment", "430102", large);
+
+    // The shortest first-responsible text that makes the body spill out of the first segment: a
+    // body of exactly 129 words, so the first segment's size is pinned to the word.
+    CaseEvent edge = received;
+    edge.caseId = "430102-4";
+    Envelope next = net_.nextEnvelope("430102");
+    for (size_t pad = 0; pad < 4096; ++pad) {
+      edge.received.firstResponsible.assign(pad, 'x');
+      Bytes body = encodeRecordBody(Record{next, edge});
+      if (body[0] != 0) break;  // the segment table counts a second segment
+    }
+    add("caseEvent.received.firstSegmentEdge", "430102", edge);
   }
 
   const std::vector<NamedRecord>& records() const { return records_; }

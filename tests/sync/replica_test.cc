@@ -1,6 +1,7 @@
 // Replica::authorAll: group commit of this node's own records.
 #include <gtest/gtest.h>
 
+#include "base/binary.h"
 #include "crypto/hash.h"
 #include "node/lmdb_store.h"
 #include "protocol/record_codec.h"
@@ -233,6 +234,30 @@ TEST(StateEngineTest, CorruptCaseOrComplaintEntriesAreStorageErrorsNotGarbage) {
     ASSERT_TRUE((*txn)->statePut(asBytes(std::string("cx\0", 3)), enc).ok());
     ASSERT_TRUE((*txn)->commit().ok());
   }
+  // A complaint entry with a byte after it (the layout of StateEngine's complaint value).
+  MemoryStore third;
+  {
+    auto txn = third.beginWrite();
+    Bytes value = BinaryWriter()
+                      .str("q-3")
+                      .str("")
+                      .str("430102")
+                      .str("430100")
+                      .str("430102")
+                      .boolean(true)
+                      .u8(0)
+                      .i64(1)
+                      .i64(1)
+                      .u8(0)
+                      .take();
+    ASSERT_TRUE((*txn)->statePut(asBytes(std::string("pq-3\0", 5)), value).ok());
+    ASSERT_TRUE((*txn)->commit().ok());
+  }
+  auto v3 = third.beginRead();
+  Status trailing =
+      StateEngine::forEachComplaint(**v3, [](const ComplaintSummary&) { return true; });
+  ASSERT_FALSE(trailing.ok());
+  EXPECT_EQ(trailing.error().message, "corrupt complaint entry");
   auto v2 = other.beginRead();
   Status cases = StateEngine::forEachCase(**v2, [](const CaseSummary&) { return true; });
   ASSERT_FALSE(cases.ok());

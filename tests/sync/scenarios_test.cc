@@ -1007,6 +1007,8 @@ const std::vector<Spec>& specs() {
          auto view = s.replica().store().beginRead();
          auto board = supervisionView(**view, s.replica().engine().authority(), "430000", now);
          ASSERT_TRUE(board.ok());
+         EXPECT_EQ(board->root, "430000");
+         EXPECT_EQ(board->nowMs, now);
          CardCounts furong, tianxin, tianyuan;
          furong.open = 4;  // g1 y1 r1 n1
          furong.green = 1;
@@ -1286,6 +1288,9 @@ const std::vector<Spec>& specs() {
          EXPECT_FALSE(s.replica().engine().authority().isEnrolled("430104"));
          expectValid(s, s.put("430100", s.network().node("430104").certificate));
          EXPECT_EQ(s.replica().engine().authority().parentOf("430104"), "430100");
+         // A body that is no certificate at all counts here too.
+         expectVoid(s, s.put("430100", SignedCertificate{Bytes(16, 0x5a), Bytes(64, 1)}),
+                    VoidReason::kCertificateNotByIssuer);
        }},
       {"ACertificatePublishedByANonIssuerDoesNotDecideWhoEnrolsTheNode",
        [](Scenario& s) {
