@@ -26,7 +26,6 @@ Usage: scripts/mutation.py [--seed N] [--sample N] [--build DIR] [--only ID,ID] 
 import argparse
 import hashlib
 import os
-import random
 import re
 import shutil
 import signal
@@ -145,7 +144,9 @@ def line_mutants(line, starts_statement=True):
 
 
 def all_mutants(root):
-    """Every mutant of the core's .cc files, in a stable order: (id, path, lineno, rule, new)."""
+    """Every mutant of the core's .cc files: (id, path, lineno, rule, new). The id is a hash of the
+    file, the original and the mutated line (and which repeat of that pair it is), so it names the
+    same mutant after unrelated edits move lines or add mutants elsewhere."""
     mutants = []
     for d in CORE_DIRS:
         for name in sorted(os.listdir(os.path.join(root, d))):
@@ -165,7 +166,22 @@ def all_mutants(root):
                     previous = line.split("//")[0].rstrip() or previous
                 for rule, mutated in line_mutants(line, starts):
                     mutants.append((path, i + 1, rule, mutated))
-    return [(f"M{k}", *m) for k, m in enumerate(mutants)]
+    out, seen = [], {}
+    for path, lineno, rule, mutated in mutants:
+        with open(os.path.join(root, path), encoding="utf-8") as f:
+            original = f.read().split("\n")[lineno - 1]
+        key = f"{path}\0{original.strip()}\0{mutated.strip()}"
+        seen[key] = seen.get(key, 0) + 1
+        digest_ = hashlib.blake2b(f"{key}\0{seen[key]}".encode(), digest_size=4).hexdigest()
+        out.append((f"M{digest_}", path, lineno, rule, mutated))
+    return out
+
+
+def sample(mutants, seed, n):
+    """The n mutants whose ids hash lowest under the seed: a seeded sample that keeps every chosen
+    mutant chosen when other code changes (only mutants of edited lines come and go)."""
+    rank = lambda m: hashlib.blake2b(f"{seed}\0{m[0]}".encode(), digest_size=8).digest()
+    return sorted(mutants, key=rank)[:n]
 
 
 def run(cmd, cwd=None, timeout=None, env=None):
@@ -233,10 +249,9 @@ def main():
         wanted = set(args.only.split(","))
         chosen = [m for m in mutants if m[0] in wanted]
     else:
-        rng = random.Random(args.seed)
-        chosen = rng.sample(mutants, min(args.sample, len(mutants)))
+        chosen = sample(mutants, args.seed, args.sample)
     # Grouped by file, so that consecutive mutants of one file rebuild one object each.
-    chosen.sort(key=lambda m: (m[1], m[2], int(m[0][1:])))
+    chosen.sort(key=lambda m: (m[1], m[2], m[0]))
     print(f"mutation: {len(mutants)} mutants of {', '.join(CORE_DIRS)}; seed {args.seed}, "
           f"{len(chosen)} chosen", flush=True)
     if args.list:
