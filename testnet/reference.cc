@@ -24,17 +24,15 @@ int depthOf(const std::string& code) {
 
 constexpr int64_t kDayMs = 86'400'000;
 
-// Where the state table keeps a void record's verdict: 'v', the author NUL-padded to 12 bytes, the
-// sequence as 8 bytes big-endian (PROTOCOL §14). Valid records have no entry.
-Bytes verdictKey(const RecordRef& ref) {
+}  // namespace
+
+Bytes verdictStateKey(const RecordRef& ref) {
   Bytes k(1 + 12 + 8, 0);
   k[0] = 'v';
   std::copy_n(ref.author.data(), std::min<size_t>(ref.author.size(), 12), k.begin() + 1);
   putBigEndian64(ref.seq, k.data() + 13);
   return k;
 }
-
-}  // namespace
 
 Result<Reference> Reference::build(FeedReader& view, std::string root) {
   Reference r;
@@ -214,7 +212,7 @@ Result<Reference::Cards> Reference::cards(FeedReader& view, int64_t nowMs) const
     const auto* e = std::get_if<CaseEvent>(&s.payload);
     const auto* o = std::get_if<SupervisionOrder>(&s.payload);
     if (!e && !o) continue;
-    GOVBUS_ASSIGN_OR_RETURN(std::optional<Bytes> verdict, view.stateGet(verdictKey(s.ref)));
+    GOVBUS_ASSIGN_OR_RETURN(std::optional<Bytes> verdict, view.stateGet(verdictStateKey(s.ref)));
     if (verdict) continue;  // void
     auto& c = cases[e ? e->caseId : o->caseId];
     (e ? c.events : c.orders).push_back(&s);

@@ -23,6 +23,11 @@
 
 namespace govbus::testnet {
 
+// Where the state table keeps a void record's verdict: 'v', the author NUL-padded to 12 bytes, the
+// sequence as 8 bytes big-endian (PROTOCOL §14, pinned by tests/vectors/state_digest.json). Valid
+// records have no entry.
+Bytes verdictStateKey(const RecordRef& ref);
+
 class Reference {
  public:
   // Reads every record of every feed `view` holds.

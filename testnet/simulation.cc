@@ -42,16 +42,6 @@ constexpr bool kPlantedBugs = true;
 constexpr bool kPlantedBugs = false;
 #endif
 
-// The state table's key for a record's void verdict ('v', author NUL-padded to 12, seq big-endian;
-// docs/PROTOCOL.md §14), for the planted bugs that corrupt it.
-Bytes verdictKey(const RecordRef& ref) {
-  Bytes k(1 + 12 + 8, 0);
-  k[0] = 'v';
-  std::copy_n(ref.author.data(), std::min<size_t>(ref.author.size(), 12), k.begin() + 1);
-  putBigEndian64(ref.seq, k.data() + 13);
-  return k;
-}
-
 // Writes (or with an empty value, deletes) one digested state entry and keeps the stored digest
 // consistent with it, as a buggy but self-consistent state engine would.
 Status rewriteDigested(FeedStore& store, const Bytes& key, std::optional<Bytes> value) {
@@ -869,7 +859,7 @@ Status Sim::plantStateBugs() {
         return false;
       }));
       view->reset();
-      if (victim) return rewriteDigested(*n.store, verdictKey(*victim), std::nullopt);
+      if (victim) return rewriteDigested(*n.store, verdictStateKey(*victim), std::nullopt);
     }
     return makeError(ErrorCode::kInvalidArgument, "planted bug: no void verdict to lose");
   }
@@ -932,7 +922,7 @@ Status Sim::plantUnauthorisedAcceptance() {
       for (auto& [other, n] : nodes_) {
         if (other != code && !isAncestor(other, code)) continue;
         if (other != code) GOVBUS_TRY(n.replica->ingest(wire));
-        GOVBUS_TRY(rewriteDigested(*n.store, verdictKey(acceptance), std::nullopt));
+        GOVBUS_TRY(rewriteDigested(*n.store, verdictStateKey(acceptance), std::nullopt));
       }
       return Status::Ok();
     }

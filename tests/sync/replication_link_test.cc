@@ -70,6 +70,12 @@ class ReplicationLinkTest : public ::testing::Test {
     }
     return out;
   }
+  // Our side of a new connection to `peer` (its chain from the network), which announced `has`.
+  void greet(ReplicationLink& link, Side& side, const std::string& peer, Frontier has = {}) {
+    Status s = link.onHello(Hello{kSyncProtocolVersion, peer, net_.chainOf(peer), std::move(has)},
+                            side.replica->trust(), now_);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+  }
   static std::set<std::string> subjectsOf(const std::vector<SignedCertificate>& certs) {
     std::set<std::string> out;
     for (const auto& c : certs) out.insert(decodeCertificateBody(c.body)->subject);
@@ -165,9 +171,7 @@ TEST_F(ReplicationLinkTest, Rule2_ACountyGetsItsAncestorsFeedsOnlyAndTheRootGets
   Side city(net_, "430100");
   for (const char* author : {"430000", "430100", "430102", "430103"}) city.hold(feed(author, 2));
   ReplicationLink down("430100");
-  ASSERT_TRUE(down.onHello(Hello{kSyncProtocolVersion, "430102", net_.chainOf("430102"), {}},
-                           city.replica->trust(), now_)
-                  .ok());
+  greet(down, city, "430102");
   auto toCounty = feedsOf(*next(down, city));
   EXPECT_EQ(toCounty.size(), 3u);
   EXPECT_TRUE(toCounty.contains("430000") && toCounty.contains("430100") &&
@@ -185,9 +189,7 @@ TEST_F(ReplicationLinkTest, Rule2_BatchesHoldAtMost512RecordsAndAbout4MiB) {
   Side province(net_, "430000");
   province.hold(feed("430102", 600, 200));
   ReplicationLink link("430000");
-  ASSERT_TRUE(link.onHello(Hello{kSyncProtocolVersion, "430100", net_.chainOf("430100"), {}},
-                           province.replica->trust(), now_)
-                  .ok());
+  greet(link, province, "430100");
   auto first = next(link, province);
   ASSERT_TRUE(first);
   EXPECT_EQ(first->records.size(), 512u);
@@ -242,9 +244,7 @@ TEST_F(ReplicationLinkTest, Rule2_ABusyFeedDoesNotStarveTheOthers) {
   province.hold(feed("430102", 700, 100));
   province.hold(feed("430103", 700, 100));
   ReplicationLink link("430000");
-  ASSERT_TRUE(link.onHello(Hello{kSyncProtocolVersion, "430100", net_.chainOf("430100"), {}},
-                           province.replica->trust(), now_)
-                  .ok());
+  greet(link, province, "430100");
   std::set<std::string> firstFeedOfBatch;
   for (int i = 0; i < 2; ++i) {
     auto b = next(link, province);
@@ -277,9 +277,7 @@ TEST_F(ReplicationLinkTest, Rule3_AcksReturnInBatchOrderAndFreeTheirBatchesRecor
   LinkLimits limits;
   limits.maxBatchRecords = 4;
   ReplicationLink link("430000", limits);
-  ASSERT_TRUE(link.onHello(Hello{kSyncProtocolVersion, "430100", net_.chainOf("430100"), {}},
-                           province.replica->trust(), now_)
-                  .ok());
+  greet(link, province, "430100");
   ASSERT_TRUE(next(link, province));
   ASSERT_TRUE(next(link, province));
   EXPECT_EQ(link.inflightRecords(), 8u);
@@ -323,9 +321,7 @@ TEST_F(ReplicationLinkTest, Rule4_AtMostTheWindowOfRecordsIsUnacknowledged) {
   limits.maxInflightRecords = 10;
   limits.maxBatchRecords = 4;
   ReplicationLink link("430000", limits);
-  ASSERT_TRUE(link.onHello(Hello{kSyncProtocolVersion, "430100", net_.chainOf("430100"), {}},
-                           province.replica->trust(), now_)
-                  .ok());
+  greet(link, province, "430100");
   std::vector<size_t> sizes;
   while (auto b = next(link, province)) sizes.push_back(b->records.size());
   EXPECT_EQ(sizes, (std::vector<size_t>{4, 4, 2})) << "the last batch fills the window exactly";
@@ -345,9 +341,7 @@ TEST_F(ReplicationLinkTest, Rule4_AFeedThePeerDidNotTakeInFullIsResentFromItsHea
   province.hold(feed("430102", 5));
   province.hold(feed("430103", 1));
   ReplicationLink link("430000");
-  ASSERT_TRUE(link.onHello(Hello{kSyncProtocolVersion, "430100", net_.chainOf("430100"), {}},
-                           province.replica->trust(), now_)
-                  .ok());
+  greet(link, province, "430100");
   auto batch = next(link, province);
   ASSERT_TRUE(batch);
   EXPECT_EQ(batch->records.size(), 6u);
@@ -373,9 +367,7 @@ TEST_F(ReplicationLinkTest, Rule4_EachAckIsCheckedAgainstItsOwnBatch) {
   LinkLimits limits;
   limits.maxBatchRecords = 4;
   ReplicationLink link("430000", limits);
-  ASSERT_TRUE(link.onHello(Hello{kSyncProtocolVersion, "430100", net_.chainOf("430100"), {}},
-                           province.replica->trust(), now_)
-                  .ok());
+  greet(link, province, "430100");
   ASSERT_EQ(next(link, province)->records.size(), 4u);  // 1..4
   ASSERT_EQ(next(link, province)->records.size(), 2u);  // 5..6
   link.onAck(Ack{{{"430102", 4}}}, now_);               // the first batch, taken in full
@@ -451,9 +443,7 @@ TEST_F(ReplicationLinkTest, ResetForgetsThePeerItsWindowAndItsPositions) {
   Side province(net_, "430000");
   province.hold(feed("430102", 1));
   ReplicationLink link("430000");
-  ASSERT_TRUE(link.onHello(Hello{kSyncProtocolVersion, "430100", net_.chainOf("430100"), {}},
-                           province.replica->trust(), now_)
-                  .ok());
+  greet(link, province, "430100");
   ASSERT_EQ(next(link, province)->records.size(), 1u);  // in flight when the connection drops
   link.reset();
   EXPECT_FALSE(link.ready());
@@ -462,9 +452,7 @@ TEST_F(ReplicationLinkTest, ResetForgetsThePeerItsWindowAndItsPositions) {
   EXPECT_FALSE(next(link, province)) << "no batches without a peer";
   // A new connection: its first ack answers its own first batch, not the old connection's.
   province.hold(feed("430102", 2));
-  ASSERT_TRUE(link.onHello(Hello{kSyncProtocolVersion, "430100", net_.chainOf("430100"), {}},
-                           province.replica->trust(), now_)
-                  .ok());
+  greet(link, province, "430100");
   ASSERT_EQ(next(link, province)->records.size(), 3u);
   link.onAck(Ack{{{"430102", 3}}}, now_);
   EXPECT_EQ(link.inflightRecords(), 0u);

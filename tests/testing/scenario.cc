@@ -6,6 +6,7 @@
 
 #include "crypto/hash.h"
 #include "protocol/record_codec.h"
+#include "testing/vectors.h"
 
 namespace govbus::testing {
 
@@ -104,27 +105,6 @@ VoidReason Scenario::verdict(const RecordRef& ref) {
   return v.ok() ? *v : VoidReason::kNone;
 }
 
-namespace {
-
-// Schema names of the case events (protocol/record.capnp), for the coverage notes.
-std::string eventName(CaseEventType type) {
-  static const char* const kNames[] = {"received",
-                                       "accepted",
-                                       "materialsRequested",
-                                       "materialsSupplied",
-                                       "stepCompleted",
-                                       "suspended",
-                                       "resumed",
-                                       "approved",
-                                       "denied",
-                                       "closed",
-                                       "withdrawn",
-                                       "transferred"};
-  return kNames[static_cast<size_t>(type)];
-}
-
-}  // namespace
-
 void Scenario::expectVerdict(const RecordRef& ref, VoidReason reason) {
   VoidReason actual = verdict(ref);
   EXPECT_EQ(voidReasonName(actual), voidReasonName(reason)) << ref.author << "#" << ref.seq;
@@ -135,7 +115,8 @@ void Scenario::expectVerdict(const RecordRef& ref, VoidReason reason) {
   auto record = decodeRecordBody(decodeSignedRecord(**raw)->body);
   ASSERT_TRUE(record.ok());
   std::string kind = payloadKindName(record->payload);
-  if (const auto* e = std::get_if<CaseEvent>(&record->payload)) kind += "." + eventName(e->type);
+  if (const auto* e = std::get_if<CaseEvent>(&record->payload))
+    kind += "." + caseEventName(e->type);
   assertions_.insert({std::string(voidReasonName(reason)), kind});
 }
 

@@ -57,50 +57,37 @@ const char* name(ComplaintStatus v) {
 
 Json caseEvent(const CaseEvent& e) {
   Json out = {{"caseId", e.caseId}};
+  Json& event = out[caseEventName(e.type)];
   switch (e.type) {
     case CaseEventType::kReceived: {
       const CaseReceived& r = e.received;
-      out["received"] = {{"item", r.item},
-                         {"handler", r.handler},
-                         {"region", r.region},
-                         {"applicantHash", hex(r.applicantHash)},
-                         {"materials", list(r.materials)},
-                         {"authority", ref(r.authority)},
-                         {"firstResponsible", r.firstResponsible}};
+      event = {{"item", r.item},
+               {"handler", r.handler},
+               {"region", r.region},
+               {"applicantHash", hex(r.applicantHash)},
+               {"materials", list(r.materials)},
+               {"authority", ref(r.authority)},
+               {"firstResponsible", r.firstResponsible}};
       break;
     }
-    case CaseEventType::kAccepted:
-      out["accepted"] = nullptr;
-      break;
     case CaseEventType::kMaterialsRequested:
-      out["materialsRequested"] = list(e.materials);
-      break;
     case CaseEventType::kMaterialsSupplied:
-      out["materialsSupplied"] = list(e.materials);
+      event = list(e.materials);
       break;
     case CaseEventType::kStepCompleted:
-      out["stepCompleted"] = e.text;
-      break;
     case CaseEventType::kSuspended:
-      out["suspended"] = e.text;
-      break;
-    case CaseEventType::kResumed:
-      out["resumed"] = nullptr;
-      break;
     case CaseEventType::kApproved:
-      out["approved"] = e.text;
+    case CaseEventType::kWithdrawn:
+    case CaseEventType::kTransferred:
+      event = e.text;
       break;
     case CaseEventType::kDenied:
-      out["denied"] = {{"reason", e.reason}, {"legalBasis", e.legalBasis}};
+      event = {{"reason", e.reason}, {"legalBasis", e.legalBasis}};
       break;
+    case CaseEventType::kAccepted:
+    case CaseEventType::kResumed:
     case CaseEventType::kClosed:
-      out["closed"] = nullptr;
-      break;
-    case CaseEventType::kWithdrawn:
-      out["withdrawn"] = e.text;
-      break;
-    case CaseEventType::kTransferred:
-      out["transferred"] = e.text;
+      event = nullptr;  // Void members
       break;
   }
   return out;
@@ -174,6 +161,22 @@ Json payload(const Payload& p) {
 }
 
 }  // namespace
+
+std::string caseEventName(CaseEventType type) {
+  static const char* const kNames[] = {"received",
+                                       "accepted",
+                                       "materialsRequested",
+                                       "materialsSupplied",
+                                       "stepCompleted",
+                                       "suspended",
+                                       "resumed",
+                                       "approved",
+                                       "denied",
+                                       "closed",
+                                       "withdrawn",
+                                       "transferred"};
+  return kNames[static_cast<size_t>(type)];
+}
 
 bool writingVectors() {
   const char* v = std::getenv("GOVBUS_WRITE_VECTORS");

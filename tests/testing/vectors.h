@@ -37,6 +37,9 @@ Json toJson(const SignedCertificate& certificate);
 Json toJson(const SignedRecord& record);
 Json toJson(const SyncMessage& message);
 
+// The schema name of a case event (protocol/record.capnp): "received", "materialsRequested", …
+std::string caseEventName(CaseEventType type);
+
 // Hex helpers that fail the test on bad input.
 std::string hex(ByteView bytes);
 Bytes unhex(const Json& value);
