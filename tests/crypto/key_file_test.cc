@@ -45,7 +45,13 @@ TEST(KeyFileTest, KeyReadableByOthersIsRefusedWithTheFix) {
   ::chmod(path.c_str(), 0644);
   auto r = loadSigningKey(path);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message.find("chmod 600"), std::string::npos) << r.error().message;
+  EXPECT_EQ(errorCodeName(r.error().code), errorCodeName(ErrorCode::kIo));
+  EXPECT_EQ(r.error().message, "key file " + path.string() + " is readable by others (mode 644); " +
+                                   "run: chmod 600 " + path.string());
+  ::chmod(path.c_str(), 0640);  // group-readable is refused too
+  EXPECT_NE(loadSigningKey(path).error().message.find("(mode 640)"), std::string::npos);
+  ::chmod(path.c_str(), 0600);
+  EXPECT_TRUE(loadSigningKey(path).ok());
 }
 
 TEST(KeyFileTest, MissingKeyFileSaysWhichFile) {

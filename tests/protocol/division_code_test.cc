@@ -31,6 +31,11 @@ TEST(DivisionCodeTest, RegionContainsExactlyTheCodesBelowIt) {
   EXPECT_TRUE(code("420000").strictlyContains(code("429004"))) << "省直管县 under Hubei";
   EXPECT_TRUE(code("000000").strictlyContains(code("430000")));
   EXPECT_TRUE(code("430102").strictlyContains(code("430102001")));
+  // containsOrEquals (the API's "cases within a region") also holds for the region itself.
+  EXPECT_TRUE(code("430100").containsOrEquals(code("430100")));
+  EXPECT_TRUE(code("430100").containsOrEquals(code("430102")));
+  EXPECT_FALSE(code("430102").containsOrEquals(code("430100")));
+  EXPECT_FALSE(code("430100").containsOrEquals(code("430200")));
 }
 
 TEST(DivisionCodeTest, MalformedCodesAreRejectedWithTheRule) {
