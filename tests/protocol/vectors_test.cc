@@ -265,6 +265,15 @@ std::vector<std::pair<std::string, SyncMessage>> syncMessages() {
           {"records", batch},
           {"records.empty", RecordsBatch{}},
           {"ack", Ack{{{"430000", 2}, {"430102", 0}}}},
+          // 9- and 12-digit codes: the encoder's size estimate per frontier entry is pinned too.
+          {"ack.townships", Ack{{{"430102001", 1},
+                                 {"430102002", 2},
+                                 {"430102003", 3},
+                                 {"430102004", 4},
+                                 {"430102005", 5},
+                                 {"430102006", 6},
+                                 {"430102007001", 7},
+                                 {"430102007002", 8}}}},
           {"ping", Ping{0x0123456789abcdefULL, kTestEpochMs}},
           {"reconnect", Reconnect{}}};
 }

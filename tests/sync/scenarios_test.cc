@@ -436,9 +436,18 @@ const std::vector<Spec>& specs() {
        }},
       {"WithdrawalStopsAnOpenCase",
        [](Scenario& s) {
-         openCase(s, "430102-4");
-         expectValid(s, s.put("430102", Scenario::event("430102-4", T::kWithdrawn, "申请人撤回")));
-         EXPECT_EQ(s.caseOf("430102-4").status, CaseStatus::kWithdrawn);
+         auto accepted = openCase(s, "430102-4");
+         int64_t from = decodeRecordBody(s.history().back().body)->envelope.wallTimeMs;
+         (void)accepted;
+         auto withdrawn = s.put("430102", Scenario::event("430102-4", T::kWithdrawn, "申请人撤回"));
+         expectValid(s, withdrawn);
+         int64_t at = decodeRecordBody(s.history().back().body)->envelope.wallTimeMs;
+         CaseSummary c = s.caseOf("430102-4");
+         EXPECT_EQ(c.status, CaseStatus::kWithdrawn);
+         EXPECT_EQ(c.endedAtMs, at);
+         Deadline d = deadlineAt(c, at + 30 * kDay);
+         EXPECT_EQ(d.usedMs, at - from) << "the clock stopped at the withdrawal";
+         EXPECT_EQ(d.card, Card::kNone);
        }},
       {"OnlyTheHandlerAuthorsLifecycleEvents",
        [](Scenario& s) {
@@ -1100,6 +1109,35 @@ const std::vector<Spec>& specs() {
          n.key = std::move(fresh);
          n.serial = 2;
          expectValid(s, s.put("430102", Scenario::event("430102-26", T::kStepCompleted, "复审")));
+         // Forking again under the new key voids what follows under that key too: the fork covers
+         // every serial up to the highest one it was proven for.
+         Envelope again = s.network().nextEnvelope("430102");
+         again.frontier = s.frontier("430102");
+         SignedRecord c1 = s.network().signAs("430102", again, Complaint{"f-1", "", "430102", ""});
+         SignedRecord c2 = s.network().signAs("430102", again, Complaint{"f-2", "", "430102", ""});
+         s.deliver({c1});
+         n.seq = again.seq;
+         n.lamport = again.lamport;
+         n.lastId = blake2b256(c1.body);
+         s.put("430100", ForkReport{"430102", again.seq, c1, c2});
+         expectVoid(s, s.put("430102", Scenario::event("430102-26", T::kStepCompleted, "三审")),
+                    VoidReason::kAuthorForked);
+       }},
+      {"ARevocationVoidedByItsAuthorsForkNoLongerRevokes",
+       [](Scenario& s) {
+         auto d = s.put("430100", Scenario::delegation("XK-CITY", "430102"));
+         auto r = s.put("430100", DelegationRevocation{d, false, "收回"});
+         expectVoid(s, d, VoidReason::kRevoked);
+         EXPECT_EQ(s.handler("XK-CITY", "430102"), "430100");
+         // 长沙市 signed another record at the revocation's sequence: the revocation is void, and
+         // the delegation made before the fork stands again.
+         Envelope e = decodeRecordBody(s.history().back().body)->envelope;
+         SignedRecord other =
+             s.network().signAs("430100", e, Complaint{"c-x", "", "430100", "另一份"});
+         s.put("430000", ForkReport{"430100", r.seq, s.history().back(), other});
+         expectVoid(s, r, VoidReason::kAuthorForked);
+         expectValid(s, d);
+         EXPECT_EQ(s.handler("XK-CITY", "430102"), "430102");
        }},
       {"ForkedProvincesLaterRecordsOfEveryKindAreVoid",
        [](Scenario& s) {
@@ -1263,6 +1301,17 @@ const std::vector<Spec>& specs() {
          auto board = supervisionView(**view, s.replica().engine().authority(), "430000", s.now());
          ASSERT_EQ(board->openComplaints.size(), 1u);
          EXPECT_EQ(board->openComplaints[0].summary.against, "430102");
+       }},
+      {"OfTwoConcurrentComplaintsWithOneIdTheLowerRefCounts",
+       [](Scenario& s) {
+         // Two windows file one id at the same Lamport clock (neither saw the other): the tie is
+         // broken by (author, seq), the same on every node.
+         auto a = s.put("430103", Complaint{"c-11", "", "430103", "甲"}, Frontier{});
+         auto b = s.put("430102", Complaint{"c-11", "", "430102", "乙"}, Frontier{});
+         ASSERT_EQ(decodeRecordBody(s.history()[s.history().size() - 2].body)->envelope.lamport,
+                   decodeRecordBody(s.history().back().body)->envelope.lamport);
+         expectValid(s, b);  // 430102 < 430103
+         expectVoid(s, a, VoidReason::kComplaintDuplicate);
        }},
       {"ComplaintAgainstAnUnenrolledNodeIsVoid",
        [](Scenario& s) {
