@@ -821,6 +821,19 @@ TEST(MemoryStoreTest, TransactionIsUnusableAfterCommit) {
   EXPECT_EQ(second.error().code, ErrorCode::kInvalidArgument);
   EXPECT_FALSE((*txn)->statePut(asBytes("k"), asBytes("v")).ok());
   EXPECT_FALSE((*txn)->head("430102").ok());
+  EXPECT_FALSE((*txn)->heads().ok());
+  EXPECT_FALSE((*txn)->record("430102", 1).ok());
+  EXPECT_FALSE((*txn)->stateGet(asBytes("k")).ok());
+}
+
+TEST(MemoryStoreTest, AStoreFillsExactlyToItsLimitAndNotOneByteMore) {
+  MemoryStore store(MemoryStore::Options{.maxBytes = 1000});
+  auto txn = store.beginWrite();
+  ASSERT_TRUE((*txn)->statePut(asBytes("a"), Bytes(999, 1)).ok()) << "1 + 999 bytes: exactly full";
+  // Growing the value by a single byte is one byte too many.
+  Status over = (*txn)->statePut(asBytes("a"), Bytes(1000, 1));
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(errorCodeName(over.error().code), errorCodeName(ErrorCode::kMapFull));
 }
 
 TEST(MemoryStoreTest, WriteBeyondMaxBytesFailsWithMapFullAndItsTransactionStoresNothing) {

@@ -212,6 +212,31 @@ TEST(ReplicaTest, EachForkDetectedIsReportedWithItsOwnEvidence) {
   EXPECT_EQ(reported, (std::vector<uint64_t>{1, 2}));
 }
 
+TEST(ReplicaTest, AForkItCannotProveInARecordStillLeavesTheBatchIngested) {
+  // 长沙市's replica knows 天心区 only from certificates attached to batches, not from a
+  // certificate record: a fork report it authored would be void (no key for the author in the
+  // state), so it authors none — and the batch that carried the fork is ingested all the same.
+  Scenario s;
+  TempDir dir;
+  auto store = LmdbStore::open(dir.path());
+  Identity id{"430100", 1, &s.network().node("430100").key, {"430000"}};
+  auto replica = Replica::open(**store, s.network().anchor(), id);
+  ASSERT_TRUE(replica.ok());
+  (*replica)->setClock(s.now());
+  s.network().enroll("430104", "430100");
+  std::vector<SignedCertificate> chain = s.network().chainOf("430104");
+  Envelope e = s.network().nextEnvelope("430104");
+  SignedRecord a = s.network().signAs("430104", e, sampleCaseEvent("430104", 1));
+  SignedRecord b = s.network().signAs("430104", e, sampleCaseEvent("430104", 2));
+  ASSERT_TRUE((*replica)->ingest(std::vector<SignedRecord>{a}, chain).ok());
+  auto in = (*replica)->ingest(std::vector<SignedRecord>{b}, chain);
+  ASSERT_TRUE(in.ok()) << in.error().message;
+  EXPECT_EQ(in->results[0].outcome, IngestOutcome::kFork);
+  auto view = (*store)->beginRead();
+  EXPECT_EQ((*view)->forks()->size(), 1u) << "the evidence is kept";
+  EXPECT_FALSE((*view)->head("430100")->has_value()) << "no void report was written";
+}
+
 TEST(StateEngineTest, CorruptCaseOrComplaintEntriesAreStorageErrorsNotGarbage) {
   MemoryStore store;
   {
@@ -258,10 +283,23 @@ TEST(StateEngineTest, CorruptCaseOrComplaintEntriesAreStorageErrorsNotGarbage) {
       StateEngine::forEachComplaint(**v3, [](const ComplaintSummary&) { return true; });
   ASSERT_FALSE(trailing.ok());
   EXPECT_EQ(trailing.error().message, "corrupt complaint entry");
+  {
+    // A valid entry after the corrupt one: the scan stops at the corruption.
+    auto txn = other.beginWrite();
+    CaseSummary fine;
+    fine.caseId = "y";
+    ASSERT_TRUE((*txn)->statePut(asBytes(std::string("cy\0", 3)), encodeCaseSummary(fine)).ok());
+    ASSERT_TRUE((*txn)->commit().ok());
+  }
   auto v2 = other.beginRead();
-  Status cases = StateEngine::forEachCase(**v2, [](const CaseSummary&) { return true; });
+  int visited = 0;
+  Status cases = StateEngine::forEachCase(**v2, [&](const CaseSummary&) {
+    ++visited;
+    return true;
+  });
   ASSERT_FALSE(cases.ok());
   EXPECT_EQ(cases.error().message, "corrupt case entry");
+  EXPECT_EQ(visited, 0) << "nothing after a corrupt entry is visited";
   EXPECT_FALSE(decodeCaseSummary(Bytes{}).ok());
 }
 

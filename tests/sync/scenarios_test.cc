@@ -1229,6 +1229,7 @@ const std::vector<Spec>& specs() {
          c.serial = 2;
          auto bySerial2 = s.put("430100", issueCertificate(c, s.network().node("430100").key));
          expectValid(s, bySerial2);
+         EXPECT_EQ(s.replica().engine().authority().parentOf("430104"), "430100");
          Certificate first = c;
          first.serial = 1;
          first.issuer = "430000";
@@ -1236,6 +1237,10 @@ const std::vector<Spec>& specs() {
          s.put("430000", issueCertificate(first, s.network().node("430000").key));
          expectVoid(s, bySerial2, VoidReason::kCertificateNotByIssuer);
          EXPECT_EQ(s.replica().engine().authority().parentOf("430104"), "430000");
+         // The node moved in the tree: the stored state says so at once, as a rebuild does.
+         Hash256 moved = s.digest();
+         ASSERT_TRUE(s.replica().rebuild().ok());
+         EXPECT_EQ(s.digest(), moved);
          Envelope e = s.network().nextEnvelope("430104");
          e.keySerial = 2;  // n.key is the serial-2 key 长沙市 certified
          SignedRecord a = s.network().signAs("430104", e, Complaint{"x-a", "", "430104", ""});
