@@ -871,6 +871,23 @@ TEST(MemoryStoreTest, WriteBeyondMaxBytesFailsWithMapFullAndItsTransactionStores
   ASSERT_TRUE((*txn)->commit().ok());
 }
 
+TEST(MemoryStoreTest, StoredBytesCountEntriesAsLmdbLaysThemOut) {
+  // The disk-full simulation counts what LmdbStore writes per entry (keys plus values, no page
+  // overhead): a record is key (code 12 + seq 8) and value (id 32 + its bytes); a feed's head is
+  // key (code 12) and value (seq 8, id 32, lamport 8); a key revocation is key (code 12 +
+  // serial 4) and value (fromSeq 8 + revoker code 12).
+  MemoryStore store(MemoryStore::Options{.maxBytes = 1 << 20});
+  auto txn = store.beginWrite();
+  appendTo(**txn, "430102", 1, 1);
+  appendTo(**txn, "430102", 2, 2);
+  ASSERT_TRUE((*txn)->putRevocation("430100", KeyRevocation{"430102", 1, 9, "泄露"}).ok());
+  ASSERT_TRUE((*txn)->commit().ok());
+  const uint64_t record1 = recordBytes("430102", 1).size(),
+                 record2 = recordBytes("430102", 2).size();
+  EXPECT_EQ(store.storedBytes(), (12 + 8 + 32 + record1) + (12 + 8 + 32 + 8) +
+                                     (12 + 8 + 32 + record2) + (12 + 4 + 8 + 12));
+}
+
 TEST(MemoryStoreTest, RepeatedForkEvidenceForOneSequenceTakesNoRoom) {
   // Only the first evidence per sequence is kept, so replaying it cannot fill the store.
   MemoryStore store(MemoryStore::Options{.maxBytes = 2000});
