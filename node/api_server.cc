@@ -177,8 +177,15 @@ void ApiServer::routes() {
     if (!ref) return error(res);
     reply(res, 201, toJson(*ref));
   };
-  auto handlerLookup = [this](const std::string& item, const std::string& region) {
-    return engine_.authority()->handlerFor(item, region, now());
+  auto handlerLookup = [this](const std::string& item,
+                              const std::string& region) -> Result<std::string> {
+    const auto authority = engine_.authority();
+    if (authority->item(item) == nullptr) {
+      return makeError(ErrorCode::kInvalidArgument,
+                       "field 'item': " + item +
+                           " is not in the catalog in force on this node (see GET /v1/catalog)");
+    }
+    return authority->handlerFor(item, region, now());
   };
 
   s.Post(R"(/v1/cases/([^/]+)/events)", [write, handlerLookup](const Request& req, Response& res) {

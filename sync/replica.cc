@@ -186,9 +186,9 @@ Result<RecordRef> Replica::author_(Payload payload, int64_t wallTimeMs) {
     GOVBUS_ASSIGN_OR_RETURN(std::unique_ptr<FeedTxn> txn, store_.beginWrite());
     GOVBUS_ASSIGN_OR_RETURN(auto authored, authorInTxn(*txn, std::move(payload), wallTimeMs));
     if (authored.second != VoidReason::kNone) {
-      return makeError(ErrorCode::kInvalidArgument,
-                       "refused: this " + kind + " would be void (" +
-                           std::string(voidReasonName(authored.second)) + ")");
+      return makeError(
+          ErrorCode::kInvalidArgument,
+          "this " + kind + " would be void (" + std::string(voidReasonName(authored.second)) + ")");
     }
     GOVBUS_TRY(txn->commit());
     return authored.first;
@@ -228,10 +228,10 @@ std::vector<Result<RecordRef>> Replica::authorAll(std::vector<Payload> payloads,
       if (!authored) {
         refused.emplace(i, authored.error());
       } else if (authored->second != VoidReason::kNone) {
-        refused.emplace(i, makeError(ErrorCode::kInvalidArgument,
-                                     "refused: this " + std::string(payloadKindName(payloads[i])) +
-                                         " would be void (" +
-                                         std::string(voidReasonName(authored->second)) + ")"));
+        refused.emplace(
+            i, makeError(ErrorCode::kInvalidArgument,
+                         "this " + std::string(payloadKindName(payloads[i])) + " would be void (" +
+                             std::string(voidReasonName(authored->second)) + ")"));
       } else {
         refs.push_back(authored->first);
       }

@@ -265,6 +265,49 @@ TEST(AdminCliTest, CatalogDelegationAuthorityCasesAndRevocationThroughTheApi) {
   EXPECT_NE(twice.err.find("would be void"), std::string::npos) << twice.err;
 }
 
+// Four operator messages that used to mislead (issue 13, item 14): an unknown item named as a
+// missing handler, "refused" said twice, an unenrolled node's start-up failure, and govbus-node's
+// exit status for a missing --config outside its documented 0/1/2.
+TEST(AdminCliTest, OperatorMessagesSayWhatIsWrongOnceWithADocumentedExitStatus) {
+  NodeCluster cluster;
+  NodeProcess& province = cluster.add("430000", "湖南省");
+  NodeProcess& county = cluster.add("430102", "芙蓉区", {"430000"}, /*listens=*/false);
+  cluster.start("430000");
+
+  HttpResult unknown =
+      province.post("/v1/cases/430000-1/events", Json{{"type", "received"},
+                                                      {"item", "XK-NOPE"},
+                                                      {"region", "430000"},
+                                                      {"applicant_hash", std::string(64, 'a')},
+                                                      {"first_responsible", "窗口 1 号"}});
+  EXPECT_EQ(unknown.status, 400) << unknown.text;
+  EXPECT_EQ(unknown.body.value("error", ""),
+            "field 'item': XK-NOPE is not in the catalog in force on this node (see GET "
+            "/v1/catalog)")
+      << unknown.text;
+
+  CommandResult revoke = admin({"revoke", "430000#999", "--dir", province.dir().string()});
+  EXPECT_EQ(revoke.exitCode, kExitRefused);
+  EXPECT_NE(revoke.err.find("refused to revoke 430000#999: this delegation_revocation would be "
+                            "void (revocation_target_unknown)"),
+            std::string::npos)
+      << revoke.err;
+  EXPECT_EQ(count(revoke.err, "refused"), 1u) << revoke.err;
+
+  // 430102 was initialised but nobody enrolled it: no anchor.cert, no chain.certs.
+  CommandResult unenrolled = runCommand({nodeBinary(), "--config", county.configFile().string()});
+  EXPECT_EQ(unenrolled.exitCode, 2) << unenrolled.err;
+  EXPECT_EQ(unenrolled.err.rfind("govbus-node: not enrolled yet: run `govbus-admin enroll", 0), 0u)
+      << unenrolled.err;
+  EXPECT_NE(unenrolled.err.find("copy anchor.cert and chain.certs"), std::string::npos)
+      << unenrolled.err;
+
+  CommandResult noConfig = runCommand({nodeBinary()});
+  EXPECT_EQ(noConfig.exitCode, 2) << noConfig.err;
+  EXPECT_NE(noConfig.err.find("--config"), std::string::npos) << noConfig.err;
+  EXPECT_EQ(runCommand({nodeBinary(), "--help"}).exitCode, 0);
+}
+
 // The first capture group of `pattern` in `text`, or "" when it does not match.
 std::string capture(const std::string& text, const std::string& pattern) {
   std::smatch m;
