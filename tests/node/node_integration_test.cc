@@ -561,6 +561,36 @@ TEST(NodeIntegration, ConcurrentApiWritesAreEachCommittedAndAnsweredOnTheirOwn) 
   EXPECT_EQ(p.get("/v1/cases/Q-0-2-none").status, 404);
 }
 
+// --- one daemon per data directory
+
+// A second govbus-node on a data directory another one runs on (its own API and listen ports, the
+// same data_dir) would sign under the same identity: it refuses to start and names the first.
+TEST(NodeIntegration, ASecondDaemonOnTheSameDataDirectoryExitsNamingTheFirstOnesPid) {
+  NodeCluster cluster;
+  NodeProcess& p = cluster.add("430000", "湖南省");
+  cluster.start("430000");
+  std::ifstream in(p.configFile());
+  std::string config((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const std::string& key : {std::string("api = \"127.0.0.1:"), std::string("listen = ")}) {
+    size_t at = config.find(key);
+    ASSERT_NE(at, std::string::npos) << config;
+    config.erase(at, config.find('\n', at) - at);
+  }
+  config = "api = \"127.0.0.1:" + std::to_string(freePort()) + "\"\n" + config;
+  const std::filesystem::path second = p.dir() / "second.toml";
+  std::ofstream(second) << config;
+  CommandResult r = runCommand({nodeBinary(), "--config", second.string()});
+  EXPECT_NE(r.exitCode, 0);
+  EXPECT_NE(r.err.find("data directory " + (p.dir() / "data").string() + " in use by pid " +
+                       std::to_string(p.pid())),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(p.get("/healthz").status, 200) << "the first node is unaffected";
+  // Once the first has stopped, the lock is free again (a stale pid file does not block).
+  EXPECT_EQ(p.terminate(), 0);
+  cluster.start("430000");
+}
+
 // --- request bodies
 // --------------------------------------------------------------------------------
 
