@@ -11,8 +11,10 @@
 #include <thread>
 
 #include "node/chain_file.h"
+#include "node/lmdb_store.h"
 #include "node/node_harness.h"
 #include "protocol/certificate_codec.h"
+#include "sync/ingest.h"
 
 namespace govbus::testing {
 namespace {
@@ -643,6 +645,46 @@ TEST(AdminCliTest, BackupUnderWriteLoadVerifiesRestoresAndCatchesUp) {
   EXPECT_NE(taking.out.find("writes: taken"), std::string::npos) << taking.out;
   ASSERT_TRUE(eventually([&] { return province.head("430100") == cityHead + 1; }));
   EXPECT_EQ(province.get("/v1/status").body["forks"], 0);
+}
+
+// A backup cut short (a full disk, an interrupted copy) used to kill verify and restore with SIGBUS
+// (exit 135) when LMDB touched a page past the end of the file; every command that opens a store
+// now says the file is truncated and exits 3, and restore writes nothing.
+TEST(AdminCliTest, VerifyRestoreAndBackupOfATruncatedStoreAreAClearErrorNotABusError) {
+  TempDir dir;
+  TestNetwork net;
+  TrustStore trust = net.trustStore();
+  const std::filesystem::path live = dir.path() / "live";
+  const std::filesystem::path file = dir.path() / "backup.mdb";
+  {
+    auto store = LmdbStore::open(live);
+    ASSERT_TRUE(store.ok());
+    std::vector<Bytes> records;
+    for (int i = 0; i < 200; ++i) {
+      records.push_back(
+          wireBytes(net.author("430102", sampleCaseEvent("430102", i, /*bytes=*/1000))));
+    }
+    ASSERT_TRUE(ingestBatch(**store, trust, records).ok());
+    ASSERT_TRUE((*store)->backupTo(file).ok());
+  }
+  std::filesystem::resize_file(file, std::filesystem::file_size(file) / 2);
+
+  CommandResult verify = admin({"verify", "--data", file.string()});
+  EXPECT_EQ(verify.exitCode, kExitUnavailable) << verify.err;
+  EXPECT_NE(verify.err.find("backup.mdb is truncated"), std::string::npos) << verify.err;
+
+  const std::filesystem::path target = dir.path() / "restored";
+  CommandResult restore = admin({"restore", "--from", file.string(), "--data", target.string()});
+  EXPECT_EQ(restore.exitCode, kExitUnavailable) << restore.err;
+  EXPECT_NE(restore.err.find("is truncated"), std::string::npos) << restore.err;
+  EXPECT_FALSE(std::filesystem::exists(target / "data.mdb")) << "restore copied a truncated file";
+
+  std::filesystem::resize_file(live / "data.mdb",
+                               std::filesystem::file_size(live / "data.mdb") / 2);
+  CommandResult backup =
+      admin({"backup", "--to", (dir.path() / "again.mdb").string(), "--data", live.string()});
+  EXPECT_EQ(backup.exitCode, kExitUnavailable) << backup.err;
+  EXPECT_NE(backup.err.find("data.mdb is truncated"), std::string::npos) << backup.err;
 }
 
 // Changes one stored value of a copied store behind the node's back, as a bad disk or a hand
