@@ -174,21 +174,22 @@ TEST(AdminCliTest, CatalogDelegationAuthorityCasesAndRevocationThroughTheApi) {
 
   // A case at the county, seen by the province.
   ASSERT_EQ(county
-                .post("/v1/cases/FR-1/events", Json{{"type", "received"},
-                                                    {"item", "XK-SL-001"},
-                                                    {"region", "430102"},
-                                                    {"applicant_id", "91430102MA4L000001"},
-                                                    {"first_responsible", "窗口 1 号"}})
+                .post("/v1/cases/430102-FR1/events", Json{{"type", "received"},
+                                                          {"item", "XK-SL-001"},
+                                                          {"region", "430102"},
+                                                          {"applicant_id", "91430102MA4L000001"},
+                                                          {"first_responsible", "窗口 1 号"}})
                 .status,
             201);
-  ASSERT_EQ(county.post("/v1/cases/FR-1/events", Json{{"type", "accepted"}}).status, 201);
-  ASSERT_TRUE(eventually(
-      [&] { return province.get("/v1/cases/FR-1").body.value("status", "") == "under_review"; }));
+  ASSERT_EQ(county.post("/v1/cases/430102-FR1/events", Json{{"type", "accepted"}}).status, 201);
+  ASSERT_TRUE(eventually([&] {
+    return province.get("/v1/cases/430102-FR1").body.value("status", "") == "under_review";
+  }));
   CommandResult list = admin({"cases", "--region", "430100", "--card", "green", "--dir", p});
   EXPECT_EQ(list.exitCode, kExitOk) << list.err;
-  EXPECT_NE(list.out.find("FR-1"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("430102-FR1"), std::string::npos) << list.out;
   EXPECT_NE(list.out.find("1 case"), std::string::npos) << list.out;
-  CommandResult show = admin({"case", "show", "FR-1", "--dir", p});
+  CommandResult show = admin({"case", "show", "430102-FR1", "--dir", p});
   EXPECT_EQ(show.exitCode, kExitOk) << show.err;
   EXPECT_NE(show.out.find("handler 430102"), std::string::npos) << show.out;
   EXPECT_EQ(count(show.out, " valid "), 2u) << show.out;
@@ -201,17 +202,18 @@ TEST(AdminCliTest, CatalogDelegationAuthorityCasesAndRevocationThroughTheApi) {
                                                              << board.out;
 
   // Supervision orders: from an ancestor of the handler only.
-  CommandResult urge = admin({"order", "urge", "FR-1", "--note", "请三日内办结", "--dir", p});
+  CommandResult urge = admin({"order", "urge", "430102-FR1", "--note", "请三日内办结", "--dir", p});
   EXPECT_EQ(urge.exitCode, kExitOk) << urge.err;
-  EXPECT_NE(urge.out.find("urge (督办) order on case FR-1 — record 430000#"), std::string::npos)
+  EXPECT_NE(urge.out.find("urge (督办) order on case 430102-FR1 — record 430000#"),
+            std::string::npos)
       << urge.out;
-  CommandResult noTarget = admin({"order", "transfer", "FR-1", "--dir", p});
+  CommandResult noTarget = admin({"order", "transfer", "430102-FR1", "--dir", p});
   EXPECT_EQ(noTarget.exitCode, kExitRefused);
   EXPECT_NE(noTarget.err.find("needs --to CODE"), std::string::npos) << noTarget.err;
-  CommandResult byHandler = admin({"order", "halt", "FR-1", "--dir", k});
+  CommandResult byHandler = admin({"order", "halt", "430102-FR1", "--dir", k});
   EXPECT_EQ(byHandler.exitCode, kExitRefused);
   EXPECT_NE(byHandler.err.find("order_not_by_ancestor"), std::string::npos) << byHandler.err;
-  EXPECT_EQ(admin({"order", "scold", "FR-1", "--dir", p}).exitCode, kExitUsage);
+  EXPECT_EQ(admin({"order", "scold", "430102-FR1", "--dir", p}).exitCode, kExitUsage);
 
   // Peers: the city has its parent upstream and its county downstream.
   ASSERT_TRUE(eventually([&] {
@@ -344,7 +346,7 @@ TEST(AdminCliTest, RotateKeyReenrolsSwitchesAndRevokesTheOldKey) {
     }
     return county.post("/v1/cases/" + id + "/events", event);
   };
-  ASSERT_EQ(file("FR-1", "received").status, 201);  // signed with the old key
+  ASSERT_EQ(file("430102-FR1", "received").status, 201);  // signed with the old key
 
   CommandResult province1 = admin({"rotate-key", "--dir", province.dir().string()});
   EXPECT_EQ(province1.exitCode, kExitRefused);
@@ -373,7 +375,7 @@ TEST(AdminCliTest, RotateKeyReenrolsSwitchesAndRevokesTheOldKey) {
   CommandResult running = admin({"rotate-key", "--finish", "--chain", chain, "--dir", k});
   EXPECT_EQ(running.exitCode, kExitUnavailable) << running.out << running.err;
   EXPECT_NE(running.err.find("the node is running"), std::string::npos) << running.err;
-  ASSERT_EQ(file("FR-1", "accepted").status, 201);  // still the old key
+  ASSERT_EQ(file("430102-FR1", "accepted").status, 201);  // still the old key
   const uint64_t oldHead = county.head("430102");
   ASSERT_GT(oldHead, 0u);
   ASSERT_TRUE(eventually([&] { return city.head("430102") == oldHead; }));
@@ -393,7 +395,7 @@ TEST(AdminCliTest, RotateKeyReenrolsSwitchesAndRevokesTheOldKey) {
 
   // The county restarts with the new key; its next record reaches the city and the province.
   cluster.start("430102");
-  HttpResult next = file("FR-2", "received");
+  HttpResult next = file("430102-FR2", "received");
   ASSERT_EQ(next.status, 201) << next.text;
   EXPECT_EQ(next.body["seq"], oldHead + 1);
   ASSERT_TRUE(eventually([&] {
@@ -409,7 +411,7 @@ TEST(AdminCliTest, RotateKeyReenrolsSwitchesAndRevokesTheOldKey) {
   EXPECT_NE(revoke.out.find("revoked the key of 430102 serial 1 from seq " + fromSeq),
             std::string::npos)
       << revoke.out;
-  ASSERT_EQ(file("FR-2", "accepted").status, 201);
+  ASSERT_EQ(file("430102-FR2", "accepted").status, 201);
   ASSERT_TRUE(eventually([&] {
     return city.head("430102") == oldHead + 2 && province.head("430102") == oldHead + 2;
   })) << "city "

@@ -88,20 +88,23 @@ TEST(NodeIntegration, ProvinceCityCountyConvergeAfterWritesAtEveryLevel) {
   NodeProcess& k = *c.county;
 
   ASSERT_EQ(
-      k.post("/v1/cases/K-1/events", received("XK-COUNTY", "430102", "430102199001011234")).status,
+      k.post("/v1/cases/430102-K1/events", received("XK-COUNTY", "430102", "430102199001011234"))
+          .status,
       201);
-  ASSERT_EQ(k.post("/v1/cases/K-1/events", Json{{"type", "accepted"}}).status, 201);
+  ASSERT_EQ(k.post("/v1/cases/430102-K1/events", Json{{"type", "accepted"}}).status, 201);
   ASSERT_EQ(
-      city.post("/v1/cases/C-1/events", received("XK-CITY", "430100", "430100198805050011")).status,
+      city.post("/v1/cases/430100-C1/events", received("XK-CITY", "430100", "430100198805050011"))
+          .status,
       201);
-  ASSERT_EQ(city.post("/v1/complaints",
-                      Json{{"against", "430102"}, {"summary", "窗口推诿"}, {"case_id", "K-1"}})
-                .status,
-            201);
-  ASSERT_TRUE(eventually([&] { return p.get("/v1/cases/K-1").status == 200; }))
+  ASSERT_EQ(
+      city.post("/v1/complaints",
+                Json{{"against", "430102"}, {"summary", "窗口推诿"}, {"case_id", "430102-K1"}})
+          .status,
+      201);
+  ASSERT_TRUE(eventually([&] { return p.get("/v1/cases/430102-K1").status == 200; }))
       << "K-1 did not reach the province";
-  HttpResult urge =
-      p.post("/v1/orders", Json{{"case_id", "K-1"}, {"kind", "urge"}, {"note", "请按时办结"}});
+  HttpResult urge = p.post(
+      "/v1/orders", Json{{"case_id", "430102-K1"}, {"kind", "urge"}, {"note", "请按时办结"}});
   ASSERT_EQ(urge.status, 201) << urge.text;
 
   // Every node holds the same three feeds, so equal heads must give equal state digests.
@@ -116,7 +119,7 @@ TEST(NodeIntegration, ProvinceCityCountyConvergeAfterWritesAtEveryLevel) {
   });
   ASSERT_TRUE(converged) << "digests " << p.digest() << " " << city.digest() << " " << k.digest();
   EXPECT_EQ(p.head("430102"), 2u);
-  EXPECT_EQ(k.get("/v1/cases/K-1").body.value("urges", 0), 1)
+  EXPECT_EQ(k.get("/v1/cases/430102-K1").body.value("urges", 0), 1)
       << "the province's order reached the county";
   EXPECT_EQ(k.get("/v1/status").body.value("void_total", 99), 0);
 
@@ -153,7 +156,7 @@ TEST(NodeIntegration, ProvinceGetsEveryAcknowledgedCountyRecordAcrossAKilledCity
   for (int i = 0; i < kWrites; ++i) {
     if (i == 40) city.kill9();
     if (i == 110) city.start();
-    HttpResult r = k.post("/v1/cases/B-" + std::to_string(i) + "/events",
+    HttpResult r = k.post("/v1/cases/430102-B" + std::to_string(i) + "/events",
                           received("XK-COUNTY", "430102", "applicant-" + std::to_string(i)));
     if (r.status == 201) {
       ++acked;
@@ -169,7 +172,7 @@ TEST(NodeIntegration, ProvinceGetsEveryAcknowledgedCountyRecordAcrossAKilledCity
       << "province has " << p.head("430102") << " of " << lastAcked;
   EXPECT_EQ(p.head("430102"), lastAcked);
   for (int i : {0, 39, 40, 75, 109, 110, kWrites - 1}) {
-    EXPECT_EQ(p.get("/v1/cases/B-" + std::to_string(i)).status, 200) << "case B-" << i;
+    EXPECT_EQ(p.get("/v1/cases/430102-B" + std::to_string(i)).status, 200) << "case 430102-B" << i;
   }
 }
 
@@ -180,7 +183,7 @@ TEST(NodeIntegration, ACountyThatLostItsStoreGetsItsOwnFeedBackBeforeItWrites) {
   NodeProcess& city = *c.city;
   NodeProcess& k = *c.county;
   for (int i = 0; i < 5; ++i) {
-    ASSERT_EQ(k.post("/v1/cases/L-" + std::to_string(i) + "/events",
+    ASSERT_EQ(k.post("/v1/cases/430102-L" + std::to_string(i) + "/events",
                      received("XK-COUNTY", "430102", "lost-" + std::to_string(i)))
                   .status,
               201);
@@ -197,7 +200,7 @@ TEST(NodeIntegration, ACountyThatLostItsStoreGetsItsOwnFeedBackBeforeItWrites) {
            "430102";
   }));
   // The write waits until the city has sent the county its own feed back, then follows it.
-  HttpResult r = k.post("/v1/cases/L-5/events", received("XK-COUNTY", "430102", "lost-5"));
+  HttpResult r = k.post("/v1/cases/430102-L5/events", received("XK-COUNTY", "430102", "lost-5"));
   ASSERT_EQ(r.status, 201) << r.text;
   EXPECT_EQ(r.body.value("seq", 0), 6);
   ASSERT_TRUE(eventually([&] { return city.head("430102") == 6; }));
@@ -220,7 +223,7 @@ TEST(NodeIntegration, CountyReachesTheProvinceThroughItsFallbackWhileTheCityIsDo
   city.kill9();
   uint64_t lastAcked = 0;
   for (int i = 0; i < 20; ++i) {
-    HttpResult r = k.post("/v1/cases/F-" + std::to_string(i) + "/events",
+    HttpResult r = k.post("/v1/cases/430102-F" + std::to_string(i) + "/events",
                           received("XK-COUNTY", "430102", "fallback-" + std::to_string(i)));
     ASSERT_EQ(r.status, 201) << r.text;
     lastAcked = r.body.value("seq", 0);
@@ -380,7 +383,7 @@ TEST(NodeIntegration, GarbageAndForgeriesFromAnEnrolledPeerAreCountedWhileAGoodP
   // Meanwhile the good county keeps writing, and the city keeps taking its records.
   uint64_t lastAcked = 0;
   for (int i = 0; i < 20; ++i) {
-    HttpResult r = k.post("/v1/cases/G-" + std::to_string(i) + "/events",
+    HttpResult r = k.post("/v1/cases/430102-G" + std::to_string(i) + "/events",
                           received("XK-COUNTY", "430102", "good-" + std::to_string(i)));
     ASSERT_EQ(r.status, 201) << r.text;
     lastAcked = r.body.value("seq", 0);
@@ -448,8 +451,9 @@ TEST(NodeIntegration, ACityPausedPastTheProvincesPeerTimeoutIsToldToReconnectOnR
   }
   c.cluster.start("430100");
   c.publishCatalog();
-  ASSERT_EQ(k.post("/v1/cases/P-0/events", received("XK-COUNTY", "430102", "paused-0")).status,
-            201);
+  ASSERT_EQ(
+      k.post("/v1/cases/430102-P0/events", received("XK-COUNTY", "430102", "paused-0")).status,
+      201);
   ASSERT_TRUE(eventually([&] { return p.head("430102") >= 1; }));
   ASSERT_TRUE(
       eventually([&] { return provinceLinkTo(p, "430100").value("state", "") == "ready"; }));
@@ -457,8 +461,8 @@ TEST(NodeIntegration, ACityPausedPastTheProvincesPeerTimeoutIsToldToReconnectOnR
   city.sendSignal(SIGSTOP);
   // Something for the city while it sleeps: read on waking, it makes the old connection look alive
   // to the city (its own silence timeout does not fire), which is what hid the forgotten link.
-  HttpResult urge =
-      p.post("/v1/orders", Json{{"case_id", "P-0"}, {"kind", "urge"}, {"note", "请按时办结"}});
+  HttpResult urge = p.post(
+      "/v1/orders", Json{{"case_id", "430102-P0"}, {"kind", "urge"}, {"note", "请按时办结"}});
   ASSERT_EQ(urge.status, 201) << urge.text;
   const bool forgotten =
       eventually([&] { return provinceLinkTo(p, "430100").value("state", "") == "disconnected"; });
@@ -467,7 +471,7 @@ TEST(NodeIntegration, ACityPausedPastTheProvincesPeerTimeoutIsToldToReconnectOnR
 
   uint64_t lastAcked = 0;
   for (int i = 1; i <= 10; ++i) {
-    HttpResult r = k.post("/v1/cases/P-" + std::to_string(i) + "/events",
+    HttpResult r = k.post("/v1/cases/430102-P" + std::to_string(i) + "/events",
                           received("XK-COUNTY", "430102", "paused-" + std::to_string(i)));
     ASSERT_EQ(r.status, 201) << r.text;
     lastAcked = r.body.value("seq", 0);
@@ -522,7 +526,7 @@ TEST(NodeIntegration, ConcurrentApiWritesAreEachCommittedAndAnsweredOnTheirOwn) 
         return r;
       };
       for (int i = 0; i < kPerThread; ++i) {
-        const std::string id = "Q-" + std::to_string(t) + "-" + std::to_string(i);
+        const std::string id = "430102-Q" + std::to_string(t) + "-" + std::to_string(i);
         // Every third write is one the county's state refuses: an event for a case nobody opened.
         const bool bad = i % 3 == 2;
         HttpResult r =
@@ -557,8 +561,8 @@ TEST(NodeIntegration, ConcurrentApiWritesAreEachCommittedAndAnsweredOnTheirOwn) 
   EXPECT_EQ(k.metric("govbus_records_authored_total{kind=\"case_event\"}"), valid);
   ASSERT_TRUE(eventually([&] { return p.head("430102") == valid; }))
       << "province has " << p.head("430102") << " of " << valid;
-  EXPECT_EQ(p.get("/v1/cases/Q-11-9").status, 200);
-  EXPECT_EQ(p.get("/v1/cases/Q-0-2-none").status, 404);
+  EXPECT_EQ(p.get("/v1/cases/430102-Q11-9").status, 200);
+  EXPECT_EQ(p.get("/v1/cases/430102-Q0-2-none").status, 404);
 }
 
 // --- one daemon per data directory

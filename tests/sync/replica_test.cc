@@ -35,13 +35,13 @@ struct County {
 // `received`), and events that are valid only because of an earlier one in the same group.
 std::vector<Payload> mixedGroup() {
   return {
-      Scenario::received("G-1", "XK-COUNTY", "430102", "430102"),
-      Scenario::event("G-1", T::kAccepted),    // needs G-1 from this same group
-      Scenario::event("G-404", T::kAccepted),  // unknown_case
-      Scenario::received("G-2", "XK-COUNTY", "430102", "430102"),
-      Scenario::received("G-1", "XK-COUNTY", "430102", "430102"),  // case_already_received
-      Scenario::event("G-2", T::kAccepted),
-      Scenario::event("G-2", T::kApproved, "许可证 1 号"),
+      Scenario::received("430102-G1", "XK-COUNTY", "430102", "430102"),
+      Scenario::event("430102-G1", T::kAccepted),    // needs G-1 from this same group
+      Scenario::event("430102-G404", T::kAccepted),  // unknown_case
+      Scenario::received("430102-G2", "XK-COUNTY", "430102", "430102"),
+      Scenario::received("430102-G1", "XK-COUNTY", "430102", "430102"),  // case_already_received
+      Scenario::event("430102-G2", T::kAccepted),
+      Scenario::event("430102-G2", T::kApproved, "许可证 1 号"),
   };
 }
 
@@ -72,7 +72,7 @@ TEST(ReplicaTest, AGroupGetsTheOutcomesOfAuthoringOneByOneAndCommitsTheValidReco
   EXPECT_EQ(*grouped.replica->digest(), *single.replica->digest())
       << "the same records give the same state";
   // What was committed is the node's state: the next write builds on it.
-  auto next = grouped.replica->author(Scenario::event("G-2", T::kClosed), now);
+  auto next = grouped.replica->author(Scenario::event("430102-G2", T::kClosed), now);
   ASSERT_TRUE(next.ok()) << next.error().message;
   EXPECT_EQ(next->seq, 6u);
 }
@@ -80,8 +80,8 @@ TEST(ReplicaTest, AGroupGetsTheOutcomesOfAuthoringOneByOneAndCommitsTheValidReco
 TEST(ReplicaTest, AGroupWhoseEveryPayloadIsRefusedWritesNothing) {
   Scenario s;
   County county(s);
-  std::vector<Payload> refused = {Scenario::event("X-1", T::kAccepted),
-                                  Scenario::event("X-2", T::kClosed)};
+  std::vector<Payload> refused = {Scenario::event("430102-X1", T::kAccepted),
+                                  Scenario::event("430102-X2", T::kClosed)};
   auto results = county.replica->authorAll(std::move(refused), s.now());
   ASSERT_EQ(results.size(), 2u);
   for (const auto& r : results) {

@@ -259,6 +259,28 @@ const std::vector<Spec>& specs() {
              s, s.put("430102", Scenario::received("430102-3", "XK-COUNTY", "430102", "430102")),
              VoidReason::kCaseAlreadyReceived);
        }},
+      {"ACaseIdBelongsToItsReceiverWhateverTheArrivalOrder",
+       [](Scenario& s) {
+         // 天心区 is under the same handler (长沙市) for XK-CITY. Its `received` for 芙蓉区's id
+         // comes first and sorts first, yet neither opens the case nor blocks the owner's.
+         auto intruder =
+             s.put("430103", Scenario::received("430102-50", "XK-CITY", "430100", "430103"));
+         auto owner =
+             s.put("430102", Scenario::received("430102-50", "XK-CITY", "430100", "430102"));
+         expectVoid(s, intruder, VoidReason::kCaseIdNotReceivers);
+         expectValid(s, owner);
+         EXPECT_EQ(s.caseOf("430102-50").receiver, "430102");
+         EXPECT_EQ(s.caseOf("430102-50").region, "430102");
+         // After the owner, the intruder is void for the same reason, not as a second `received`.
+         expectVoid(s,
+                    s.put("430103", Scenario::received("430102-50", "XK-CITY", "430100", "430103")),
+                    VoidReason::kCaseIdNotReceivers);
+         // An id without the receiver's code and a dash is nobody's.
+         for (const char* id : {"K-1", "430102", "430102-", "4301020-1"}) {
+           expectVoid(s, s.put("430102", Scenario::received(id, "XK-COUNTY", "430102", "430102")),
+                      VoidReason::kCaseIdNotReceivers);
+         }
+       }},
       {"WithdrawalStopsAnOpenCase",
        [](Scenario& s) {
          openCase(s, "430102-4");
