@@ -563,6 +563,7 @@ const std::vector<Spec>& specs() {
          openCase(s, "430102-26");
          Envelope e = s.network().nextEnvelope("430102");
          e.frontier = s.frontier("430102");
+         e.wallTimeMs = s.now();  // not before the feed's previous record
          SignedRecord a =
              s.network().signAs("430102", e, Scenario::event("430102-26", T::kApproved, "L-a"));
          SignedRecord b =
