@@ -145,6 +145,15 @@ Status Replica::reportFork(const std::string& author, uint64_t seq, int64_t wall
 Result<std::pair<RecordRef, VoidReason>> Replica::authorInTxn(FeedTxn& txn, Payload payload,
                                                               int64_t wallTimeMs) {
   const Identity& id = *identity_;
+  // Never publish a certificate this node's own trust store refuses (a takeover of a node enrolled
+  // under another parent, a second certificate for a serial): its record would be stored, but the
+  // enrolment would not hold.
+  if (const auto* cert = std::get_if<SignedCertificate>(&payload)) {
+    if (auto verdict = trust_->check(*cert); !verdict) {
+      return makeError(ErrorCode::kInvalidArgument,
+                       "this certificate cannot be published: " + verdict.error().message);
+    }
+  }
   // A revocation also records how far it had seen the grantee's feed, so that an acceptance the
   // revoker had already seen is told apart from one made concurrently (only the latter is a
   // conflict). The grantee is below the author, so this node stores that feed.

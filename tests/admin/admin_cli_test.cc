@@ -312,6 +312,55 @@ TEST(AdminCliTest, OperatorMessagesSayWhatIsWrongOnceWithADocumentedExitStatus) 
   EXPECT_EQ(runCommand({nodeBinary(), "--help"}).exitCode, 0);
 }
 
+// Issue 13, item 3: the province enrolled 430103, a county its city had enrolled, with the county's
+// own key, exit status 0 — and every /v1/tree then showed the province as its parent. Now
+// govbus-admin refuses before writing anything, the node refuses to publish such a certificate
+// however it is asked, and the tree keeps the city.
+TEST(AdminCliTest, TheProvinceCannotTakeOverACountyItsCityEnrolled) {
+  NodeCluster cluster;
+  NodeProcess& province = cluster.add("430000", "湖南省");
+  NodeProcess& city = cluster.add("430100", "长沙市", {"430000"});
+  NodeProcess& county = cluster.add("430103", "天心区", {"430100"}, /*listens=*/false);
+  cluster.start("430000");
+  cluster.enroll("430100", "430000");
+  cluster.start("430100");
+  cluster.enroll("430103", "430100");
+  auto parentAtProvince = [&]() -> std::string {
+    for (const Json& n : province.get("/v1/tree").body.value("nodes", Json::array())) {
+      if (n.value("code", "") == "430103" && n["parent"].is_string()) return n["parent"];
+    }
+    return "";
+  };
+  ASSERT_TRUE(eventually([&] { return parentAtProvince() == "430100"; }));
+  const std::string key = admin({"pubkey", "--dir", county.dir().string()}).out.substr(0, 64);
+  const std::filesystem::path out = cluster.root() / "takeover";
+  CommandResult takeover =
+      admin({"enroll", "--child-key", key, "--code", "430103", "--name", "天心区", "--parent-dir",
+             province.dir().string(), "--out", out.string()});
+  EXPECT_EQ(takeover.exitCode, kExitRefused) << takeover.out << takeover.err;
+  EXPECT_NE(takeover.err.find("430103 is already enrolled under 430100, not 430000"),
+            std::string::npos)
+      << takeover.err;
+  EXPECT_FALSE(std::filesystem::exists(out)) << "a refused enroll writes nothing";
+
+  // The node itself refuses, whoever asks: the certificate signed offline, posted to its API.
+  CommandResult offline =
+      admin({"enroll", "--child-key", key, "--code", "430103", "--name", "天心区", "--parent-dir",
+             province.dir().string(), "--out", out.string(), "--no-publish"});
+  ASSERT_EQ(offline.exitCode, kExitOk) << offline.err;
+  auto chain = readChainFile(out / "chain.certs");
+  ASSERT_TRUE(chain.ok());
+  HttpResult posted = province.post(
+      "/v1/enrollments", Json{{"certificate", toHex(encodeSignedCertificate(chain->back()))}});
+  EXPECT_EQ(posted.status, 400) << posted.text;
+  EXPECT_NE(posted.text.find("cannot be published: certificate of 430103 is issued by 430000, but "
+                             "it is enrolled under 430100"),
+            std::string::npos)
+      << posted.text;
+  EXPECT_EQ(parentAtProvince(), "430100");
+  EXPECT_EQ(city.get("/v1/tree").status, 200);
+}
+
 // The first capture group of `pattern` in `text`, or "" when it does not match.
 std::string capture(const std::string& text, const std::string& pattern) {
   std::smatch m;

@@ -339,6 +339,21 @@ const std::vector<Spec>& specs() {
              s.replica().trust().admit(issueCertificate(c, s.network().node("430100").key));
          EXPECT_FALSE(admitted.ok()) << "the door refuses it too";
        }},
+      {"AnAncestorCannotTakeOverANodeByEnrollingItAtTheSameSerial",
+       [](Scenario& s) {
+         // 430103 is enrolled by 长沙市 at serial 1; the province signs serial 1 too, same key.
+         Certificate c = *decodeCertificateBody(s.network().node("430103").certificate.body);
+         c.issuer = "430000";
+         c.issuerSerial = 1;
+         SignedCertificate again = issueCertificate(c, s.network().node("430000").key);
+         auto takeover = s.put("430000", again);
+         expectVoid(s, takeover, VoidReason::kCertificateNotByIssuer);
+         EXPECT_EQ(s.replica().engine().authority().parentOf("430103"), "430100")
+             << "the nearest issuer wins a tie, not the first record by ref";
+         // The city still delegates to it.
+         expectValid(s, s.put("430100", Scenario::delegation("XK-CITY", "430103")));
+         EXPECT_FALSE(s.replica().trust().admit(again).ok()) << "the door refuses it too";
+       }},
       {"AcceptanceUnderDelegatedAuthorityIsValid",
        [](Scenario& s) {
          auto d = s.put("430100", Scenario::delegation("XK-CITY", "430102"));
