@@ -274,6 +274,7 @@ class Engine {
   int64_t lastInfoMs_ = 0;
   int64_t lastPeerKeysMs_ = 0;
   bool peerKeysDirty_ = false;
+  int64_t peerKeysStaleAtMs_ = INT64_MAX;  // node clock: a certificate's validity changes then
   bool ownFeedConfirmed_ = false;
   bool upstreamHeard_ = false;
   uint64_t ownFeedTarget_ = 0;  // our feed's head as the upstream announced it

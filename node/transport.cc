@@ -181,6 +181,10 @@ void Transport::loop() {
     const int64_t now = steadyClockMs();
     if (receiving_) upstreamTick(now);
     expireDownstream(now);
+    if (auto keys = keys_.get(); keys != admitted_) {
+      admitted_ = keys;
+      closeUnadmitted(*keys);
+    }
   }
   // Final acks and hellos the engine queued while draining.
   sendOutbox();
@@ -203,6 +207,7 @@ void Transport::dropFrame(const std::string& reason, const std::string& peer,
 }
 
 void Transport::readRouter() {
+  const std::shared_ptr<const PeerKeys> keys = keys_.get();
   for (int i = 0; i < kMaxFramesPerTurn; ++i) {
     zmq::message_t id;
     if (!router_->recv(id, zmq::recv_flags::dontwait)) return;
@@ -227,7 +232,30 @@ void Transport::readRouter() {
       dropFrame("unauthenticated", shortId(routingId), "a frame without a ZAP user id");
       continue;
     }
+    Curve25519Key key{};
+    bool hasKey = false;
+    try {
+      Bytes raw;
+      const char* hex = body.gets(kZapCurveKeyProperty);
+      if (hex != nullptr && fromHex(hex, raw) && raw.size() == key.size()) {
+        std::copy(raw.begin(), raw.end(), key.begin());
+        hasKey = true;
+      }
+    } catch (const zmq::error_t&) {
+      hasKey = false;
+    }
     const int64_t now = steadyClockMs();
+    if (!hasKey || !keys->admits(key, code)) {
+      // Admitted at its handshake, but not any more (or the snapshot moved since the last scan).
+      if (auto open = downstream_.find(routingId); open != downstream_.end()) {
+        engine_.peerClosed("d" + routingId);
+        downstream_.erase(open);
+      }
+      forgetDownstream(routingId, code);
+      metrics_.add(Counter::kConnectionsRefused, "key_no_longer_admitted");
+      (void)answerForgotten(routingId, /*isHello=*/false, now);
+      continue;
+    }
     auto it = downstream_.find(routingId);
     if (it == downstream_.end() && forgotten_.contains(routingId)) {
       bool hello = false;
@@ -242,7 +270,7 @@ void Transport::readRouter() {
         dropFrame("too_many_peers", code, "too many downstream connections");
         continue;
       }
-      it = downstream_.emplace(routingId, Downstream{code, now}).first;
+      it = downstream_.emplace(routingId, Downstream{code, key, now}).first;
       spdlog::debug("connection {} from {}", shortId(routingId), code);
     }
     it->second.lastHeardMs = now;
@@ -549,6 +577,27 @@ void Transport::expireDownstream(int64_t now) {
     } else {
       ++it;
     }
+  }
+}
+
+void Transport::closeUnadmitted(const PeerKeys& keys) {
+  const int64_t now = steadyClockMs();
+  for (auto it = downstream_.begin(); it != downstream_.end();) {
+    if (keys.admits(it->second.key, it->second.code)) {
+      ++it;
+      continue;
+    }
+    const std::string routingId = it->first;
+    const std::string code = it->second.code;
+    spdlog::warn(
+        "closing the connection of {}: its key is no longer admitted (revoked, or its certificate "
+        "expired); it may reconnect only with a key this node admits",
+        code);
+    metrics_.add(Counter::kConnectionsRefused, "key_no_longer_admitted");
+    engine_.peerClosed("d" + routingId);
+    it = downstream_.erase(it);
+    forgetDownstream(routingId, code);
+    (void)answerForgotten(routingId, /*isHello=*/false, now);  // Reconnect: redial, meet ZAP
   }
 }
 

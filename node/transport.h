@@ -33,6 +33,12 @@
 // connection) instead of being passed on or echoed. The child closes that connection and dials
 // again at once: an established session's backoff is the minimum.
 //
+// Keys can stop being admitted while a connection is open (ZAP runs only at the handshake): the ZAP
+// handler passes each connection's CURVE key as metadata, and whenever the engine publishes new
+// peer keys (a key revocation, a certificate expiring: node/peer_keys.h) the transport closes the
+// downstream connections whose key is no longer admitted, and drops any later frame on them
+// (govbus_connections_refused_total{reason="key_no_longer_admitted"}).
+//
 // Thread safety: start/stop/setUpstreams/status from any thread; the rest runs on its own thread.
 #pragma once
 
@@ -128,6 +134,7 @@ class Transport {
   struct Session;
   struct Downstream {
     std::string code;
+    Curve25519Key key{};      // the CURVE key ZAP admitted the connection with
     int64_t lastHeardMs = 0;  // steady
   };
   struct Forgotten {
@@ -151,6 +158,10 @@ class Transport {
   void closeProbe();
   void expireDownstream(int64_t now);
   void forgetDownstream(const std::string& routingId, const std::string& code);
+  // Closes every open downstream connection whose key the current peer keys no longer admit (a
+  // revocation or an expiry since its handshake): the engine drops its link, the peer is told to
+  // reconnect, and its new handshake meets the ZAP handler.
+  void closeUnadmitted(const PeerKeys& keys);
   // A frame on a forgotten connection: answer Reconnect (rate-limited); false for a Hello, which
   // starts the connection afresh.
   bool answerForgotten(const std::string& routingId, bool isHello, int64_t now);
@@ -177,6 +188,7 @@ class Transport {
   // Transport-thread state.
   std::unique_ptr<zmq::socket_t> router_;
   std::map<std::string, Downstream> downstream_;  // by routing id
+  std::shared_ptr<const PeerKeys> admitted_;      // the snapshot closeUnadmitted last applied
   std::map<std::string, Forgotten> forgotten_;    // by routing id
   std::deque<std::string> forgottenOrder_;        // oldest first, for the bound
   std::vector<UpstreamConfig> upstreams_;

@@ -62,6 +62,7 @@ void ZapHandler::run(std::promise<Status>& bound) {
       std::string status = "400";
       std::string statusText = "not an enrolled descendant of this node";
       std::string userId;
+      std::string metadata;  // ZMTP properties: name length (1 byte), name, value length (4, BE)
       std::string reason = "unknown_key";
       std::string address = request.size() > 3 ? request[3].to_string() : "?";
       if (request.size() < 6 || request[0].to_string() != "1.0") {
@@ -80,6 +81,13 @@ void ZapHandler::run(std::promise<Status>& bound) {
           statusText = "OK";
           userId = it->second;
           metrics_.add(Counter::kZapAdmitted, userId);
+          const std::string name = kZapCurveKeyProperty;
+          const std::string value = toHex(ByteView(key.data(), key.size()));
+          metadata.push_back(static_cast<char>(name.size()));
+          metadata += name;
+          for (int shift = 24; shift >= 0; shift -= 8)
+            metadata.push_back(static_cast<char>((value.size() >> shift) & 0xFF));
+          metadata += value;
         }
       }
       if (status != "200") {
@@ -100,7 +108,7 @@ void ZapHandler::run(std::promise<Status>& bound) {
           zmq::buffer(status),
           zmq::buffer(statusText),
           zmq::buffer(userId),
-          zmq::buffer(std::string_view(""))};
+          zmq::buffer(metadata)};
       zmq::send_multipart(rep, reply);
     }
   } catch (const std::exception& e) {

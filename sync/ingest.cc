@@ -210,7 +210,7 @@ Status Ingestor::appendOne(FeedTxn& txn, CheckedRecord& record,
   lastAppended_[env.author] = FeedClock{env.lamport, env.wallTimeMs};
   // Trust carried by the record applies to what follows it.
   if (auto* cert = std::get_if<SignedCertificate>(&record.record.payload)) {
-    if (auto admitted = trust_.admit(*cert); admitted.ok() && *admitted) {
+    if (auto admitted = trust_.admit(*cert, &env); admitted.ok() && *admitted) {
       GOVBUS_ASSIGN_OR_RETURN(Certificate c, decodeCertificateBody(cert->body));
       GOVBUS_TRY(txn.putCertificate(c.subject, c.serial, encodeSignedCertificate(*cert)));
     }

@@ -26,20 +26,22 @@ const SignedCertificate* TrustStore::find(std::string_view subject, uint32_t ser
   return e ? &e->signedCertificate : nullptr;
 }
 
-Result<bool> TrustStore::admit(const SignedCertificate& certificate) {
-  GOVBUS_ASSIGN_OR_RETURN(std::optional<Certificate> verified, verify(certificate));
+Result<bool> TrustStore::admit(const SignedCertificate& certificate, const Envelope* publishedIn) {
+  GOVBUS_ASSIGN_OR_RETURN(std::optional<Certificate> verified, verify(certificate, publishedIn));
   if (!verified) return false;
   Key key{verified->subject, verified->serial};
   certs_.emplace(std::move(key), Entry{std::move(*verified), certificate});
   return true;
 }
 
-Result<bool> TrustStore::check(const SignedCertificate& certificate) const {
-  GOVBUS_ASSIGN_OR_RETURN(std::optional<Certificate> verified, verify(certificate));
+Result<bool> TrustStore::check(const SignedCertificate& certificate,
+                               const Envelope* publishedIn) const {
+  GOVBUS_ASSIGN_OR_RETURN(std::optional<Certificate> verified, verify(certificate, publishedIn));
   return verified.has_value();
 }
 
-Result<std::optional<Certificate>> TrustStore::verify(const SignedCertificate& certificate) const {
+Result<std::optional<Certificate>> TrustStore::verify(const SignedCertificate& certificate,
+                                                      const Envelope* publishedIn) const {
   GOVBUS_ASSIGN_OR_RETURN(Certificate c, decodeCertificateBody(certificate.body));
   const Entry* same = findEntry(c.subject, c.serial);
   if (same && same->signedCertificate.body == certificate.body) return std::optional<Certificate>();
@@ -62,6 +64,19 @@ Result<std::optional<Certificate>> TrustStore::verify(const SignedCertificate& c
                          std::to_string(c.issuerSerial) + " is not known yet");
   }
   GOVBUS_ASSIGN_OR_RETURN(Certificate verified, verifyIssuedBy(certificate, issuer->certificate));
+  if (auto revoked = revokedFromSeq_.find(Key{c.issuer, c.issuerSerial});
+      revoked != revokedFromSeq_.end()) {
+    const bool publishedBefore = publishedIn != nullptr && publishedIn->author == c.issuer &&
+                                 publishedIn->keySerial == c.issuerSerial &&
+                                 publishedIn->seq < revoked->second;
+    if (!publishedBefore) {
+      return makeError(ErrorCode::kRevokedKey,
+                       "certificate of " + c.subject + ": the key of its issuer " + c.issuer +
+                           " serial " + std::to_string(c.issuerSerial) + " is revoked from seq " +
+                           std::to_string(revoked->second) + "; it is admitted only as " +
+                           c.issuer + "'s own record signed before that");
+    }
+  }
   return std::optional<Certificate>(std::move(verified));
 }
 

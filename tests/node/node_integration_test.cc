@@ -72,6 +72,8 @@ struct Chain {
   }
 };
 
+Json provinceLinkTo(const NodeProcess& p, const std::string& peer);
+
 std::string upstreamOf(const NodeProcess& n) {
   HttpResult r = n.get("/v1/peers");
   if (r.status != 200 || !r.body["upstream"].is_object()) return "";
@@ -286,6 +288,33 @@ TEST(NodeIntegration, ZapRefusesUnenrolledAndNonDescendantKeysAndCountsThem) {
   SigningKey cityKey = loadSigningKey(city.dir() / "node.key").value();
   EXPECT_TRUE(curveClientGetsAnswer(ctx, cityKey, p));
   EXPECT_GE(p.metric("govbus_zap_admitted_total{peer=\"430100\"}"), 1u);
+}
+
+// Issue 13, item 4: ZAP judges a key only at the handshake, so a key revoked (or expiring) while
+// its connection is open used to keep that connection. The city now closes it as soon as the
+// revocation is stored, and the county's new handshake is refused.
+TEST(NodeIntegration, ARevokedKeysOpenConnectionIsClosedAndItsNextHandshakeRefused) {
+  Chain c;
+  NodeProcess& city = *c.city;
+  NodeProcess& k = *c.county;
+  ASSERT_TRUE(eventually([&] { return upstreamOf(k) == "430100:connected"; }));
+  ASSERT_TRUE(
+      eventually([&] { return provinceLinkTo(city, "430102").value("state", "") == "ready"; }));
+  const uint64_t refusedBefore = city.metric("govbus_zap_refused_total{reason=\"unknown_key\"}");
+  HttpResult revoked = city.post(
+      "/v1/key-revocations",
+      Json{{"subject", "430102"}, {"serial", 1}, {"from_seq", 1000}, {"reason", "密钥泄露"}});
+  ASSERT_EQ(revoked.status, 201) << revoked.text;
+  EXPECT_TRUE(eventually([&] {
+    return city.metric("govbus_connections_refused_total{reason=\"key_no_longer_admitted\"}") >= 1;
+  })) << city.metrics();
+  EXPECT_TRUE(eventually([&] {
+    return provinceLinkTo(city, "430102").value("state", "disconnected") == "disconnected";
+  })) << city.get("/v1/peers").text;
+  EXPECT_TRUE(eventually([&] {
+    return city.metric("govbus_zap_refused_total{reason=\"unknown_key\"}") > refusedBefore;
+  })) << "the county's new handshake was not refused";
+  EXPECT_TRUE(eventually([&] { return upstreamOf(k) != "430100:connected"; })) << upstreamOf(k);
 }
 
 // --- (e) a misbehaving enrolled peer ---------------------------------------------------------
