@@ -210,10 +210,11 @@ int runNode(const std::filesystem::path& configFile, bool checkOnly) {
   }
   if (Status s = engine.start(); !s)
     return failStartup(kExitRuntimeError, "cannot start: " + s.error().message);
-  ZapHandler zap(context, keys, metrics, onFatal);
+  std::atomic<int64_t> openConnections{0};  // the listening socket's, kept by its monitor
+  ZapHandler zap(context, keys, metrics, onFatal, &openConnections);
   if (Status s = zap.start(); !s) return failStartup(kExitRuntimeError, s.error().message);
   TransportOptions transportOptions{config->listen, config->sync, *curvePublic,
-                                    identity->key.curve25519Secret()};
+                                    identity->key.curve25519Secret(), &openConnections};
   Transport transport(context, engine, outbox, keys, metrics, std::move(transportOptions), onFatal);
   transport.setUpstreams(config->upstreams);
   if (Status s = transport.start(); !s) return failStartup(kExitRuntimeError, s.error().message);

@@ -91,8 +91,15 @@ void Engine::deliver(PeerMessage message) {
       metrics_.add(Counter::kFramesRejected, "queue_full");
       return;
     }
-    overBytes = batch != nullptr && (q.bytes + bytes > kMaxQueuedBytesPerPeer ||
-                                     queuedBytes_ + bytes > kMaxQueuedBytesTotal);
+    overBytes =
+        q.bytes + bytes > kMaxQueuedBytesPerPeer || queuedBytes_ + bytes > kMaxQueuedBytesTotal;
+    if (overBytes && batch == nullptr) {
+      // A hello or an ack over the quota: dropped. A lost hello is sent again on the peer's next
+      // connection, a lost ack makes the peer resend after its stalled-retry pause.
+      if (q.messages == 0) quotas_.erase(message.peerKey);
+      metrics_.add(Counter::kFramesRejected, "backpressure");
+      return;
+    }
     if (!overBytes) {
       q.bytes += bytes;
       ++q.messages;

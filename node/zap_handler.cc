@@ -8,6 +8,7 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include "node/memory_budget.h"
 #include "node/rate_limited_log.h"
 
 namespace govbus {
@@ -23,8 +24,13 @@ int64_t steadyMs() {
 }  // namespace
 
 ZapHandler::ZapHandler(zmq::context_t& context, const PeerKeysSnapshot& keys, Metrics& metrics,
-                       std::function<void(const std::string&)> onFatal)
-    : context_(context), keys_(keys), metrics_(metrics), onFatal_(std::move(onFatal)) {}
+                       std::function<void(const std::string&)> onFatal,
+                       const std::atomic<int64_t>* openConnections)
+    : context_(context),
+      keys_(keys),
+      metrics_(metrics),
+      onFatal_(std::move(onFatal)),
+      openConnections_(openConnections) {}
 
 ZapHandler::~ZapHandler() { stop(); }
 
@@ -72,6 +78,11 @@ void ZapHandler::run(std::promise<Status>& bound) {
                  request[6].size() != 32) {
         reason = "not_curve";
         statusText = "only CURVE clients are admitted";
+      } else if (openConnections_ != nullptr &&
+                 openConnections_->load() > static_cast<int64_t>(kMaxDownstreamConnections)) {
+        reason = "too_many_connections";
+        statusText = "this node already has " + std::to_string(kMaxDownstreamConnections) +
+                     " connections from below";
       } else {
         Curve25519Key key;
         std::memcpy(key.data(), request[6].data(), key.size());

@@ -42,8 +42,12 @@ inline constexpr int kZapPollMs = 100;
 
 class ZapHandler {
  public:
+  // `openConnections`, when given, is the listening socket's open TCP connections (kept by the
+  // transport's socket monitor): handshakes beyond kMaxDownstreamConnections are refused
+  // (reason too_many_connections), which is what bounds the node's memory (node/memory_budget.h).
   ZapHandler(zmq::context_t& context, const PeerKeysSnapshot& keys, Metrics& metrics,
-             std::function<void(const std::string&)> onFatal);
+             std::function<void(const std::string&)> onFatal,
+             const std::atomic<int64_t>* openConnections = nullptr);
   ~ZapHandler();
   ZapHandler(const ZapHandler&) = delete;
   ZapHandler& operator=(const ZapHandler&) = delete;
@@ -60,6 +64,7 @@ class ZapHandler {
   const PeerKeysSnapshot& keys_;
   Metrics& metrics_;
   std::function<void(const std::string&)> onFatal_;
+  const std::atomic<int64_t>* openConnections_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> running_{false};
   std::thread thread_;

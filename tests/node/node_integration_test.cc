@@ -1,9 +1,13 @@
 // Integration tests of govbus-node: real processes on loopback, real LMDB, real ZeroMQ with
 // CurveZMQ. Each test builds its own small province (temporary directories, free ports) with the
 // harness in node_harness.h, the way an operator would with govbus-admin.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -16,6 +20,7 @@
 #include "crypto/key_file.h"
 #include "node/chain_file.h"
 #include "node/node_harness.h"
+#include "protocol/limits.h"
 #include "protocol/record_codec.h"
 #include "protocol/sync_codec.h"
 
@@ -315,6 +320,73 @@ TEST(NodeIntegration, ARevokedKeysOpenConnectionIsClosedAndItsNextHandshakeRefus
     return city.metric("govbus_zap_refused_total{reason=\"unknown_key\"}") > refusedBefore;
   })) << "the county's new handshake was not refused";
   EXPECT_TRUE(eventually([&] { return upstreamOf(k) != "430100:connected"; })) << upstreamOf(k);
+}
+
+// Issue 13, item 8: what ZeroMQ refuses below the sync protocol — a client without CurveZMQ, raw
+// TCP garbage, a frame over the largest sync message from an enrolled peer — used to leave no
+// trace. The listening socket's monitor counts each and logs it.
+TEST(NodeIntegration, PlainClientsGarbageAndOversizeFramesAreCountedAndLogged) {
+  NodeCluster cluster;
+  cluster.add("430000", "湖南省");
+  NodeProcess& city = cluster.add("430100", "长沙市", {"430000"});
+  NodeProcess& rogue = cluster.add("430103", "天心区", {"430100"}, /*listens=*/false);
+  cluster.start("430000");
+  cluster.enroll("430100", "430000");
+  cluster.start("430100");
+  cluster.enroll("430103", "430100");
+  auto refused = [&](const std::string& reason) {
+    return city.metric("govbus_connections_refused_total{reason=\"" + reason + "\"}");
+  };
+  zmq::context_t ctx(1);
+  {
+    zmq::socket_t plain(ctx, zmq::socket_type::dealer);
+    plain.set(zmq::sockopt::linger, 0);
+    plain.connect(city.endpoint());
+    (void)plain.send(zmq::str_buffer("hello?"), zmq::send_flags::dontwait);
+    EXPECT_TRUE(eventually([&] { return refused("handshake_failed") >= 1; })) << city.metrics();
+  }
+  {
+    const std::string port = city.endpoint().substr(city.endpoint().rfind(':') + 1);
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(std::stoi(port)));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    const std::string garbage = "GET / HTTP/1.1\r\nHost: x\r\n\r\n" + std::string(200, 'z');
+    EXPECT_GT(::write(fd, garbage.data(), garbage.size()), 0);
+    EXPECT_TRUE(eventually([&] { return refused("no_handshake") >= 1; })) << city.metrics();
+    ::close(fd);
+  }
+  {
+    SigningKey key = loadSigningKey(rogue.dir() / "node.key").value();
+    auto serverKey = loadSigningKey(city.dir() / "node.key")->publicKey().curve25519();
+    auto pub = key.publicKey().curve25519();
+    Curve25519Key sec = key.curve25519Secret();
+    zmq::socket_t s(ctx, zmq::socket_type::dealer);
+    s.set(zmq::sockopt::linger, 0);
+    s.set(zmq::sockopt::curve_serverkey, zmq::const_buffer(serverKey->data(), 32));
+    s.set(zmq::sockopt::curve_publickey, zmq::const_buffer(pub->data(), 32));
+    s.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(sec.data(), 32));
+    s.set(zmq::sockopt::reconnect_ivl, -1);
+    s.connect(city.endpoint());
+    Bytes ping = encodeSyncMessage(Ping{1, 0});
+    (void)s.send(zmq::const_buffer(ping.data(), ping.size()), zmq::send_flags::none);
+    zmq::pollitem_t items[] = {{s.handle(), 0, ZMQ_POLLIN, 0}};
+    zmq::poll(items, 1, std::chrono::milliseconds(5000));
+    ASSERT_TRUE(items[0].revents & ZMQ_POLLIN) << "the enrolled peer's ping was not echoed";
+    const uint64_t before = refused("disconnected");
+    const std::string huge(kMaxSyncMessageBytes + 1024, 'x');
+    (void)s.send(zmq::buffer(huge), zmq::send_flags::none);
+    EXPECT_TRUE(eventually([&] { return refused("disconnected") > before; })) << city.metrics();
+  }
+  EXPECT_TRUE(eventually([&] {
+    std::string log = city.logTail(200);
+    return log.find("handshake_failed on") != std::string::npos &&
+           log.find("no_handshake on") != std::string::npos &&
+           log.find("a frame over 16777216 bytes") != std::string::npos;
+  })) << city.logTail(40);
+  EXPECT_EQ(city.get("/healthz").status, 200);
 }
 
 // --- (e) a misbehaving enrolled peer ---------------------------------------------------------
