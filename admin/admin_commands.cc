@@ -261,6 +261,29 @@ Status enroll(const EnrollOptions& o) {
     }
   }
 
+  // A node's parent is fixed by its first enrolment (PROTOCOL §10.2): when the running parent
+  // already knows the child under another parent, refuse before writing anything (the node would
+  // refuse to publish the certificate anyway).
+  if (o.publish) {
+    httplib::Client client(parentConfig->apiHost, parentConfig->apiPort);
+    client.set_connection_timeout(kApiTimeoutSeconds, 0);
+    client.set_read_timeout(kApiTimeoutSeconds, 0);
+    if (auto tree = client.Get("/v1/tree"); tree && tree->status == 200) {
+      Json body = Json::parse(tree->body, nullptr, false);
+      for (const Json& n : body.is_object() ? body.value("nodes", Json::array()) : Json::array()) {
+        if (!n.is_object() || n.value("code", "") != o.code || !n["parent"].is_string()) continue;
+        const std::string enrolledUnder = n["parent"].get<std::string>();
+        if (enrolledUnder != parent->code) {
+          return usage(
+              o.code + " is already enrolled under " + enrolledUnder + ", not " + parent->code +
+              ": a node's parent is fixed by its first enrolment, and nobody else may "
+              "take it over. Re-enrol it from " +
+              enrolledUnder + " (with a higher --serial for a new key), or check the code");
+        }
+      }
+    }
+  }
+
   // One certificate per (child, serial): re-running enroll reuses it, so a retry publishes the same
   // record instead of a conflicting one.
   std::error_code ec;

@@ -38,6 +38,10 @@ std::string_view errorCodeName(ErrorCode code) {
       return "io";
     case ErrorCode::kVersion:
       return "version";
+    case ErrorCode::kBadClock:
+      return "bad_clock";
+    case ErrorCode::kQuotaExceeded:
+      return "quota_exceeded";
   }
   return "unknown";
 }

@@ -35,7 +35,9 @@ enum class ErrorCode {
   kStorage,  // LMDB or file-system failure
   kMapFull,  // LMDB map is full; the operator must raise map_size
   kIo,
-  kVersion,  // on-disk or on-wire version this build cannot read
+  kVersion,        // on-disk or on-wire version this build cannot read
+  kBadClock,       // a record's Lamport clock or wall time breaks its feed's clock rules
+  kQuotaExceeded,  // an author's records would take more of the store than its quota
 };
 
 std::string_view errorCodeName(ErrorCode code);

@@ -304,7 +304,7 @@ Status E2e::runPhase(Phase& phase) {
       } else if (nowNs() >= end) {
         break;
       }
-      const std::string id = "E2E-" + std::to_string(firstCase + i);
+      const std::string id = std::string(kCounty) + "-E2E-" + std::to_string(firstCase + i);
       const Json body{
           {"type", "received"},      {"item", "XK-E2E"},
           {"region", kCounty},       {"applicant_id", "e2e-" + std::to_string(firstCase + i)},

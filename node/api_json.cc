@@ -203,8 +203,12 @@ Result<CaseEvent> caseEventFromJson(const std::string& caseId, const Json& body,
       GOVBUS_ASSIGN_OR_RETURN(r.item, str(body, "item", true));
       GOVBUS_ASSIGN_OR_RETURN(r.region, code(body, "region", true));
       GOVBUS_ASSIGN_OR_RETURN(r.handler, code(body, "handler", false));
+      std::string holder;
+      if (handlerFor) {
+        GOVBUS_ASSIGN_OR_RETURN(holder, handlerFor(r.item, r.region));
+      }
       if (r.handler.empty()) {
-        r.handler = handlerFor ? handlerFor(r.item, r.region) : "";
+        r.handler = holder;
         if (r.handler.empty()) {
           return fieldError("handler", "not given, and no node holds item " + r.item +
                                            " for region " + r.region +

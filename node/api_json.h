@@ -32,9 +32,10 @@ namespace govbus {
 using Json = nlohmann::json;
 
 // Who handles `item` for `region` now ("" when nobody): fills in a `received` event's handler when
-// the caller leaves it out.
+// the caller leaves it out. An error (an item that is not in the catalog in force) is the answer
+// to the caller, whether or not the body names the handler.
 using HandlerLookup =
-    std::function<std::string(const std::string& item, const std::string& region)>;
+    std::function<Result<std::string>(const std::string& item, const std::string& region)>;
 
 Result<CaseEvent> caseEventFromJson(const std::string& caseId, const Json& body,
                                     const HandlerLookup& handlerFor);

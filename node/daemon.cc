@@ -9,10 +9,12 @@
 #include <atomic>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <zmq.hpp>
 
 #include "node/api_server.h"
 #include "node/clock.h"
+#include "node/data_dir_lock.h"
 #include "node/engine.h"
 #include "node/lmdb_store.h"
 #include "node/node_config.h"
@@ -119,6 +121,19 @@ int runNode(const std::filesystem::path& configFile, bool checkOnly) {
   if (!curvePublic)
     return failStartup(kExitConfigError, "key_file: " + curvePublic.error().message);
 
+  // One daemon per data directory, taken before the store is opened (node/data_dir_lock.h). A
+  // --check beside a running node only reads.
+  std::optional<DataDirLock> dataLock;
+  if (!checkOnly) {
+    auto lock = DataDirLock::acquire(config->dataDir);
+    if (!lock && lock.error().code == ErrorCode::kIo)
+      return failStartup(kExitRuntimeError, lock.error().message);
+    if (!lock) {
+      return failStartup(kExitConfigError,
+                         "data_dir " + config->dataDir.string() + ": " + lock.error().message);
+    }
+    dataLock.emplace(std::move(*lock));
+  }
   LmdbOptions storeOptions;
   storeOptions.mapSizeBytes = config->mapSizeMb << 20;
   auto store = LmdbStore::open(config->dataDir, storeOptions);
@@ -195,10 +210,11 @@ int runNode(const std::filesystem::path& configFile, bool checkOnly) {
   }
   if (Status s = engine.start(); !s)
     return failStartup(kExitRuntimeError, "cannot start: " + s.error().message);
-  ZapHandler zap(context, keys, metrics, onFatal);
+  std::atomic<int64_t> openConnections{0};  // the listening socket's, kept by its monitor
+  ZapHandler zap(context, keys, metrics, onFatal, &openConnections);
   if (Status s = zap.start(); !s) return failStartup(kExitRuntimeError, s.error().message);
   TransportOptions transportOptions{config->listen, config->sync, *curvePublic,
-                                    identity->key.curve25519Secret()};
+                                    identity->key.curve25519Secret(), &openConnections};
   Transport transport(context, engine, outbox, keys, metrics, std::move(transportOptions), onFatal);
   transport.setUpstreams(config->upstreams);
   if (Status s = transport.start(); !s) return failStartup(kExitRuntimeError, s.error().message);

@@ -21,7 +21,7 @@ namespace govbus {
 // Exit statuses.
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitRuntimeError = 1;
-inline constexpr int kExitConfigError = 2;
+inline constexpr int kExitConfigError = 2;  // also a command-line mistake
 
 // A file in the data directory that `govbus-admin restore` writes: the store came from a backup
 // and its own feed may be behind what the node already signed. While it exists the node takes no

@@ -57,6 +57,7 @@ Status Engine::start() {
                                                          replica_.trust(), nowMs()));
   GOVBUS_ASSIGN_OR_RETURN(std::optional<FeedHead> own, view->head(identity_.code));
   view.reset();
+  peerKeysStaleAtMs_ = keys.staleAtMs;
   keys_.set(std::move(keys));
   ownFeedConfirmed_ = !restored_ && (identity_.isRoot() || own.has_value());
   gateOpen_ = ownFeedConfirmed_;
@@ -90,8 +91,15 @@ void Engine::deliver(PeerMessage message) {
       metrics_.add(Counter::kFramesRejected, "queue_full");
       return;
     }
-    overBytes = batch != nullptr && (q.bytes + bytes > kMaxQueuedBytesPerPeer ||
-                                     queuedBytes_ + bytes > kMaxQueuedBytesTotal);
+    overBytes =
+        q.bytes + bytes > kMaxQueuedBytesPerPeer || queuedBytes_ + bytes > kMaxQueuedBytesTotal;
+    if (overBytes && batch == nullptr) {
+      // A hello or an ack over the quota: dropped. A lost hello is sent again on the peer's next
+      // connection, a lost ack makes the peer resend after its stalled-retry pause.
+      if (q.messages == 0) quotas_.erase(message.peerKey);
+      metrics_.add(Counter::kFramesRejected, "backpressure");
+      return;
+    }
     if (!overBytes) {
       q.bytes += bytes;
       ++q.messages;
@@ -593,7 +601,12 @@ void Engine::tick() {
   const int64_t now = steadyClockMs();
   if (now - lastPumpMs_ >= kPumpIntervalMs)
     pumpAll();  // feeds paused after a partial ack resume here
-  if (peerKeysDirty_ || now - lastPeerKeysMs_ >= kPeerKeysRefreshMs) refreshPeerKeys();
+  // Trust changed, or a certificate just began or stopped being valid: the transport closes open
+  // connections whose key the new snapshot no longer admits.
+  if (peerKeysDirty_ || now - lastPeerKeysMs_ >= kPeerKeysRefreshMs ||
+      nowMs() >= peerKeysStaleAtMs_) {
+    refreshPeerKeys();
+  }
   const int64_t ackTimeoutMs = kAckTimeoutPeerTimeouts * timings_.peerTimeoutMs;
   for (auto it = links_.begin(); it != links_.end();) {
     Link& link = it->second;
@@ -656,8 +669,10 @@ void Engine::refreshPeerKeys() {
       computePeerKeys(identity_.code, identity_.ancestors, **view, replica_.trust(), nowMs());
   if (!keys) {
     spdlog::error("cannot compute peer keys: {}", keys.error().message);
+    peerKeysStaleAtMs_ = nowMs() + 1000;  // try again in a second, not every tick
     return;
   }
+  peerKeysStaleAtMs_ = keys->staleAtMs;
   keys_.set(std::move(*keys));
   peerKeysDirty_ = false;
 }

@@ -16,12 +16,14 @@
 // with ReplicationLink::ackFor. After anything commits, and whenever an ack frees window, every
 // ready link is asked for its next batch, so new records are pushed as they commit.
 //
-// Bounds (backpressure instead of unbounded queues):
+// Bounds (backpressure instead of unbounded queues; node/memory_budget.h):
 //   - per peer, at most kMaxQueuedMessagesPerPeer messages and kMaxQueuedBytesPerPeer bytes wait
-//     here; all peers together at most kMaxQueuedBytesTotal. A batch over the byte bounds is not
-//     queued: the peer gets an ack of our current heads instead, and its link resends those feeds
-//     after its stalled-retry pause. A well-behaved peer never reaches these bounds, because its
-//     own window (kMaxInflightRecordsPerLink records, kMaxInflightBytesPerLink bytes) is smaller.
+//     here; all peers together at most kMaxQueuedBytesTotal. Every message kind counts. A batch
+//     over the byte bounds is not queued: the peer gets an ack of our current heads instead, and
+//     its link resends those feeds after its stalled-retry pause; a hello or an ack over them is
+//     dropped (counted as backpressure): the peer's timeouts recover it. A well-behaved peer never
+//     reaches these bounds, because its own window (kMaxInflightRecordsPerLink records,
+//     kMaxInflightBytesPerLink bytes) is smaller.
 //   - per link, at most kMaxInflightRecordsPerLink records and kMaxInflightBytesPerLink bytes sent
 //     and not yet acknowledged;
 //   - at most kMaxPendingApiWrites API writes wait; more are refused (HTTP 503).
@@ -49,6 +51,7 @@
 #include <variant>
 #include <vector>
 
+#include "node/memory_budget.h"
 #include "node/metrics.h"
 #include "node/node_config.h"
 #include "node/node_identity.h"
@@ -60,13 +63,9 @@
 
 namespace govbus {
 
-inline constexpr uint64_t kMaxInflightBytesPerLink = 16 * 1024 * 1024;
-inline constexpr size_t kMaxQueuedBytesPerPeer = 64 * 1024 * 1024;
-inline constexpr size_t kMaxQueuedMessagesPerPeer = 2 * kMaxInflightRecordsPerLink + 256;
-inline constexpr size_t kMaxQueuedBytesTotal = 512 * 1024 * 1024;
 inline constexpr size_t kMaxRecordsPerCommit = 8192;
 inline constexpr size_t kMaxPendingApiWrites = 1024;
-inline constexpr size_t kMaxLinks = 4096;
+inline constexpr size_t kMaxLinks = kMaxDownstreamConnections + kUpstreamConnections;
 inline constexpr int64_t kEngineTickMs = 50;
 inline constexpr int64_t kPumpIntervalMs = 250;
 inline constexpr int64_t kPositionFlushMs = 1000;
@@ -78,11 +77,6 @@ static_assert(kOwnFeedWaitMs < kApiWriteTimeoutMs,
 // An ack-only reply (a batch over quota) is charged this much against the peer's byte quota.
 inline constexpr size_t kAckOnlyChargeBytes = 256;
 
-static_assert(kMaxInflightBytesPerLink + kMaxSyncBatchBytes + (1 << 20) <= kMaxQueuedBytesPerPeer,
-              "a peer that respects its window never fills its inbound quota");
-static_assert(kMaxQueuedMessagesPerPeer > kMaxInflightRecordsPerLink,
-              "a window of one-record batches fits the message quota");
-static_assert(kMaxQueuedBytesPerPeer <= kMaxQueuedBytesTotal);
 static_assert(kMaxRecordsPerCommit >= kMaxRecordsPerSyncBatch, "one whole batch fits one commit");
 
 // One decoded message from a peer, as the transport hands it over.
@@ -274,6 +268,7 @@ class Engine {
   int64_t lastInfoMs_ = 0;
   int64_t lastPeerKeysMs_ = 0;
   bool peerKeysDirty_ = false;
+  int64_t peerKeysStaleAtMs_ = INT64_MAX;  // node clock: a certificate's validity changes then
   bool ownFeedConfirmed_ = false;
   bool upstreamHeard_ = false;
   uint64_t ownFeedTarget_ = 0;  // our feed's head as the upstream announced it

@@ -3,10 +3,12 @@
 #include <lmdb.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <optional>
 
 #include <cerrno>
 #include <system_error>
@@ -114,6 +116,90 @@ std::array<uint8_t, kCodeKeyBytes + 4> certKey(std::string_view subject, uint32_
   std::memcpy(k.data(), subject.data(), std::min(subject.size(), kCodeKeyBytes));
   for (int i = 0; i < 4; ++i) k[kCodeKeyBytes + i] = static_cast<uint8_t>(serial >> (8 * (3 - i)));
   return k;
+}
+
+// LMDB maps the whole data file; a page past the end of a truncated file is a SIGBUS on first
+// touch, not an error. So before mapping, the file's size is checked against what its newest meta
+// page says the last committed transaction uses. Layout of LMDB 0.9's data file (mdb.c): pages 0
+// and 1 are meta pages; each is a 16-byte page header, then MDB_meta { u32 magic; u32 version;
+// void* address; size_t mapsize; MDB_db dbs[2] (48 bytes each; the free DB's first u32 holds the
+// page size); pgno_t last_pg; txnid_t txnid; }. A file that does not look like that is left to
+// mdb_env_open, which reports it (MDB_INVALID, MDB_VERSION_MISMATCH) without mapping beyond it.
+constexpr uint32_t kLmdbMagic = 0xBEEFC0DE;
+constexpr uint32_t kLmdbDataVersion = 1;
+constexpr size_t kMetaMagicAt = 16;
+constexpr size_t kMetaVersionAt = 20;
+constexpr size_t kMetaPageSizeAt = 40;
+constexpr size_t kMetaLastPageAt = 136;
+constexpr size_t kMetaTxnIdAt = 144;
+constexpr size_t kMetaBytes = 152;
+constexpr uint32_t kMinLmdbPageBytes = 512;
+constexpr uint32_t kMaxLmdbPageBytes = 64 * 1024;
+static_assert(sizeof(void*) == 8 && sizeof(size_t) == 8, "the offsets above are for 64-bit LMDB");
+
+struct MetaPage {
+  uint32_t pageBytes = 0;
+  uint64_t lastPage = 0;
+  uint64_t txnId = 0;
+};
+
+std::optional<MetaPage> readMeta(int fd, uint64_t at) {
+  uint8_t b[kMetaBytes];
+  if (::pread(fd, b, sizeof b, static_cast<off_t>(at)) != static_cast<ssize_t>(sizeof b))
+    return std::nullopt;
+  auto u32 = [&](size_t o) {
+    uint32_t v;
+    std::memcpy(&v, b + o, 4);
+    return v;
+  };
+  auto u64 = [&](size_t o) {
+    uint64_t v;
+    std::memcpy(&v, b + o, 8);
+    return v;
+  };
+  if (u32(kMetaMagicAt) != kLmdbMagic || u32(kMetaVersionAt) != kLmdbDataVersion)
+    return std::nullopt;
+  return MetaPage{u32(kMetaPageSizeAt), u64(kMetaLastPageAt), u64(kMetaTxnIdAt)};
+}
+
+Status checkNotTruncated(const std::filesystem::path& file) {
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::Ok();  // absent or unreadable: mdb_env_open says which
+  struct stat st {};
+  const bool statted = ::fstat(fd, &st) == 0;
+  const uint64_t size = statted ? static_cast<uint64_t>(st.st_size) : 0;
+  std::optional<MetaPage> first = size > 0 ? readMeta(fd, 0) : std::nullopt;
+  std::optional<MetaPage> second;
+  const bool pageSizeOk = first && first->pageBytes >= kMinLmdbPageBytes &&
+                          first->pageBytes <= kMaxLmdbPageBytes &&
+                          (first->pageBytes & (first->pageBytes - 1)) == 0;
+  if (pageSizeOk) second = readMeta(fd, first->pageBytes);
+  ::close(fd);
+  if (size == 0) return Status::Ok();  // a new store: LMDB writes its metas
+  auto truncated = [&](uint64_t needed, const std::string& what) {
+    return makeError(ErrorCode::kStorage,
+                     "store file " + file.string() + " is truncated: it has " +
+                         std::to_string(size) + " bytes, but " + what + " needs " +
+                         std::to_string(needed) +
+                         "; it cannot be opened safely. Restore a backup that verifies "
+                         "(govbus-admin verify --data FILE), or move the data directory aside and "
+                         "let the node re-sync from its parent");
+  };
+  if (!first) {
+    // Too short to hold even the first meta page, or not an LMDB file at all.
+    if (size < kMetaBytes) return truncated(kMetaBytes, "the first meta page");
+    return Status::Ok();
+  }
+  if (!pageSizeOk) return Status::Ok();
+  if (size < 2ULL * first->pageBytes) return truncated(2ULL * first->pageBytes, "the meta pages");
+  const MetaPage& newest = second && second->txnId > first->txnId ? *second : *first;
+  const uint64_t needed = (newest.lastPage + 1) * uint64_t{first->pageBytes};
+  if (size < needed) {
+    return truncated(needed, "its last committed transaction (pages up to " +
+                                 std::to_string(newest.lastPage) + " of " +
+                                 std::to_string(first->pageBytes) + " bytes)");
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -455,6 +541,10 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::filesystem::path& 
       return makeError(ErrorCode::kIo,
                        "data directory " + dir.string() + " cannot be created: " + ec.message());
     }
+  }
+  {
+    const bool file = (flags & MDB_NOSUBDIR) != 0;
+    GOVBUS_TRY(checkNotTruncated(file ? dir : dir / "data.mdb"));
   }
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;

@@ -45,7 +45,9 @@ struct LmdbOptions {
 class LmdbStore final : public FeedStore {
  public:
   // Creates `dir` if needed (unless readOnly). Fails with a specific error for an unreadable
-  // directory, a store written by a newer schema version, or an LMDB error.
+  // directory, a store written by a newer schema version, a data file shorter than its newest
+  // meta page says (truncated: kStorage, checked before mapping, so never a SIGBUS), or an LMDB
+  // error.
   static Result<std::unique_ptr<LmdbStore>> open(const std::filesystem::path& dir,
                                                  LmdbOptions options = {});
   ~LmdbStore() override;

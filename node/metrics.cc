@@ -27,6 +27,9 @@ constexpr std::array<Family, static_cast<size_t>(Counter::kCount)> kFamilies = {
     {"govbus_zap_refused_total", "reason",
      "CurveZMQ handshakes refused by the ZAP handler, by reason."},
     {"govbus_api_errors_total", "status", "API requests answered with an error, by HTTP status."},
+    {"govbus_connections_refused_total", "reason",
+     "Connections refused or closed by this node below the sync protocol (failed handshakes, "
+     "oversized messages, keys no longer admitted), by reason."},
 }};
 
 }  // namespace

@@ -20,17 +20,18 @@
 namespace govbus {
 
 enum class Counter : uint8_t {
-  kRecordsReceived,  // label outcome: appended, duplicate, buffered, fork, rejected
-  kRecordsRejected,  // label reason: error-code name (bad_signature, unknown_signer, …)
-  kRecordsSent,      // label peer
-  kRecordsAuthored,  // label kind: payload kind
-  kFramesReceived,   // label kind: hello, records_batch, ack, ping
-  kFramesSent,       // label kind
-  kFramesRejected,   // label reason: malformed, too_large, unknown_kind, framing, no_hello,
-                     // bad_hello, backpressure, …
-  kZapAdmitted,      // label peer
-  kZapRefused,       // label reason: unknown_key, not_curve, bad_request
-  kApiErrors,        // label status: HTTP status code
+  kRecordsReceived,     // label outcome: appended, duplicate, buffered, fork, rejected
+  kRecordsRejected,     // label reason: error-code name (bad_signature, unknown_signer, …)
+  kRecordsSent,         // label peer
+  kRecordsAuthored,     // label kind: payload kind
+  kFramesReceived,      // label kind: hello, records_batch, ack, ping
+  kFramesSent,          // label kind
+  kFramesRejected,      // label reason: malformed, too_large, unknown_kind, framing, no_hello,
+                        // bad_hello, backpressure, …
+  kZapAdmitted,         // label peer
+  kZapRefused,          // label reason: unknown_key, not_curve, bad_request
+  kApiErrors,           // label status: HTTP status code
+  kConnectionsRefused,  // label reason: handshake_failed, oversize_message, key_no_longer_admitted
   kCount,
 };
 

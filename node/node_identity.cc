@@ -16,6 +16,31 @@ Error identityError(const Error& e, const std::string& prefix) {
 Result<NodeIdentity> loadNodeIdentity(const NodeConfig& config, int64_t nowMs) {
   auto key = loadSigningKey(config.keyFile);
   if (!key) return key.error();  // names the file and the fix
+  // A node that `govbus-admin init` set up but nobody enrolled yet has a config naming its chain
+  // and anchor files, and neither file: say what to do rather than "cannot read".
+  std::error_code ec;
+  const bool hasAnchor = std::filesystem::exists(config.anchorFile, ec);
+  const bool hasChain = config.chainFile && std::filesystem::exists(*config.chainFile, ec);
+  if (config.chainFile && (!hasAnchor || !hasChain)) {
+    const std::filesystem::path dir = config.chainFile->parent_path();
+    return makeError(ErrorCode::kInvalidArgument,
+                     "not enrolled yet: run `govbus-admin enroll --child-key <this node's public "
+                     "key> --code " +
+                         config.code +
+                         " …` on the parent and copy anchor.cert and chain.certs from its --out "
+                         "directory into " +
+                         dir.string() + " (missing: " +
+                         (!hasAnchor ? config.anchorFile.string() : config.chainFile->string()) +
+                         ")");
+  }
+  if (!hasAnchor) {
+    return makeError(ErrorCode::kInvalidArgument,
+                     "no anchor yet: " + config.anchorFile.string() +
+                         " does not exist; at the province run `govbus-admin anchor --code " +
+                         config.code + " --name <省名> --key " + config.keyFile.string() +
+                         " --out " + config.anchorFile.string() +
+                         "`, on any other node get it with enrolment from the parent");
+  }
   auto anchor = readCertificateFile(config.anchorFile);
   if (!anchor) return identityError(anchor.error(), "anchor_file: ");
   auto anchorCert = verifyAnchor(*anchor);

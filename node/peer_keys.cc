@@ -1,5 +1,6 @@
 #include "node/peer_keys.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "protocol/certificate_codec.h"
@@ -35,7 +36,8 @@ std::optional<Curve25519Key> curveOf(const Certificate& c) {
 Result<PeerKeys> computePeerKeys(const std::string& self, const std::vector<std::string>& ancestors,
                                  FeedReader& view, const TrustStore& trust, int64_t nowMs) {
   GOVBUS_ASSIGN_OR_RETURN(std::vector<Bytes> stored, view.certificates());
-  std::map<std::string, uint32_t> highest;  // subject → highest trusted serial
+  std::map<std::string, uint32_t> highest;            // subject → highest trusted serial
+  std::map<std::string, std::set<uint32_t>> serials;  // subject → every trusted serial
   for (const Bytes& raw : stored) {
     auto sc = decodeSignedCertificate(raw);
     if (!sc) continue;
@@ -43,10 +45,21 @@ Result<PeerKeys> computePeerKeys(const std::string& self, const std::vector<std:
     if (!c || trust.find(c->subject, c->serial) == nullptr) continue;
     uint32_t& h = highest[c->subject];
     h = std::max(h, c->serial);
+    serials[c->subject].insert(c->serial);
   }
   PeerKeys out;
   const std::string& root = trust.anchor().subject;
-  for (const auto& [subject, serial] : highest) {
+  // When the answer changes by the clock alone: a certificate's validity starts or ends.
+  auto watch = [&](const std::string& subject, uint32_t serial) {
+    const SignedCertificate* sc = trust.find(subject, serial);
+    if (sc == nullptr) return;
+    auto c = decodeCertificateBody(sc->body);
+    if (!c) return;
+    if (c->notBeforeMs > nowMs) out.staleAtMs = std::min(out.staleAtMs, c->notBeforeMs);
+    if (c->notAfterMs >= nowMs && c->notAfterMs < INT64_MAX)
+      out.staleAtMs = std::min(out.staleAtMs, c->notAfterMs + 1);
+  };
+  for (const auto& [subject, subjectSerials] : serials) {
     if (subject == self || subject == root) continue;
     auto chain = trust.chainFor(subject);
     if (!chain) continue;
@@ -60,9 +73,17 @@ Result<PeerKeys> computePeerKeys(const std::string& self, const std::vector<std:
       }
     }
     if (!below) continue;
-    const Certificate* usable = usableCertificate(trust, subject, serial, nowMs);
-    if (usable == nullptr) continue;
-    if (auto curve = curveOf(*usable)) out.descendants[*curve] = subject;
+    for (const SignedCertificate& link : *chain) {
+      if (auto c = decodeCertificateBody(link.body)) watch(c->subject, c->serial);
+    }
+    // Every serial's key stays admitted while it is valid and not revoked, as in the trust store: a
+    // node re-enrolled with a new key keeps its connection on the old one until it restarts.
+    for (uint32_t each : subjectSerials) {
+      watch(subject, each);
+      const Certificate* usable = usableCertificate(trust, subject, each, nowMs);
+      if (usable == nullptr) continue;
+      if (auto curve = curveOf(*usable)) out.descendants[*curve] = subject;
+    }
     if (child) out.children.insert(subject);
   }
   for (const std::string& a : ancestors) {
@@ -70,6 +91,7 @@ Result<PeerKeys> computePeerKeys(const std::string& self, const std::vector<std:
     if (a == root) {
       c = &trust.anchor();
     } else if (auto it = highest.find(a); it != highest.end()) {
+      watch(a, it->second);
       c = usableCertificate(trust, a, it->second, nowMs);
     }
     if (c == nullptr) continue;

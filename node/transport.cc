@@ -4,6 +4,9 @@
 
 #include <zmq.hpp>
 
+#include <algorithm>
+#include <cstring>
+
 #include "node/clock.h"
 #include "node/zap_handler.h"
 
@@ -106,13 +109,26 @@ void Transport::run(std::promise<Status>& bound) {
         spdlog::warn("this libzmq cannot enforce the ZAP domain; relying on the ZAP handler alone");
       }
       r.set(zmq::sockopt::router_mandatory, true);
-      r.set(zmq::sockopt::sndhwm, kSocketHighWaterMarkMessages);
-      r.set(zmq::sockopt::rcvhwm, kSocketHighWaterMarkMessages);
+      r.set(zmq::sockopt::sndhwm, kSendQueueFrames);
+      r.set(zmq::sockopt::rcvhwm, kReceiveQueueFrames);
       r.set(zmq::sockopt::maxmsgsize, kMaxFrameBytesRead);
       r.set(zmq::sockopt::handshake_ivl, static_cast<int>(options_.timings.peerTimeoutMs));
+      const std::string monitorEndpoint =
+          "inproc://govbus.monitor." + std::to_string(reinterpret_cast<uintptr_t>(this));
+      if (zmq_socket_monitor(
+              r.handle(), monitorEndpoint.c_str(),
+              ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+                  ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                  ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) != 0) {
+        throw zmq::error_t();
+      }
+      monitor_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::pair);
+      monitor_->set(zmq::sockopt::linger, 0);
+      monitor_->connect(monitorEndpoint);
       r.bind(options_.listen);
     }
   } catch (const zmq::error_t& e) {
+    monitor_.reset();
     router_.reset();
     bound.set_value(
         makeError(ErrorCode::kIo, "cannot listen on " + options_.listen + ": " + e.what()));
@@ -153,10 +169,14 @@ void Transport::loop() {
     }
     std::vector<zmq::pollitem_t> items;
     items.push_back({nullptr, outbox_.wakeFd(), ZMQ_POLLIN, 0});
-    int routerAt = -1, sessionAt = -1, probeAt = -1;
+    int routerAt = -1, sessionAt = -1, probeAt = -1, monitorAt = -1;
     if (router_) {
       routerAt = static_cast<int>(items.size());
       items.push_back({router_->handle(), 0, ZMQ_POLLIN, 0});
+    }
+    if (monitor_) {
+      monitorAt = static_cast<int>(items.size());
+      items.push_back({monitor_->handle(), 0, ZMQ_POLLIN, 0});
     }
     if (session_) {
       sessionAt = static_cast<int>(items.size());
@@ -173,6 +193,7 @@ void Transport::loop() {
     }
     if (items[0].revents & ZMQ_POLLIN) outbox_.clearWake();
     sendOutbox();
+    if (monitorAt >= 0 && (items[monitorAt].revents & ZMQ_POLLIN)) readMonitor();
     if (receiving_) {
       if (routerAt >= 0 && (items[routerAt].revents & ZMQ_POLLIN)) readRouter();
       if (sessionAt >= 0 && session_ && (items[sessionAt].revents & ZMQ_POLLIN)) readUpstream();
@@ -181,6 +202,10 @@ void Transport::loop() {
     const int64_t now = steadyClockMs();
     if (receiving_) upstreamTick(now);
     expireDownstream(now);
+    if (auto keys = keys_.get(); keys != admitted_) {
+      admitted_ = keys;
+      closeUnadmitted(*keys);
+    }
   }
   // Final acks and hellos the engine queued while draining.
   sendOutbox();
@@ -189,6 +214,8 @@ void Transport::loop() {
   }
   probe_.reset();
   session_.reset();
+  if (router_) zmq_socket_monitor(router_->handle(), nullptr, 0);
+  monitor_.reset();
   router_.reset();
 }
 
@@ -202,7 +229,76 @@ void Transport::dropFrame(const std::string& reason, const std::string& peer,
   }
 }
 
+void Transport::readMonitor() {
+  for (int i = 0; i < kMaxFramesPerTurn; ++i) {
+    zmq::message_t head;
+    if (!monitor_->recv(head, zmq::recv_flags::dontwait)) return;
+    zmq::message_t endpoint;
+    if (head.more()) (void)monitor_->recv(endpoint, zmq::recv_flags::dontwait);
+    if (head.size() < 6) continue;
+    uint16_t event = 0;
+    uint32_t value = 0;
+    std::memcpy(&event, head.data(), 2);
+    std::memcpy(&value, static_cast<const uint8_t*>(head.data()) + 2, 4);
+    const int64_t now = steadyClockMs();
+    auto refuse = [&](const char* reason, const std::string& what) {
+      metrics_.add(Counter::kConnectionsRefused, reason);
+      uint64_t suppressed = 0;
+      if (limiter_.allow(std::string("connection:") + reason, now, suppressed)) {
+        spdlog::warn("{} on {}: {}{}", reason, options_.listen, what, suppressedNote(suppressed));
+      }
+    };
+    auto nextHandshaking = [&]() -> std::optional<int> {
+      if (handshaking_.empty()) return std::nullopt;
+      int fd = handshaking_.front();
+      handshaking_.pop_front();
+      return fd;
+    };
+    switch (event) {
+      case ZMQ_EVENT_ACCEPTED:
+        handshaking_.push_back(static_cast<int>(value));
+        if (options_.openConnections) ++*options_.openConnections;
+        break;
+      case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+        if (auto fd = nextHandshaking()) established_.insert(*fd);
+        break;
+      case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+        (void)nextHandshaking();  // the ZAP handler refused it and counted it
+        break;
+      case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+      case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+        (void)nextHandshaking();
+        refuse("handshake_failed",
+               value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH
+                   ? "a client without CurveZMQ (plain or another mechanism) was refused"
+                   : "a handshake failed (ZMTP error " + std::to_string(value) +
+                         "): not a GovBus peer, or a broken CurveZMQ client");
+        break;
+      case ZMQ_EVENT_DISCONNECTED: {
+        const int fd = static_cast<int>(value);
+        if (options_.openConnections && *options_.openConnections > 0) --*options_.openConnections;
+        if (auto at = std::find(handshaking_.begin(), handshaking_.end(), fd);
+            at != handshaking_.end()) {
+          handshaking_.erase(at);
+          refuse("no_handshake",
+                 "a TCP connection closed before any handshake (not a ZeroMQ peer: garbage or a "
+                 "port scan)");
+        } else if (established_.erase(fd) > 0) {
+          refuse("disconnected",
+                 "a connection closed after its handshake: the peer closed it, the network "
+                 "failed, or it sent a frame over " +
+                     std::to_string(kMaxFrameBytesRead) + " bytes, which ZeroMQ refuses to read");
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
 void Transport::readRouter() {
+  const std::shared_ptr<const PeerKeys> keys = keys_.get();
   for (int i = 0; i < kMaxFramesPerTurn; ++i) {
     zmq::message_t id;
     if (!router_->recv(id, zmq::recv_flags::dontwait)) return;
@@ -227,7 +323,30 @@ void Transport::readRouter() {
       dropFrame("unauthenticated", shortId(routingId), "a frame without a ZAP user id");
       continue;
     }
+    Curve25519Key key{};
+    bool hasKey = false;
+    try {
+      Bytes raw;
+      const char* hex = body.gets(kZapCurveKeyProperty);
+      if (hex != nullptr && fromHex(hex, raw) && raw.size() == key.size()) {
+        std::copy(raw.begin(), raw.end(), key.begin());
+        hasKey = true;
+      }
+    } catch (const zmq::error_t&) {
+      hasKey = false;
+    }
     const int64_t now = steadyClockMs();
+    if (!hasKey || !keys->admits(key, code)) {
+      // Admitted at its handshake, but not any more (or the snapshot moved since the last scan).
+      if (auto open = downstream_.find(routingId); open != downstream_.end()) {
+        engine_.peerClosed("d" + routingId);
+        downstream_.erase(open);
+      }
+      forgetDownstream(routingId, code);
+      metrics_.add(Counter::kConnectionsRefused, "key_no_longer_admitted");
+      (void)answerForgotten(routingId, /*isHello=*/false, now);
+      continue;
+    }
     auto it = downstream_.find(routingId);
     if (it == downstream_.end() && forgotten_.contains(routingId)) {
       bool hello = false;
@@ -242,7 +361,7 @@ void Transport::readRouter() {
         dropFrame("too_many_peers", code, "too many downstream connections");
         continue;
       }
-      it = downstream_.emplace(routingId, Downstream{code, now}).first;
+      it = downstream_.emplace(routingId, Downstream{code, key, now}).first;
       spdlog::debug("connection {} from {}", shortId(routingId), code);
     }
     it->second.lastHeardMs = now;
@@ -387,8 +506,8 @@ std::unique_ptr<zmq::socket_t> Transport::dial(const std::string& endpoint,
   s->set(zmq::sockopt::curve_secretkey,
          zmq::const_buffer(options_.secretKey.data(), options_.secretKey.size()));
   s->set(zmq::sockopt::reconnect_ivl, -1);  // each attempt is a new socket and a new hello
-  s->set(zmq::sockopt::sndhwm, kSocketHighWaterMarkMessages);
-  s->set(zmq::sockopt::rcvhwm, kSocketHighWaterMarkMessages);
+  s->set(zmq::sockopt::sndhwm, kSendQueueFrames);
+  s->set(zmq::sockopt::rcvhwm, kReceiveQueueFrames);
   s->set(zmq::sockopt::maxmsgsize, kMaxFrameBytesRead);
   s->set(zmq::sockopt::connect_timeout, static_cast<int>(options_.timings.peerTimeoutMs));
   s->set(zmq::sockopt::handshake_ivl, static_cast<int>(options_.timings.peerTimeoutMs));
@@ -549,6 +668,27 @@ void Transport::expireDownstream(int64_t now) {
     } else {
       ++it;
     }
+  }
+}
+
+void Transport::closeUnadmitted(const PeerKeys& keys) {
+  const int64_t now = steadyClockMs();
+  for (auto it = downstream_.begin(); it != downstream_.end();) {
+    if (keys.admits(it->second.key, it->second.code)) {
+      ++it;
+      continue;
+    }
+    const std::string routingId = it->first;
+    const std::string code = it->second.code;
+    spdlog::warn(
+        "closing the connection of {}: its key is no longer admitted (revoked, or its certificate "
+        "expired); it may reconnect only with a key this node admits",
+        code);
+    metrics_.add(Counter::kConnectionsRefused, "key_no_longer_admitted");
+    engine_.peerClosed("d" + routingId);
+    it = downstream_.erase(it);
+    forgetDownstream(routingId, code);
+    (void)answerForgotten(routingId, /*isHello=*/false, now);  // Reconnect: redial, meet ZAP
   }
 }
 

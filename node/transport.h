@@ -33,6 +33,23 @@
 // connection) instead of being passed on or echoed. The child closes that connection and dials
 // again at once: an established session's backoff is the minimum.
 //
+// Keys can stop being admitted while a connection is open (ZAP runs only at the handshake): the ZAP
+// handler passes each connection's CURVE key as metadata, and whenever the engine publishes new
+// peer keys (a key revocation, a certificate expiring: node/peer_keys.h) the transport closes the
+// downstream connections whose key is no longer admitted, and drops any later frame on them
+// (govbus_connections_refused_total{reason="key_no_longer_admitted"}).
+//
+// Below the sync protocol, a socket monitor on the listening socket counts and logs (rate-limited)
+// what ZeroMQ otherwise handles silently, in govbus_connections_refused_total{reason}:
+//   handshake_failed  a plain (non-CURVE) client, or a broken CURVE handshake (a key the ZAP
+//                     handler refuses is counted there, in govbus_zap_refused_total);
+//   no_handshake      a TCP connection closed before any handshake outcome (raw garbage, scanners);
+//   disconnected      a connection closed after its handshake: by the peer, by the network, or by
+//                     ZeroMQ because the peer sent a frame over kMaxFrameBytesRead (libzmq 4.3
+//                     reports an oversized message only as a disconnect).
+// Handshake outcomes carry no file descriptor, so they are matched to accepted connections in
+// order; totals are exact once the connections are closed.
+//
 // Thread safety: start/stop/setUpstreams/status from any thread; the rest runs on its own thread.
 #pragma once
 
@@ -44,6 +61,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -67,30 +85,26 @@ namespace govbus {
 
 inline constexpr int64_t kReconnectBackoffMsMin = 100;
 inline constexpr int64_t kReconnectBackoffMsMax = 10'000;
-// Messages ZeroMQ may queue per connection and direction: a full window of one-record batches,
-// their acks and pings fit.
-inline constexpr int kSocketHighWaterMarkMessages =
-    2 * static_cast<int>(kMaxInflightRecordsPerLink) + 1024;
-// Frames up to this size are read and then judged (kTooLarge is counted); a larger frame makes
-// ZeroMQ drop the connection before allocating it.
-inline constexpr int64_t kMaxFrameBytesRead = 2 * static_cast<int64_t>(kMaxSyncMessageBytes);
+// ZeroMQ's limits (ZMQ_MAXMSGSIZE, ZMQ_RCVHWM, ZMQ_SNDHWM, connections) are in
+// node/memory_budget.h, derived from one byte budget per connection and one per node.
 // Frames read from one socket per loop turn, so that one busy socket cannot starve the others.
 inline constexpr int kMaxFramesPerTurn = 256;
 inline constexpr int kTransportPollMs = 20;
 // On stop, how long queued frames (final acks) may take to leave.
 inline constexpr int kStopLingerMs = 500;
-inline constexpr size_t kMaxDownstreamConnections = 4096;
 inline constexpr size_t kMaxForgottenConnections = 4096;
 inline constexpr int64_t kReconnectRequestMs = 1000;
 
 static_assert(kReconnectBackoffMsMin < kReconnectBackoffMsMax);
-static_assert(kMaxFrameBytesRead > static_cast<int64_t>(kMaxSyncMessageBytes));
 
 struct TransportOptions {
   std::string listen;  // empty: no listening socket
   SyncTimings timings;
   Curve25519Key publicKey{};
   Curve25519Key secretKey{};
+  // Open TCP connections on the listening socket, kept from its socket monitor for the ZAP
+  // handler, which refuses handshakes beyond kMaxDownstreamConnections (optional).
+  std::atomic<int64_t>* openConnections = nullptr;
 };
 
 struct UpstreamStatus {
@@ -128,6 +142,7 @@ class Transport {
   struct Session;
   struct Downstream {
     std::string code;
+    Curve25519Key key{};      // the CURVE key ZAP admitted the connection with
     int64_t lastHeardMs = 0;  // steady
   };
   struct Forgotten {
@@ -138,6 +153,8 @@ class Transport {
   void run(std::promise<Status>& bound);
   void loop();
   void readRouter();
+  // Socket monitor of the listening socket: what happens below the sync protocol.
+  void readMonitor();
   void readUpstream();
   void readProbe();
   void sendOutbox();
@@ -151,6 +168,10 @@ class Transport {
   void closeProbe();
   void expireDownstream(int64_t now);
   void forgetDownstream(const std::string& routingId, const std::string& code);
+  // Closes every open downstream connection whose key the current peer keys no longer admit (a
+  // revocation or an expiry since its handshake): the engine drops its link, the peer is told to
+  // reconnect, and its new handshake meets the ZAP handler.
+  void closeUnadmitted(const PeerKeys& keys);
   // A frame on a forgotten connection: answer Reconnect (rate-limited); false for a Hello, which
   // starts the connection afresh.
   bool answerForgotten(const std::string& routingId, bool isHello, int64_t now);
@@ -176,7 +197,11 @@ class Transport {
 
   // Transport-thread state.
   std::unique_ptr<zmq::socket_t> router_;
+  std::unique_ptr<zmq::socket_t> monitor_;
+  std::deque<int> handshaking_;  // fds accepted, handshake outcome not seen yet (oldest first)
+  std::set<int> established_;    // fds whose handshake succeeded
   std::map<std::string, Downstream> downstream_;  // by routing id
+  std::shared_ptr<const PeerKeys> admitted_;      // the snapshot closeUnadmitted last applied
   std::map<std::string, Forgotten> forgotten_;    // by routing id
   std::deque<std::string> forgottenOrder_;        // oldest first, for the bound
   std::vector<UpstreamConfig> upstreams_;

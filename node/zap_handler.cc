@@ -8,6 +8,7 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include "node/memory_budget.h"
 #include "node/rate_limited_log.h"
 
 namespace govbus {
@@ -23,8 +24,13 @@ int64_t steadyMs() {
 }  // namespace
 
 ZapHandler::ZapHandler(zmq::context_t& context, const PeerKeysSnapshot& keys, Metrics& metrics,
-                       std::function<void(const std::string&)> onFatal)
-    : context_(context), keys_(keys), metrics_(metrics), onFatal_(std::move(onFatal)) {}
+                       std::function<void(const std::string&)> onFatal,
+                       const std::atomic<int64_t>* openConnections)
+    : context_(context),
+      keys_(keys),
+      metrics_(metrics),
+      onFatal_(std::move(onFatal)),
+      openConnections_(openConnections) {}
 
 ZapHandler::~ZapHandler() { stop(); }
 
@@ -62,6 +68,7 @@ void ZapHandler::run(std::promise<Status>& bound) {
       std::string status = "400";
       std::string statusText = "not an enrolled descendant of this node";
       std::string userId;
+      std::string metadata;  // ZMTP properties: name length (1 byte), name, value length (4, BE)
       std::string reason = "unknown_key";
       std::string address = request.size() > 3 ? request[3].to_string() : "?";
       if (request.size() < 6 || request[0].to_string() != "1.0") {
@@ -71,6 +78,11 @@ void ZapHandler::run(std::promise<Status>& bound) {
                  request[6].size() != 32) {
         reason = "not_curve";
         statusText = "only CURVE clients are admitted";
+      } else if (openConnections_ != nullptr &&
+                 openConnections_->load() > static_cast<int64_t>(kMaxDownstreamConnections)) {
+        reason = "too_many_connections";
+        statusText = "this node already has " + std::to_string(kMaxDownstreamConnections) +
+                     " connections from below";
       } else {
         Curve25519Key key;
         std::memcpy(key.data(), request[6].data(), key.size());
@@ -80,6 +92,13 @@ void ZapHandler::run(std::promise<Status>& bound) {
           statusText = "OK";
           userId = it->second;
           metrics_.add(Counter::kZapAdmitted, userId);
+          const std::string name = kZapCurveKeyProperty;
+          const std::string value = toHex(ByteView(key.data(), key.size()));
+          metadata.push_back(static_cast<char>(name.size()));
+          metadata += name;
+          for (int shift = 24; shift >= 0; shift -= 8)
+            metadata.push_back(static_cast<char>((value.size() >> shift) & 0xFF));
+          metadata += value;
         }
       }
       if (status != "200") {
@@ -100,7 +119,7 @@ void ZapHandler::run(std::promise<Status>& bound) {
           zmq::buffer(status),
           zmq::buffer(statusText),
           zmq::buffer(userId),
-          zmq::buffer(std::string_view(""))};
+          zmq::buffer(metadata)};
       zmq::send_multipart(rep, reply);
     }
   } catch (const std::exception& e) {

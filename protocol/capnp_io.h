@@ -4,6 +4,10 @@
 // malformed input, lazily, when a bad pointer is first followed; readMessage therefore runs the
 // whole decode inside the callback and turns any exception into a kMalformed error. Callers must
 // copy what they need out of the reader before the callback returns.
+//
+// The field readers below (readText, readCode) are the only way the codecs copy text out of a
+// reader, so every text field of every message gets the same checks: its size limit, no NUL byte,
+// and for division codes a code that parses. Errors name the field: "hello.node: …".
 #pragma once
 
 #include <capnp/message.h>
@@ -18,6 +22,24 @@
 #include "protocol/limits.h"
 
 namespace govbus::capnp_io {
+
+// A kMalformed error naming the field: "field: problem".
+Error malformed(std::string_view field, std::string_view problem);
+
+// Copies a text field out of a reader: at most `maxBytes`, and no NUL byte (Cap'n Proto text may
+// hold one; C strings, logs and JSON cut there, so two different signed messages could look alike).
+Result<std::string> readText(capnp::Text::Reader text, std::string_view field,
+                             size_t maxBytes = kMaxTextBytes);
+// A division code field: readText within kMaxDivisionCodeChars, then a code that parses. With
+// `optional`, an empty field is an empty string.
+Result<std::string> readCode(capnp::Text::Reader text, std::string_view field,
+                             bool optional = false);
+
+// Text for a builder with its explicit size: kj's implicit conversion from std::string stops at a
+// NUL, which would silently sign something other than what the caller passed.
+inline capnp::Text::Reader text(const std::string& s) {
+  return capnp::Text::Reader(s.data(), s.size());
+}
 
 // Decodes `bytes` as one flat (unpacked) message with root `Root` and hands its reader to `decode`,
 // which returns Result<T>. Rejects: size over `maxBytes`, a size that is not whole words, trailing

@@ -39,7 +39,15 @@ inline constexpr size_t kMaxTextBytes = 4 * 1024;
 // Any list of strings in a payload (materials).
 inline constexpr size_t kMaxListItems = 256;
 
+// How far one record's Lamport clock may be above its predecessor's in the same feed (and a feed's
+// first record above 0). An honest author's clock is 1 + the highest it has stored, which grows by
+// at most one per record written anywhere, so a jump this large needs 2^32 records in between; an
+// author that wants to exhaust the 64-bit clock of the nodes storing its feed needs 2^32 records.
+inline constexpr uint64_t kMaxLamportJump = uint64_t{1} << 32;
+
 static_assert(kMaxSignedRecordBytes > kMaxRecordBodyBytes + 64, "room for signature and framing");
+static_assert(UINT64_MAX / kMaxLamportJump >= (uint64_t{1} << 32) - 1,
+              "exhausting the 64-bit clock takes some 2^32 records of maximal jumps");
 static_assert(kMaxSyncMessageBytes >= 16 * kMaxSignedRecordBytes,
               "a batch holds several maximal records");
 static_assert(kMaxTextBytes < kMaxRecordBodyBytes, "one text field fits in a record");

@@ -14,37 +14,12 @@ namespace {
 
 using capnp_io::readMessage;
 
-// Text with its explicit size: kj's implicit conversion from std::string stops at a NUL, which
-// would silently sign something other than what the caller passed.
-capnp::Text::Reader text(const std::string& s) { return capnp::Text::Reader(s.data(), s.size()); }
-
-Error malformed(std::string_view field, std::string_view problem) {
-  return makeError(ErrorCode::kMalformed, std::string(field) + ": " + std::string(problem));
-}
+using capnp_io::malformed;
+using capnp_io::readCode;
+using capnp_io::readText;
+using capnp_io::text;
 
 // --- reading helpers: each copies one field out of a reader, enforcing its limit ---
-
-Result<std::string> readText(capnp::Text::Reader text, std::string_view field,
-                             size_t maxBytes = kMaxTextBytes) {
-  if (text.size() > maxBytes) {
-    return malformed(field, "text of " + std::to_string(text.size()) + " bytes exceeds " +
-                                std::to_string(maxBytes));
-  }
-  // Cap'n Proto text may hold NUL bytes; C strings, logs and JSON cut them. Two different
-  // signed records must never look alike, so such text is malformed.
-  if (std::memchr(text.cStr(), '\0', text.size()) != nullptr)
-    return malformed(field, "text contains a NUL byte");
-  return std::string(text.cStr(), text.size());
-}
-
-Result<std::string> readCode(capnp::Text::Reader text, std::string_view field,
-                             bool optional = false) {
-  if (optional && text.size() == 0) return std::string();
-  GOVBUS_ASSIGN_OR_RETURN(std::string code, readText(text, field, kMaxDivisionCodeChars));
-  auto parsed = DivisionCode::parse(code);
-  if (!parsed) return malformed(field, parsed.error().message);
-  return code;
-}
 
 Bytes readData(capnp::Data::Reader data) { return Bytes(data.begin(), data.end()); }
 

@@ -15,11 +15,9 @@ namespace govbus {
 
 namespace {
 
+using capnp_io::malformed;
+using capnp_io::readCode;
 using capnp_io::readMessage;
-
-Error malformed(std::string_view field, std::string_view problem) {
-  return makeError(ErrorCode::kMalformed, std::string(field) + ": " + std::string(problem));
-}
 
 Error tooLarge(std::string_view field, std::string_view problem) {
   return makeError(ErrorCode::kTooLarge, std::string(field) + ": " + std::string(problem));
@@ -37,17 +35,6 @@ Status checkCount(size_t count, size_t limit, std::string_view field) {
         field, std::to_string(count) + " entries exceed the limit of " + std::to_string(limit));
   }
   return Status::Ok();
-}
-
-Result<std::string> readCode(capnp::Text::Reader text, std::string_view field) {
-  if (text.size() > kMaxDivisionCodeChars) {
-    return malformed(field, "division code of " + std::to_string(text.size()) + " bytes exceeds " +
-                                std::to_string(kMaxDivisionCodeChars));
-  }
-  std::string code(text.cStr(), text.size());
-  auto parsed = DivisionCode::parse(code);
-  if (!parsed) return malformed(field, parsed.error().message);
-  return code;
 }
 
 // A body and a signature, as in SignedRecord and SignedCertificate: the limits differ, the rules

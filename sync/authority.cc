@@ -91,9 +91,20 @@ void AuthorityState::evaluateTree() {
     if (!sc) continue;
     auto cert = decodeCertificateBody(sc->body);
     if (!cert || cert->issuer != r.envelope.author || cert->subject == root_) continue;
+    // Only an issuer whose region contains the subject competes (the others are void below).
+    auto issuerCode = DivisionCode::parse(cert->issuer);
+    auto subjectCode = DivisionCode::parse(cert->subject);
+    if (!issuerCode || !subjectCode || !issuerCode->strictlyContains(*subjectCode)) continue;
     auto [it, inserted] =
         firstIssuer.emplace(cert->subject, std::make_pair(cert->serial, cert->issuer));
-    if (!inserted && cert->serial < it->second.first) it->second = {cert->serial, cert->issuer};
+    // At an equal lowest serial the nearest issuer (the smallest region containing the subject)
+    // wins, never the first by record ref: otherwise an ancestor's certificate always sorted first
+    // and took over a node its child had enrolled.
+    if (!inserted && (cert->serial < it->second.first ||
+                      (cert->serial == it->second.first &&
+                       issuerCode->depth() > DivisionCode::parse(it->second.second)->depth()))) {
+      it->second = {cert->serial, cert->issuer};
+    }
   }
   for (const auto& [ref, r] : records_) {
     const auto* sc = std::get_if<SignedCertificate>(&r.payload);

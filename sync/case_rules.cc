@@ -29,6 +29,11 @@ std::string_view caseStatusName(CaseStatus s) {
   return "unknown";
 }
 
+bool caseIdBelongsTo(std::string_view caseId, std::string_view receiver) {
+  return caseId.size() > receiver.size() + 1 && caseId.substr(0, receiver.size()) == receiver &&
+         caseId[receiver.size()] == '-';
+}
+
 bool isOpen(CaseStatus s) {
   return s == CaseStatus::kReceived || s == CaseStatus::kUnderReview ||
          s == CaseStatus::kAwaitingMaterials || s == CaseStatus::kSuspended;
@@ -191,6 +196,9 @@ class CaseMachine {
 
  private:
   VoidReason received(const CaseInput& in, const CaseEvent& e) {
+    // Before "already received": an intruder's `received` must neither open the case nor be
+    // what makes the owner's own `received` a second one.
+    if (!caseIdBelongsTo(e.caseId, in.envelope.author)) return VoidReason::kCaseIdNotReceivers;
     if (s_.status != CaseStatus::kNone) return VoidReason::kCaseAlreadyReceived;
     const CaseReceived& r = e.received;
     auto entry = auth_.itemSeenBy(r.item, Visibility::of(in.envelope));

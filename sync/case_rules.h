@@ -45,6 +45,11 @@ enum class CaseStatus : uint8_t {
 std::string_view caseStatusName(CaseStatus status);
 bool isOpen(CaseStatus status);  // received through suspended: the deadline clock matters
 
+// Case ids belong to the node that receives the case: "<receiver's code>-<anything>", e.g.
+// "430102-0001". A `received` under another node's prefix is void (case_id_not_receivers), so no
+// node can take over a case id another one uses, whatever order the two records arrive in.
+bool caseIdBelongsTo(std::string_view caseId, std::string_view receiver);
+
 struct CaseInput {
   RecordRef ref;
   Envelope envelope;

@@ -2,8 +2,12 @@
 //
 // The envelope is derived from the store, never from the caller: sequence = own head + 1, previous
 // hash = the head's id, Lamport = 1 + the highest Lamport clock stored, ancestor frontier = the
-// head of each ancestor's feed (feeds not yet seen are omitted, meaning 0). The caller must hold
-// the write transaction it passes in, so no other record can take the same sequence.
+// head of each ancestor's feed (feeds not yet seen are omitted, meaning 0). The clock obeys the
+// door's rules (sync/ingest.h), so no peer ever refuses what this node signs: the Lamport clock is
+// kept within (own predecessor, predecessor + kMaxLamportJump] — a stored record with a huge clock
+// cannot make it wrap — and the wall time is never before the predecessor's. A feed whose own
+// clock is at 2^64−1 cannot sign (kBadClock), which the door makes unreachable. The caller must
+// hold the write transaction it passes in, so no other record can take the same sequence.
 //
 // Thread safety: const; the key is borrowed and must outlive the author.
 #pragma once

@@ -1,6 +1,7 @@
 #include "sync/ingest.h"
 
 #include "crypto/hash.h"
+#include "protocol/limits.h"
 #include "protocol/record_codec.h"
 
 namespace govbus {
@@ -15,6 +16,29 @@ IngestResult resultFor(const Envelope& env, IngestOutcome outcome,
 std::string where(const Envelope& env) { return env.author + "#" + std::to_string(env.seq); }
 
 }  // namespace
+
+std::optional<Error> clockViolation(const Envelope& next, std::optional<uint64_t> prevLamport,
+                                    std::optional<int64_t> prevWallTimeMs) {
+  const uint64_t floor = prevLamport.value_or(0);
+  // Saturating: the sum must not wrap into a small ceiling.
+  const uint64_t ceiling =
+      floor > UINT64_MAX - kMaxLamportJump ? UINT64_MAX : floor + kMaxLamportJump;
+  if (next.lamport <= floor || next.lamport > ceiling) {
+    return makeError(
+        ErrorCode::kBadClock,
+        where(next) + ": Lamport clock " + std::to_string(next.lamport) +
+            (prevLamport
+                 ? " must be above its predecessor's " + std::to_string(*prevLamport) +
+                       " and at most " + std::to_string(kMaxLamportJump) + " above it"
+                 : " of a feed's first record must be at most " + std::to_string(kMaxLamportJump)));
+  }
+  if (prevWallTimeMs && next.wallTimeMs < *prevWallTimeMs) {
+    return makeError(ErrorCode::kBadClock,
+                     where(next) + ": wall time " + std::to_string(next.wallTimeMs) +
+                         " ms is before its predecessor's " + std::to_string(*prevWallTimeMs));
+  }
+  return std::nullopt;
+}
 
 const char* ingestOutcomeName(IngestOutcome outcome) {
   switch (outcome) {
@@ -122,11 +146,17 @@ Result<IngestResult> Ingestor::applyNext(FeedTxn& txn, CheckedRecord record,
                                where(env) + ": previous-hash does not match the stored record " +
                                    std::to_string(env.seq - 1)));
   }
+  GOVBUS_ASSIGN_OR_RETURN(std::optional<FeedClock> prev, clockAt(txn, env.author, head));
+  if (auto bad = clockViolation(env, prev ? std::optional(prev->lamport) : std::nullopt,
+                                prev ? std::optional(prev->wallTimeMs) : std::nullopt)) {
+    return resultFor(env, IngestOutcome::kRejected, std::move(bad));
+  }
   GOVBUS_TRY(appendOne(txn, record, appended));
 
-  // Release buffered successors; each is checked like a fresh arrival (link, trust), but its
-  // signature was verified before it was buffered.
+  // Release buffered successors; each is checked like a fresh arrival (link, clock, trust), but
+  // its signature was verified before it was buffered.
   Hash256 prevId = record.id;
+  FeedClock prevClock{env.lamport, env.wallTimeMs};
   uint64_t dropped = 0;
   for (uint64_t seq = env.seq + 1;; ++seq) {
     GOVBUS_ASSIGN_OR_RETURN(std::optional<Bytes> next, txn.takePending(env.author, seq));
@@ -144,9 +174,11 @@ Result<IngestResult> Ingestor::applyNext(FeedTxn& txn, CheckedRecord record,
     const Envelope& e = c.record.envelope;
     bool ok = e.prevHash.size() == kHashBytes &&
               std::equal(e.prevHash.begin(), e.prevHash.end(), prevId.begin()) &&
+              !clockViolation(e, prevClock.lamport, prevClock.wallTimeMs) &&
               trust_.signerFor(e).ok();
     if (!ok) break;  // the waiting record does not fit: dropped, never stored in the feed
     prevId = c.id;
+    prevClock = FeedClock{e.lamport, e.wallTimeMs};
     GOVBUS_TRY(appendOne(txn, c, appended));
     --dropped;
   }
@@ -155,13 +187,30 @@ Result<IngestResult> Ingestor::applyNext(FeedTxn& txn, CheckedRecord record,
   return result;
 }
 
+Result<std::optional<Ingestor::FeedClock>> Ingestor::clockAt(FeedTxn& txn,
+                                                             const std::string& author,
+                                                             const std::optional<FeedHead>& head) {
+  if (!head) return std::optional<FeedClock>();
+  if (auto it = lastAppended_.find(author); it != lastAppended_.end())
+    return std::optional<FeedClock>(it->second);
+  GOVBUS_ASSIGN_OR_RETURN(std::optional<ByteView> stored, txn.record(author, head->seq));
+  if (!stored) {
+    return makeError(ErrorCode::kStorage, "feed " + author + " has a head at " +
+                                              std::to_string(head->seq) + " but no record there");
+  }
+  GOVBUS_ASSIGN_OR_RETURN(SignedRecord sr, decodeSignedRecord(*stored));
+  GOVBUS_ASSIGN_OR_RETURN(Envelope e, decodeEnvelope(sr.body));
+  return std::optional<FeedClock>(FeedClock{head->lamport, e.wallTimeMs});
+}
+
 Status Ingestor::appendOne(FeedTxn& txn, CheckedRecord& record,
                            std::vector<CheckedRecord>& appended) {
   const Envelope& env = record.record.envelope;
   GOVBUS_TRY(txn.append(env.author, FeedHead{env.seq, record.id, env.lamport}, record.stored));
+  lastAppended_[env.author] = FeedClock{env.lamport, env.wallTimeMs};
   // Trust carried by the record applies to what follows it.
   if (auto* cert = std::get_if<SignedCertificate>(&record.record.payload)) {
-    if (auto admitted = trust_.admit(*cert); admitted.ok() && *admitted) {
+    if (auto admitted = trust_.admit(*cert, &env); admitted.ok() && *admitted) {
       GOVBUS_ASSIGN_OR_RETURN(Certificate c, decodeCertificateBody(cert->body));
       GOVBUS_TRY(txn.putCertificate(c.subject, c.serial, encodeSignedCertificate(*cert)));
     }

@@ -8,6 +8,11 @@
 //        seq <= head, different id   → fork: both records kept as evidence, nothing appended;
 //        seq == head + 1, link ok    → appended; buffered successors are appended after it;
 //        seq == head + 1, bad link   → rejected (kBrokenLink);
+//        seq == head + 1, bad clock  → rejected (kBadClock): the Lamport clock must be above the
+//                                      predecessor's and at most kMaxLamportJump above it (at
+//                                      most kMaxLamportJump at seq 1), and the wall time not
+//                                      before the predecessor's — rules of the feed alone, so
+//                                      every node judges a record the same;
 //        seq >  head + 1             → buffered until the gap fills (bounded), or rejected when
 //        full.
 //      A record whose signature failed in phase 1 is rejected unless it is a duplicate.
@@ -18,6 +23,7 @@
 // thread that owns the write transaction.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -82,10 +88,23 @@ class Ingestor {
                                  const std::optional<FeedHead>& head,
                                  std::vector<CheckedRecord>& appended);
   Status appendOne(FeedTxn& txn, CheckedRecord& record, std::vector<CheckedRecord>& appended);
+  struct FeedClock {
+    uint64_t lamport = 0;
+    int64_t wallTimeMs = 0;
+  };
+  // The clock of the record at `head` (read from the store unless this ingestor appended it).
+  Result<std::optional<FeedClock>> clockAt(FeedTxn& txn, const std::string& author,
+                                           const std::optional<FeedHead>& head);
 
   TrustStore& trust_;
   IngestLimits limits_;
+  std::map<std::string, FeedClock, std::less<>> lastAppended_;  // per feed, by this ingestor
 };
+
+// The clock rules of the door (see above): why `next` may not follow a record with clock `prev`
+// (none: `next` is a feed's first record), or nothing when it may.
+std::optional<Error> clockViolation(const Envelope& next, std::optional<uint64_t> prevLamport,
+                                    std::optional<int64_t> prevWallTimeMs);
 
 // Phase 1 and 2 for a batch in one write transaction, committed before returning: the whole batch
 // is durable, or (on a storage error) none of it is and the error says why. On a storage error the

@@ -145,6 +145,15 @@ Status Replica::reportFork(const std::string& author, uint64_t seq, int64_t wall
 Result<std::pair<RecordRef, VoidReason>> Replica::authorInTxn(FeedTxn& txn, Payload payload,
                                                               int64_t wallTimeMs) {
   const Identity& id = *identity_;
+  // Never publish a certificate this node's own trust store refuses (a takeover of a node enrolled
+  // under another parent, a second certificate for a serial): its record would be stored, but the
+  // enrolment would not hold.
+  if (const auto* cert = std::get_if<SignedCertificate>(&payload)) {
+    if (auto verdict = trust_->check(*cert); !verdict) {
+      return makeError(ErrorCode::kInvalidArgument,
+                       "this certificate cannot be published: " + verdict.error().message);
+    }
+  }
   // A revocation also records how far it had seen the grantee's feed, so that an acceptance the
   // revoker had already seen is told apart from one made concurrently (only the latter is a
   // conflict). The grantee is below the author, so this node stores that feed.
@@ -186,9 +195,9 @@ Result<RecordRef> Replica::author_(Payload payload, int64_t wallTimeMs) {
     GOVBUS_ASSIGN_OR_RETURN(std::unique_ptr<FeedTxn> txn, store_.beginWrite());
     GOVBUS_ASSIGN_OR_RETURN(auto authored, authorInTxn(*txn, std::move(payload), wallTimeMs));
     if (authored.second != VoidReason::kNone) {
-      return makeError(ErrorCode::kInvalidArgument,
-                       "refused: this " + kind + " would be void (" +
-                           std::string(voidReasonName(authored.second)) + ")");
+      return makeError(
+          ErrorCode::kInvalidArgument,
+          "this " + kind + " would be void (" + std::string(voidReasonName(authored.second)) + ")");
     }
     GOVBUS_TRY(txn->commit());
     return authored.first;
@@ -228,10 +237,10 @@ std::vector<Result<RecordRef>> Replica::authorAll(std::vector<Payload> payloads,
       if (!authored) {
         refused.emplace(i, authored.error());
       } else if (authored->second != VoidReason::kNone) {
-        refused.emplace(i, makeError(ErrorCode::kInvalidArgument,
-                                     "refused: this " + std::string(payloadKindName(payloads[i])) +
-                                         " would be void (" +
-                                         std::string(voidReasonName(authored->second)) + ")"));
+        refused.emplace(
+            i, makeError(ErrorCode::kInvalidArgument,
+                         "this " + std::string(payloadKindName(payloads[i])) + " would be void (" +
+                             std::string(voidReasonName(authored->second)) + ")"));
       } else {
         refs.push_back(authored->first);
       }

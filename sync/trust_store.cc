@@ -26,13 +26,25 @@ const SignedCertificate* TrustStore::find(std::string_view subject, uint32_t ser
   return e ? &e->signedCertificate : nullptr;
 }
 
-Result<bool> TrustStore::admit(const SignedCertificate& certificate) {
+Result<bool> TrustStore::admit(const SignedCertificate& certificate, const Envelope* publishedIn) {
+  GOVBUS_ASSIGN_OR_RETURN(std::optional<Certificate> verified, verify(certificate, publishedIn));
+  if (!verified) return false;
+  Key key{verified->subject, verified->serial};
+  certs_.emplace(std::move(key), Entry{std::move(*verified), certificate});
+  return true;
+}
+
+Result<bool> TrustStore::check(const SignedCertificate& certificate,
+                               const Envelope* publishedIn) const {
+  GOVBUS_ASSIGN_OR_RETURN(std::optional<Certificate> verified, verify(certificate, publishedIn));
+  return verified.has_value();
+}
+
+Result<std::optional<Certificate>> TrustStore::verify(const SignedCertificate& certificate,
+                                                      const Envelope* publishedIn) const {
   GOVBUS_ASSIGN_OR_RETURN(Certificate c, decodeCertificateBody(certificate.body));
-  if (const Entry* known = findEntry(c.subject, c.serial)) {
-    if (known->signedCertificate.body == certificate.body) return false;
-    return makeError(ErrorCode::kBadChain, "a different certificate for " + c.subject + " serial " +
-                                               std::to_string(c.serial) + " is already trusted");
-  }
+  const Entry* same = findEntry(c.subject, c.serial);
+  if (same && same->signedCertificate.body == certificate.body) return std::optional<Certificate>();
   // Re-enrolment keeps the parent: a different issuer for a known subject is a takeover attempt.
   auto known = certs_.lower_bound(Key{c.subject, 0});
   if (known != certs_.end() && known->first.first == c.subject &&
@@ -41,6 +53,10 @@ Result<bool> TrustStore::admit(const SignedCertificate& certificate) {
                                                c.issuer + ", but it is enrolled under " +
                                                known->second.certificate.issuer);
   }
+  if (same) {
+    return makeError(ErrorCode::kBadChain, "a different certificate for " + c.subject + " serial " +
+                                               std::to_string(c.serial) + " is already trusted");
+  }
   const Entry* issuer = findEntry(c.issuer, c.issuerSerial);
   if (issuer == nullptr) {
     return makeError(ErrorCode::kUnknownSigner,
@@ -48,8 +64,20 @@ Result<bool> TrustStore::admit(const SignedCertificate& certificate) {
                          std::to_string(c.issuerSerial) + " is not known yet");
   }
   GOVBUS_ASSIGN_OR_RETURN(Certificate verified, verifyIssuedBy(certificate, issuer->certificate));
-  certs_.emplace(Key{verified.subject, verified.serial}, Entry{verified, certificate});
-  return true;
+  if (auto revoked = revokedFromSeq_.find(Key{c.issuer, c.issuerSerial});
+      revoked != revokedFromSeq_.end()) {
+    const bool publishedBefore = publishedIn != nullptr && publishedIn->author == c.issuer &&
+                                 publishedIn->keySerial == c.issuerSerial &&
+                                 publishedIn->seq < revoked->second;
+    if (!publishedBefore) {
+      return makeError(ErrorCode::kRevokedKey,
+                       "certificate of " + c.subject + ": the key of its issuer " + c.issuer +
+                           " serial " + std::to_string(c.issuerSerial) + " is revoked from seq " +
+                           std::to_string(revoked->second) + "; it is admitted only as " +
+                           c.issuer + "'s own record signed before that");
+    }
+  }
+  return std::optional<Certificate>(std::move(verified));
 }
 
 std::vector<std::pair<SignedCertificate, Error>> TrustStore::admitAll(

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -29,7 +30,15 @@ class TrustStore {
 
   // Admits `certificate` if its issuer (at the named serial) is trusted. Ok(false) when it was
   // already known. Validity periods are not checked here: they apply to what a key signs.
-  Result<bool> admit(const SignedCertificate& certificate);
+  // Revocations are: a certificate whose issuer's key is revoked (from any sequence) is refused
+  // (kRevokedKey) — unless `publishedIn` is the envelope of the issuer's own record carrying it,
+  // signed with that key before the sequence it is revoked from: such a record passed the door, so
+  // the enrolment predates the compromise. A certificate attached to a batch has no such place.
+  Result<bool> admit(const SignedCertificate& certificate, const Envelope* publishedIn = nullptr);
+  // What admit would answer, without admitting anything (a node checks a certificate it is about
+  // to publish: it never signs one its own trust store refuses).
+  Result<bool> check(const SignedCertificate& certificate,
+                     const Envelope* publishedIn = nullptr) const;
 
   // Admits every certificate of an unordered set whose issuer becomes trusted, in any order;
   // returns the certificates that could not be admitted with the reason for each.
@@ -63,6 +72,9 @@ class TrustStore {
   using Key = std::pair<std::string, uint32_t>;
 
   explicit TrustStore(Certificate anchor, SignedCertificate signedAnchor);
+  // The verified certificate admit would add; nullopt when it is already known.
+  Result<std::optional<Certificate>> verify(const SignedCertificate& certificate,
+                                            const Envelope* publishedIn) const;
   const Entry* findEntry(std::string_view subject, uint32_t serial) const;
 
   Certificate anchor_;

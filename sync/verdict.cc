@@ -51,6 +51,7 @@ std::string_view voidReasonName(VoidReason reason) {
       "key_revocation_not_by_ancestor",
       "fork_report_invalid",
       "not_the_nearest_holder",
+      "case_id_not_receivers",
   };
   size_t i = static_cast<size_t>(reason);
   return i < kNames.size() ? kNames[i] : "unknown";

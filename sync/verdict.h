@@ -64,6 +64,7 @@ enum class VoidReason : uint8_t {
   kForkReportInvalid,
   // Append new reasons here: the numbers are stored and hashed into the state digest.
   kNotTheNearestHolder,
+  kCaseIdNotReceivers,
   kCount,
 };
 

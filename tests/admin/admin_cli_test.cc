@@ -11,8 +11,10 @@
 #include <thread>
 
 #include "node/chain_file.h"
+#include "node/lmdb_store.h"
 #include "node/node_harness.h"
 #include "protocol/certificate_codec.h"
+#include "sync/ingest.h"
 
 namespace govbus::testing {
 namespace {
@@ -172,21 +174,22 @@ TEST(AdminCliTest, CatalogDelegationAuthorityCasesAndRevocationThroughTheApi) {
 
   // A case at the county, seen by the province.
   ASSERT_EQ(county
-                .post("/v1/cases/FR-1/events", Json{{"type", "received"},
-                                                    {"item", "XK-SL-001"},
-                                                    {"region", "430102"},
-                                                    {"applicant_id", "91430102MA4L000001"},
-                                                    {"first_responsible", "窗口 1 号"}})
+                .post("/v1/cases/430102-FR1/events", Json{{"type", "received"},
+                                                          {"item", "XK-SL-001"},
+                                                          {"region", "430102"},
+                                                          {"applicant_id", "91430102MA4L000001"},
+                                                          {"first_responsible", "窗口 1 号"}})
                 .status,
             201);
-  ASSERT_EQ(county.post("/v1/cases/FR-1/events", Json{{"type", "accepted"}}).status, 201);
-  ASSERT_TRUE(eventually(
-      [&] { return province.get("/v1/cases/FR-1").body.value("status", "") == "under_review"; }));
+  ASSERT_EQ(county.post("/v1/cases/430102-FR1/events", Json{{"type", "accepted"}}).status, 201);
+  ASSERT_TRUE(eventually([&] {
+    return province.get("/v1/cases/430102-FR1").body.value("status", "") == "under_review";
+  }));
   CommandResult list = admin({"cases", "--region", "430100", "--card", "green", "--dir", p});
   EXPECT_EQ(list.exitCode, kExitOk) << list.err;
-  EXPECT_NE(list.out.find("FR-1"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("430102-FR1"), std::string::npos) << list.out;
   EXPECT_NE(list.out.find("1 case"), std::string::npos) << list.out;
-  CommandResult show = admin({"case", "show", "FR-1", "--dir", p});
+  CommandResult show = admin({"case", "show", "430102-FR1", "--dir", p});
   EXPECT_EQ(show.exitCode, kExitOk) << show.err;
   EXPECT_NE(show.out.find("handler 430102"), std::string::npos) << show.out;
   EXPECT_EQ(count(show.out, " valid "), 2u) << show.out;
@@ -199,17 +202,18 @@ TEST(AdminCliTest, CatalogDelegationAuthorityCasesAndRevocationThroughTheApi) {
                                                              << board.out;
 
   // Supervision orders: from an ancestor of the handler only.
-  CommandResult urge = admin({"order", "urge", "FR-1", "--note", "请三日内办结", "--dir", p});
+  CommandResult urge = admin({"order", "urge", "430102-FR1", "--note", "请三日内办结", "--dir", p});
   EXPECT_EQ(urge.exitCode, kExitOk) << urge.err;
-  EXPECT_NE(urge.out.find("urge (督办) order on case FR-1 — record 430000#"), std::string::npos)
+  EXPECT_NE(urge.out.find("urge (督办) order on case 430102-FR1 — record 430000#"),
+            std::string::npos)
       << urge.out;
-  CommandResult noTarget = admin({"order", "transfer", "FR-1", "--dir", p});
+  CommandResult noTarget = admin({"order", "transfer", "430102-FR1", "--dir", p});
   EXPECT_EQ(noTarget.exitCode, kExitRefused);
   EXPECT_NE(noTarget.err.find("needs --to CODE"), std::string::npos) << noTarget.err;
-  CommandResult byHandler = admin({"order", "halt", "FR-1", "--dir", k});
+  CommandResult byHandler = admin({"order", "halt", "430102-FR1", "--dir", k});
   EXPECT_EQ(byHandler.exitCode, kExitRefused);
   EXPECT_NE(byHandler.err.find("order_not_by_ancestor"), std::string::npos) << byHandler.err;
-  EXPECT_EQ(admin({"order", "scold", "FR-1", "--dir", p}).exitCode, kExitUsage);
+  EXPECT_EQ(admin({"order", "scold", "430102-FR1", "--dir", p}).exitCode, kExitUsage);
 
   // Peers: the city has its parent upstream and its county downstream.
   ASSERT_TRUE(eventually([&] {
@@ -265,6 +269,98 @@ TEST(AdminCliTest, CatalogDelegationAuthorityCasesAndRevocationThroughTheApi) {
   EXPECT_NE(twice.err.find("would be void"), std::string::npos) << twice.err;
 }
 
+// Four operator messages that used to mislead (issue 13, item 14): an unknown item named as a
+// missing handler, "refused" said twice, an unenrolled node's start-up failure, and govbus-node's
+// exit status for a missing --config outside its documented 0/1/2.
+TEST(AdminCliTest, OperatorMessagesSayWhatIsWrongOnceWithADocumentedExitStatus) {
+  NodeCluster cluster;
+  NodeProcess& province = cluster.add("430000", "湖南省");
+  NodeProcess& county = cluster.add("430102", "芙蓉区", {"430000"}, /*listens=*/false);
+  cluster.start("430000");
+
+  HttpResult unknown =
+      province.post("/v1/cases/430000-1/events", Json{{"type", "received"},
+                                                      {"item", "XK-NOPE"},
+                                                      {"region", "430000"},
+                                                      {"applicant_hash", std::string(64, 'a')},
+                                                      {"first_responsible", "窗口 1 号"}});
+  EXPECT_EQ(unknown.status, 400) << unknown.text;
+  EXPECT_EQ(unknown.body.value("error", ""),
+            "field 'item': XK-NOPE is not in the catalog in force on this node (see GET "
+            "/v1/catalog)")
+      << unknown.text;
+
+  CommandResult revoke = admin({"revoke", "430000#999", "--dir", province.dir().string()});
+  EXPECT_EQ(revoke.exitCode, kExitRefused);
+  EXPECT_NE(revoke.err.find("refused to revoke 430000#999: this delegation_revocation would be "
+                            "void (revocation_target_unknown)"),
+            std::string::npos)
+      << revoke.err;
+  EXPECT_EQ(count(revoke.err, "refused"), 1u) << revoke.err;
+
+  // 430102 was initialised but nobody enrolled it: no anchor.cert, no chain.certs.
+  CommandResult unenrolled = runCommand({nodeBinary(), "--config", county.configFile().string()});
+  EXPECT_EQ(unenrolled.exitCode, 2) << unenrolled.err;
+  EXPECT_EQ(unenrolled.err.rfind("govbus-node: not enrolled yet: run `govbus-admin enroll", 0), 0u)
+      << unenrolled.err;
+  EXPECT_NE(unenrolled.err.find("copy anchor.cert and chain.certs"), std::string::npos)
+      << unenrolled.err;
+
+  CommandResult noConfig = runCommand({nodeBinary()});
+  EXPECT_EQ(noConfig.exitCode, 2) << noConfig.err;
+  EXPECT_NE(noConfig.err.find("--config"), std::string::npos) << noConfig.err;
+  EXPECT_EQ(runCommand({nodeBinary(), "--help"}).exitCode, 0);
+}
+
+// Issue 13, item 3: the province enrolled 430103, a county its city had enrolled, with the county's
+// own key, exit status 0 — and every /v1/tree then showed the province as its parent. Now
+// govbus-admin refuses before writing anything, the node refuses to publish such a certificate
+// however it is asked, and the tree keeps the city.
+TEST(AdminCliTest, TheProvinceCannotTakeOverACountyItsCityEnrolled) {
+  NodeCluster cluster;
+  NodeProcess& province = cluster.add("430000", "湖南省");
+  NodeProcess& city = cluster.add("430100", "长沙市", {"430000"});
+  NodeProcess& county = cluster.add("430103", "天心区", {"430100"}, /*listens=*/false);
+  cluster.start("430000");
+  cluster.enroll("430100", "430000");
+  cluster.start("430100");
+  cluster.enroll("430103", "430100");
+  auto parentAtProvince = [&]() -> std::string {
+    for (const Json& n : province.get("/v1/tree").body.value("nodes", Json::array())) {
+      if (n.value("code", "") == "430103" && n["parent"].is_string()) return n["parent"];
+    }
+    return "";
+  };
+  ASSERT_TRUE(eventually([&] { return parentAtProvince() == "430100"; }));
+  const std::string key = admin({"pubkey", "--dir", county.dir().string()}).out.substr(0, 64);
+  const std::filesystem::path out = cluster.root() / "takeover";
+  CommandResult takeover =
+      admin({"enroll", "--child-key", key, "--code", "430103", "--name", "天心区", "--parent-dir",
+             province.dir().string(), "--out", out.string()});
+  EXPECT_EQ(takeover.exitCode, kExitRefused) << takeover.out << takeover.err;
+  EXPECT_NE(takeover.err.find("430103 is already enrolled under 430100, not 430000"),
+            std::string::npos)
+      << takeover.err;
+  EXPECT_FALSE(std::filesystem::exists(out)) << "a refused enroll writes nothing";
+
+  // The node itself refuses, whoever asks: the certificate signed offline, posted to its API.
+  CommandResult offline =
+      admin({"enroll", "--child-key", key, "--code", "430103", "--name", "天心区", "--parent-dir",
+             province.dir().string(), "--out", out.string(), "--no-publish"});
+  ASSERT_EQ(offline.exitCode, kExitOk) << offline.err;
+  auto chain = readChainFile(out / "chain.certs");
+  ASSERT_TRUE(chain.ok());
+  HttpResult posted = province.post(
+      "/v1/enrollments", Json{{"certificate", toHex(encodeSignedCertificate(chain->back()))}});
+  EXPECT_EQ(posted.status, 400) << posted.text;
+  EXPECT_NE(posted.text.find("cannot be published: certificate of 430103 is issued by 430000, but "
+                             "it is enrolled under 430100"),
+            std::string::npos)
+      << posted.text;
+  EXPECT_EQ(parentAtProvince(), "430100");
+  EXPECT_EQ(city.get("/v1/tree").status, 200);
+}
+
 // The first capture group of `pattern` in `text`, or "" when it does not match.
 std::string capture(const std::string& text, const std::string& pattern) {
   std::smatch m;
@@ -299,7 +395,7 @@ TEST(AdminCliTest, RotateKeyReenrolsSwitchesAndRevokesTheOldKey) {
     }
     return county.post("/v1/cases/" + id + "/events", event);
   };
-  ASSERT_EQ(file("FR-1", "received").status, 201);  // signed with the old key
+  ASSERT_EQ(file("430102-FR1", "received").status, 201);  // signed with the old key
 
   CommandResult province1 = admin({"rotate-key", "--dir", province.dir().string()});
   EXPECT_EQ(province1.exitCode, kExitRefused);
@@ -328,7 +424,7 @@ TEST(AdminCliTest, RotateKeyReenrolsSwitchesAndRevokesTheOldKey) {
   CommandResult running = admin({"rotate-key", "--finish", "--chain", chain, "--dir", k});
   EXPECT_EQ(running.exitCode, kExitUnavailable) << running.out << running.err;
   EXPECT_NE(running.err.find("the node is running"), std::string::npos) << running.err;
-  ASSERT_EQ(file("FR-1", "accepted").status, 201);  // still the old key
+  ASSERT_EQ(file("430102-FR1", "accepted").status, 201);  // still the old key
   const uint64_t oldHead = county.head("430102");
   ASSERT_GT(oldHead, 0u);
   ASSERT_TRUE(eventually([&] { return city.head("430102") == oldHead; }));
@@ -348,7 +444,7 @@ TEST(AdminCliTest, RotateKeyReenrolsSwitchesAndRevokesTheOldKey) {
 
   // The county restarts with the new key; its next record reaches the city and the province.
   cluster.start("430102");
-  HttpResult next = file("FR-2", "received");
+  HttpResult next = file("430102-FR2", "received");
   ASSERT_EQ(next.status, 201) << next.text;
   EXPECT_EQ(next.body["seq"], oldHead + 1);
   ASSERT_TRUE(eventually([&] {
@@ -364,7 +460,7 @@ TEST(AdminCliTest, RotateKeyReenrolsSwitchesAndRevokesTheOldKey) {
   EXPECT_NE(revoke.out.find("revoked the key of 430102 serial 1 from seq " + fromSeq),
             std::string::npos)
       << revoke.out;
-  ASSERT_EQ(file("FR-2", "accepted").status, 201);
+  ASSERT_EQ(file("430102-FR2", "accepted").status, 201);
   ASSERT_TRUE(eventually([&] {
     return city.head("430102") == oldHead + 2 && province.head("430102") == oldHead + 2;
   })) << "city "
@@ -600,6 +696,46 @@ TEST(AdminCliTest, BackupUnderWriteLoadVerifiesRestoresAndCatchesUp) {
   EXPECT_NE(taking.out.find("writes: taken"), std::string::npos) << taking.out;
   ASSERT_TRUE(eventually([&] { return province.head("430100") == cityHead + 1; }));
   EXPECT_EQ(province.get("/v1/status").body["forks"], 0);
+}
+
+// A backup cut short (a full disk, an interrupted copy) used to kill verify and restore with SIGBUS
+// (exit 135) when LMDB touched a page past the end of the file; every command that opens a store
+// now says the file is truncated and exits 3, and restore writes nothing.
+TEST(AdminCliTest, VerifyRestoreAndBackupOfATruncatedStoreAreAClearErrorNotABusError) {
+  TempDir dir;
+  TestNetwork net;
+  TrustStore trust = net.trustStore();
+  const std::filesystem::path live = dir.path() / "live";
+  const std::filesystem::path file = dir.path() / "backup.mdb";
+  {
+    auto store = LmdbStore::open(live);
+    ASSERT_TRUE(store.ok());
+    std::vector<Bytes> records;
+    for (int i = 0; i < 200; ++i) {
+      records.push_back(
+          wireBytes(net.author("430102", sampleCaseEvent("430102", i, /*bytes=*/1000))));
+    }
+    ASSERT_TRUE(ingestBatch(**store, trust, records).ok());
+    ASSERT_TRUE((*store)->backupTo(file).ok());
+  }
+  std::filesystem::resize_file(file, std::filesystem::file_size(file) / 2);
+
+  CommandResult verify = admin({"verify", "--data", file.string()});
+  EXPECT_EQ(verify.exitCode, kExitUnavailable) << verify.err;
+  EXPECT_NE(verify.err.find("backup.mdb is truncated"), std::string::npos) << verify.err;
+
+  const std::filesystem::path target = dir.path() / "restored";
+  CommandResult restore = admin({"restore", "--from", file.string(), "--data", target.string()});
+  EXPECT_EQ(restore.exitCode, kExitUnavailable) << restore.err;
+  EXPECT_NE(restore.err.find("is truncated"), std::string::npos) << restore.err;
+  EXPECT_FALSE(std::filesystem::exists(target / "data.mdb")) << "restore copied a truncated file";
+
+  std::filesystem::resize_file(live / "data.mdb",
+                               std::filesystem::file_size(live / "data.mdb") / 2);
+  CommandResult backup =
+      admin({"backup", "--to", (dir.path() / "again.mdb").string(), "--data", live.string()});
+  EXPECT_EQ(backup.exitCode, kExitUnavailable) << backup.err;
+  EXPECT_NE(backup.err.find("data.mdb is truncated"), std::string::npos) << backup.err;
 }
 
 // Changes one stored value of a copied store behind the node's back, as a bad disk or a hand

@@ -155,5 +155,44 @@ TEST(LmdbStoreTest, BackupIsAConsistentStoreOfItsOwn) {
   EXPECT_EQ((*(*view)->head("430102"))->seq, 20u);
 }
 
+// LMDB maps the whole file: a page past the end of a truncated file used to be a SIGBUS when it
+// was first read. The size is now checked against the newest meta page before mapping.
+TEST(LmdbStoreTest, ATruncatedStoreOrBackupIsAClearErrorNotABusError) {
+  TempDir dir;
+  TestNetwork net;
+  TrustStore trust = net.trustStore();
+  {
+    auto store = LmdbStore::open(dir.path() / "live");
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE(ingestBatch(**store, trust, countyRecords(net, "430102", 400, 1000)).ok());
+    ASSERT_TRUE((*store)->backupTo(dir.path() / "backup.mdb").ok());
+  }
+  const std::filesystem::path backup = dir.path() / "backup.mdb";
+  std::filesystem::resize_file(backup, std::filesystem::file_size(backup) / 2);
+  LmdbOptions readOnly;
+  readOnly.readOnly = true;
+  readOnly.mapSizeBytes = 0;
+  auto fromBackup = LmdbStore::open(backup, readOnly);
+  ASSERT_FALSE(fromBackup.ok()) << "opened a truncated backup";
+  EXPECT_EQ(fromBackup.error().code, ErrorCode::kStorage);
+  EXPECT_NE(fromBackup.error().message.find("backup.mdb is truncated"), std::string::npos)
+      << fromBackup.error().message;
+
+  // The same for a node's data directory, read-write (node start) and read-only (verify).
+  const std::filesystem::path live = dir.path() / "live" / "data.mdb";
+  std::filesystem::resize_file(live, std::filesystem::file_size(live) / 2);
+  for (bool ro : {false, true}) {
+    auto reopened = LmdbStore::open(dir.path() / "live", ro ? readOnly : LmdbOptions{});
+    ASSERT_FALSE(reopened.ok()) << (ro ? "read-only" : "read-write");
+    EXPECT_NE(reopened.error().message.find("is truncated"), std::string::npos)
+        << reopened.error().message;
+  }
+  // Shorter than one meta page is truncated too; an empty file is a new store.
+  std::filesystem::resize_file(live, 100);
+  EXPECT_FALSE(LmdbStore::open(dir.path() / "live").ok());
+  std::filesystem::resize_file(live, 0);
+  EXPECT_TRUE(LmdbStore::open(dir.path() / "live").ok());
+}
+
 }  // namespace
 }  // namespace govbus

@@ -80,6 +80,7 @@ class NodeProcess {
   // SIGTERM and wait; returns the exit status (-1 when it did not exit in time).
   int terminate();
   bool running();
+  pid_t pid() const { return pid_; }
 
   HttpResult get(const std::string& path) const;
   HttpResult post(const std::string& path, const Json& body, bool withToken = true) const;

@@ -76,5 +76,28 @@ TEST(CertificateCodecTest, StructuralRulesAreEnforcedWithTheRuleNamed) {
   EXPECT_EQ(errorCodeName(huge.error().code), errorCodeName(ErrorCode::kTooLarge));
 }
 
+// The certificate codec reads codes and text through the same helper as records and sync messages:
+// each error names the field, and a NUL byte is refused as such.
+TEST(CertificateCodecTest, ABadFieldIsNamedAndANulByteIsRefusedAsSuch) {
+  auto error = [](auto mutate) {
+    Certificate c = sample();
+    mutate(c);
+    auto d = decodeCertificateBody(encodeCertificateBody(c));
+    return d.ok() ? std::string("decoded") : d.error().message;
+  };
+  EXPECT_EQ(error([](Certificate& c) {
+              c.subject = std::string(
+                  "4301\0"
+                  "2",
+                  6);
+            }),
+            "certificate.subject: text contains a NUL byte");
+  EXPECT_EQ(error([](Certificate& c) { c.subjectName = std::string("芙蓉\0区", 10); }),
+            "certificate.subjectName: text contains a NUL byte");
+  EXPECT_NE(error([](Certificate& c) { c.issuer = "4301"; }).find("certificate.issuer: "),
+            std::string::npos);
+  EXPECT_EQ(error([](Certificate& c) { c.serial = 0; }), "certificate.serial: must be at least 1");
+}
+
 }  // namespace
 }  // namespace govbus

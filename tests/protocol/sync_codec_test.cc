@@ -50,10 +50,10 @@ Bytes rawHello(std::string_view node, const std::vector<std::string>& frontierAu
   capnp::MallocMessageBuilder message;
   auto hello = message.initRoot<wire::SyncMessage>().initHello();
   hello.setProtocolVersion(kSyncProtocolVersion);
-  hello.setNode(std::string(node));
+  hello.setNode(capnp_io::text(std::string(node)));
   auto frontier = hello.initFrontier(static_cast<unsigned>(frontierAuthors.size()));
   for (size_t i = 0; i < frontierAuthors.size(); ++i) {
-    frontier[static_cast<unsigned>(i)].setAuthor(frontierAuthors[i]);
+    frontier[static_cast<unsigned>(i)].setAuthor(capnp_io::text(frontierAuthors[i]));
     frontier[static_cast<unsigned>(i)].setSeq(i + 1);
   }
   return flat(message);
@@ -323,6 +323,20 @@ TEST(SyncCodec, KeepsEmbeddedNulSoThatACodeWithOneIsRejectedNotTruncated) {
                         8),
             1}}};
   expectError(encodeSyncMessage(ack), ErrorCode::kMalformed, "ack.frontier[0].author");
+}
+
+// Every codec reads codes through one helper (protocol/capnp_io.h), so a NUL byte in a division
+// code is refused as such in a sync message, exactly as in a record or a certificate.
+TEST(SyncCodec, ADivisionCodeWithANulByteIsRefusedForTheNulByte) {
+  expectError(rawHello(std::string_view("4301\0"
+                                        "2",
+                                        6),
+                       {}),
+              ErrorCode::kMalformed, "hello.node: text contains a NUL byte");
+  expectError(rawHello("430000", {std::string("4300\0"
+                                              "0",
+                                              6)}),
+              ErrorCode::kMalformed, "hello.frontier[0].author: text contains a NUL byte");
 }
 
 TEST(SyncCodec, RejectsUnsortedFrontier) {

@@ -6,6 +6,7 @@
 #include "node/lmdb_store.h"
 #include "protocol/record_codec.h"
 #include "sync/memory_store.h"
+#include "protocol/limits.h"
 #include "sync/replica.h"
 #include "testing/scenario.h"
 #include "testing/test_network.h"
@@ -39,13 +40,13 @@ struct County {
 // `received`), and events that are valid only because of an earlier one in the same group.
 std::vector<Payload> mixedGroup() {
   return {
-      Scenario::received("G-1", "XK-COUNTY", "430102", "430102"),
-      Scenario::event("G-1", T::kAccepted),    // needs G-1 from this same group
-      Scenario::event("G-404", T::kAccepted),  // unknown_case
-      Scenario::received("G-2", "XK-COUNTY", "430102", "430102"),
-      Scenario::received("G-1", "XK-COUNTY", "430102", "430102"),  // case_already_received
-      Scenario::event("G-2", T::kAccepted),
-      Scenario::event("G-2", T::kApproved, "许可证 1 号"),
+      Scenario::received("430102-G1", "XK-COUNTY", "430102", "430102"),
+      Scenario::event("430102-G1", T::kAccepted),    // needs G-1 from this same group
+      Scenario::event("430102-G404", T::kAccepted),  // unknown_case
+      Scenario::received("430102-G2", "XK-COUNTY", "430102", "430102"),
+      Scenario::received("430102-G1", "XK-COUNTY", "430102", "430102"),  // case_already_received
+      Scenario::event("430102-G2", T::kAccepted),
+      Scenario::event("430102-G2", T::kApproved, "许可证 1 号"),
   };
 }
 
@@ -76,7 +77,7 @@ TEST(ReplicaTest, AGroupGetsTheOutcomesOfAuthoringOneByOneAndCommitsTheValidReco
   EXPECT_EQ(*grouped.replica->digest(), *single.replica->digest())
       << "the same records give the same state";
   // What was committed is the node's state: the next write builds on it.
-  auto next = grouped.replica->author(Scenario::event("G-2", T::kClosed), now);
+  auto next = grouped.replica->author(Scenario::event("430102-G2", T::kClosed), now);
   ASSERT_TRUE(next.ok()) << next.error().message;
   EXPECT_EQ(next->seq, 6u);
 }
@@ -84,8 +85,8 @@ TEST(ReplicaTest, AGroupGetsTheOutcomesOfAuthoringOneByOneAndCommitsTheValidReco
 TEST(ReplicaTest, AGroupWhoseEveryPayloadIsRefusedWritesNothing) {
   Scenario s;
   County county(s);
-  std::vector<Payload> refused = {Scenario::event("X-1", T::kAccepted),
-                                  Scenario::event("X-2", T::kClosed)};
+  std::vector<Payload> refused = {Scenario::event("430102-X1", T::kAccepted),
+                                  Scenario::event("430102-X2", T::kClosed)};
   auto results = county.replica->authorAll(std::move(refused), s.now());
   ASSERT_EQ(results.size(), 2u);
   for (const auto& r : results) {
@@ -301,6 +302,103 @@ TEST(StateEngineTest, CorruptCaseOrComplaintEntriesAreStorageErrorsNotGarbage) {
   EXPECT_EQ(cases.error().message, "corrupt case entry");
   EXPECT_EQ(visited, 0) << "nothing after a corrupt entry is visited";
   EXPECT_FALSE(decodeCaseSummary(Bytes{}).ok());
+// A node with its own identity on a durable store, knowing every certificate of the network.
+struct Node {
+  TempDir dir;
+  std::unique_ptr<LmdbStore> store;
+  std::unique_ptr<Replica> replica;
+
+  Node(TestNetwork& net, const std::string& code, std::vector<std::string> ancestors) {
+    store = std::move(LmdbStore::open(dir.path()).value());
+    Identity id{code, 1, &net.node(code).key, std::move(ancestors)};
+    replica = std::move(Replica::open(*store, net.anchor(), id).value());
+    EXPECT_TRUE(replica->ingest(std::vector<SignedRecord>{}, net.chainOf("430102")).ok());
+  }
+  IngestResult take(const SignedRecord& r) {
+    auto batch = replica->ingest(std::vector<SignedRecord>{r});
+    EXPECT_TRUE(batch.ok());
+    return batch.ok() ? batch->results.at(0) : IngestResult{};
+  }
+};
+
+// Issue 13, item 1: a county that signs a record with Lamport clock 2^64−1 (or a wild jump) used to
+// make every node storing it unable to sign again (its next clock wrapped to 0). The door now
+// refuses such records at the city and at the province alike, and the province keeps writing.
+TEST(ReplicaTest, ACountysRecordWithAMaximalOrWildLamportIsRefusedAndTheProvinceStillWrites) {
+  TestNetwork net;
+  Node city(net, "430100", {"430000"});
+  Node province(net, "430000", {});
+  ASSERT_TRUE(province.replica->author(Scenario::item("XK-BEFORE", 3, 20, 10), kTestEpochMs).ok());
+  auto county = [&](uint64_t seq, uint64_t lamport, int64_t wallTimeMs, const Hash256* prev) {
+    Envelope e = net.nextEnvelope("430102");
+    e.seq = seq;
+    e.lamport = lamport;
+    e.wallTimeMs = wallTimeMs;
+    e.prevHash = prev ? Bytes(prev->begin(), prev->end()) : Bytes{};
+    return net.signAs("430102", e, sampleCaseEvent("430102", seq));
+  };
+  const int64_t t = kTestEpochMs;
+  const SignedRecord maximal = county(1, UINT64_MAX, t, nullptr);
+  const SignedRecord tooFarForAFirst = county(1, kMaxLamportJump + 1, t, nullptr);
+  const SignedRecord first = county(1, 10, t, nullptr);
+  const Hash256 firstId = blake2b256(first.body);
+  const SignedRecord wild = county(2, 10 + kMaxLamportJump + 1, t + 1, &firstId);
+  const SignedRecord notAbove = county(2, 10, t + 1, &firstId);
+  const SignedRecord backdated = county(2, 11, t - 1, &firstId);
+  const SignedRecord fine = county(2, 10 + kMaxLamportJump, t, &firstId);
+  for (Node* node : {&city, &province}) {
+    for (const SignedRecord* bad : {&maximal, &tooFarForAFirst}) {
+      IngestResult r = node->take(*bad);
+      EXPECT_EQ(r.outcome, IngestOutcome::kRejected);
+      ASSERT_TRUE(r.error);
+      EXPECT_EQ(r.error->code, ErrorCode::kBadClock) << r.error->message;
+    }
+    EXPECT_EQ(node->take(first).outcome, IngestOutcome::kAppended);
+    for (const SignedRecord* bad : {&wild, &notAbove, &backdated}) {
+      IngestResult r = node->take(*bad);
+      EXPECT_EQ(r.outcome, IngestOutcome::kRejected);
+      ASSERT_TRUE(r.error);
+      EXPECT_EQ(r.error->code, ErrorCode::kBadClock) << r.error->message;
+    }
+    EXPECT_EQ(node->take(fine).outcome, IngestOutcome::kAppended) << "the largest jump allowed";
+  }
+  const int64_t now = t + 5000;
+  auto written = province.replica->author(Scenario::item("XK-AFTER", 3, 20, 10), now);
+  ASSERT_TRUE(written.ok()) << written.error().message;
+  auto cityWritten = city.replica->author(Scenario::delegation("XK-AFTER", "430102"), now);
+  EXPECT_TRUE(cityWritten.ok() || cityWritten.error().code == ErrorCode::kInvalidArgument)
+      << cityWritten.error().message;
+  auto view = province.store->beginRead();
+  // One above the highest clock stored (the county's 10 + 2^32), but never more than one jump above
+  // the province's own previous record (clock 1).
+  EXPECT_EQ((*(*view)->head("430000"))->lamport, 1 + kMaxLamportJump);
+}
+
+// A store that took a 2^64−1 clock before the door refused it (or whose max_lamport was damaged)
+// must not stop its node: the next clock stays within its own feed's bound instead of wrapping.
+TEST(ReplicaTest, AStoreThatHoldsAMaximalClockStillSignsWithoutWrapping) {
+  TestNetwork net;
+  Node province(net, "430000", {});
+  {
+    // Behind the door's back, as an older build would have stored it.
+    auto txn = province.store->beginWrite();
+    SignedRecord poisoned = net.author("430102", sampleCaseEvent("430102", 1));
+    ASSERT_TRUE((*txn)
+                    ->append("430102", FeedHead{1, blake2b256(poisoned.body), UINT64_MAX},
+                             wireBytes(poisoned))
+                    .ok());
+    ASSERT_TRUE((*txn)->commit().ok());
+  }
+  EXPECT_EQ(*(*province.store->beginRead())->maxLamport(), UINT64_MAX);
+  for (int i = 0; i < 3; ++i) {
+    auto r = province.replica->author(Scenario::item("XK-P" + std::to_string(i), 3, 20, 10),
+                                      kTestEpochMs + i);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+  }
+  auto head = (*(*province.store->beginRead())->head("430000"));
+  EXPECT_EQ(head->seq, 3u);
+  EXPECT_GT(head->lamport, 0u);
+  EXPECT_LE(head->lamport, 3 * kMaxLamportJump);
 }
 
 }  // namespace

@@ -434,6 +434,28 @@ const std::vector<Spec>& specs() {
              s, s.put("430102", Scenario::received("430102-3", "XK-COUNTY", "430102", "430102")),
              VoidReason::kCaseAlreadyReceived);
        }},
+      {"ACaseIdBelongsToItsReceiverWhateverTheArrivalOrder",
+       [](Scenario& s) {
+         // 天心区 is under the same handler (长沙市) for XK-CITY. Its `received` for 芙蓉区's id
+         // comes first and sorts first, yet neither opens the case nor blocks the owner's.
+         auto intruder =
+             s.put("430103", Scenario::received("430102-50", "XK-CITY", "430100", "430103"));
+         auto owner =
+             s.put("430102", Scenario::received("430102-50", "XK-CITY", "430100", "430102"));
+         expectVoid(s, intruder, VoidReason::kCaseIdNotReceivers);
+         expectValid(s, owner);
+         EXPECT_EQ(s.caseOf("430102-50").receiver, "430102");
+         EXPECT_EQ(s.caseOf("430102-50").region, "430102");
+         // After the owner, the intruder is void for the same reason, not as a second `received`.
+         expectVoid(s,
+                    s.put("430103", Scenario::received("430102-50", "XK-CITY", "430100", "430103")),
+                    VoidReason::kCaseIdNotReceivers);
+         // An id without the receiver's code and a dash is nobody's.
+         for (const char* id : {"K-1", "430102", "430102-", "4301020-1"}) {
+           expectVoid(s, s.put("430102", Scenario::received(id, "XK-COUNTY", "430102", "430102")),
+                      VoidReason::kCaseIdNotReceivers);
+         }
+       }},
       {"WithdrawalStopsAnOpenCase",
        [](Scenario& s) {
          auto accepted = openCase(s, "430102-4");
@@ -545,6 +567,21 @@ const std::vector<Spec>& specs() {
          auto admitted =
              s.replica().trust().admit(issueCertificate(c, s.network().node("430100").key));
          EXPECT_FALSE(admitted.ok()) << "the door refuses it too";
+       }},
+      {"AnAncestorCannotTakeOverANodeByEnrollingItAtTheSameSerial",
+       [](Scenario& s) {
+         // 430103 is enrolled by 长沙市 at serial 1; the province signs serial 1 too, same key.
+         Certificate c = *decodeCertificateBody(s.network().node("430103").certificate.body);
+         c.issuer = "430000";
+         c.issuerSerial = 1;
+         SignedCertificate again = issueCertificate(c, s.network().node("430000").key);
+         auto takeover = s.put("430000", again);
+         expectVoid(s, takeover, VoidReason::kCertificateNotByIssuer);
+         EXPECT_EQ(s.replica().engine().authority().parentOf("430103"), "430100")
+             << "the nearest issuer wins a tie, not the first record by ref";
+         // The city still delegates to it.
+         expectValid(s, s.put("430100", Scenario::delegation("XK-CITY", "430103")));
+         EXPECT_FALSE(s.replica().trust().admit(again).ok()) << "the door refuses it too";
        }},
       {"AcceptanceUnderDelegatedAuthorityIsValid",
        [](Scenario& s) {
@@ -1076,6 +1113,7 @@ const std::vector<Spec>& specs() {
          openCase(s, "430102-26");
          Envelope e = s.network().nextEnvelope("430102");
          e.frontier = s.frontier("430102");
+         e.wallTimeMs = s.now();  // not before the feed's previous record
          SignedRecord a =
              s.network().signAs("430102", e, Scenario::event("430102-26", T::kApproved, "L-a"));
          SignedRecord b =

@@ -48,6 +48,35 @@ TEST(TrustStoreTest, SecondDifferentCertificateForOneSerialIsRefused) {
   EXPECT_EQ(*trust.admit(net.node("430102").certificate), false) << "the known one is a no-op";
 }
 
+// Issue 13, item 4: a certificate attached to a batch (or a hello) carries no sequence, so once its
+// issuer's key is revoked nothing tells an enrolment made before the compromise from one made with
+// the stolen key. It is admitted only as the issuer's own record, signed before the revocation.
+TEST(TrustStoreTest,
+     ACertificateIssuedByARevokedKeyIsAdmittedOnlyAsItsIssuersRecordBeforeTheRevocation) {
+  TestNetwork net;
+  TrustStore trust = net.trustStore();
+  ASSERT_TRUE(trust.revoke("430000", KeyRevocation{"430100", 1, 50, "compromised"}).ok());
+  SigningKey thief = SigningKey::generate();
+  Certificate c = *decodeCertificateBody(net.node("430103").certificate.body);
+  c.subject = "430104";
+  c.publicKey = toBytes(thief.publicKey().bytes());
+  SignedCertificate stolen = issueCertificate(c, net.node("430100").key);
+
+  auto fromBatch = trust.admit(stolen);
+  ASSERT_FALSE(fromBatch.ok());
+  EXPECT_EQ(fromBatch.error().code, ErrorCode::kRevokedKey) << fromBatch.error().message;
+  Envelope after{"430100", 1, 50, {}, 60, testing::kTestEpochMs, {}};
+  EXPECT_FALSE(trust.admit(stolen, &after).ok()) << "published at or after the revoked sequence";
+  Envelope byOther{"430000", 1, 3, {}, 60, testing::kTestEpochMs, {}};
+  EXPECT_FALSE(trust.admit(stolen, &byOther).ok()) << "published by someone else";
+  EXPECT_EQ(trust.find("430104", 1), nullptr);
+
+  Envelope before{"430100", 1, 49, {}, 60, testing::kTestEpochMs, {}};
+  auto fromRecord = trust.admit(stolen, &before);
+  ASSERT_TRUE(fromRecord.ok()) << fromRecord.error().message;
+  EXPECT_TRUE(*fromRecord);
+}
+
 TEST(TrustStoreTest, ReEnrolmentWithAHigherSerialAddsTheNewKey) {
   TestNetwork net;
   TrustStore trust = net.trustStore();

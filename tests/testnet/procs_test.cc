@@ -35,7 +35,8 @@ std::string readFile(const std::filesystem::path& p) {
   return s.str();
 }
 
-TestnetRun runTestnet(const std::vector<std::string>& args, const std::filesystem::path& outFile) {
+TestnetRun runTestnet(const std::vector<std::string>& args, const std::filesystem::path& outFile,
+                      const std::filesystem::path& cwd = {}) {
   std::vector<std::string> argv = {GOVBUS_TESTNET_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<char*> raw;
@@ -46,6 +47,7 @@ TestnetRun runTestnet(const std::vector<std::string>& args, const std::filesyste
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, outFile.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
   pid_t pid = -1;
   TestnetRun r;
   if (posix_spawn(&pid, raw[0], &actions, nullptr, raw.data(), environ) == 0) {
@@ -108,6 +110,20 @@ TEST(ProcsTest, SmallProvinceWithKillsPausesCutsAndPartitionsKeepsEveryInvariant
   for (const char* fault : {"kill -9", "SIGSTOP", "link cut", "partition", "forgeries"})
     EXPECT_NE(svg.find(fault), std::string::npos) << fault << " is not marked on the plot";
   EXPECT_EQ(readFile(report.string() + ".txt").find("govbus-testnet --procs"), 0u);
+}
+
+// A run without --report prints its report and leaves no file behind in the current directory.
+TEST(ProcsTest, ARunWithoutReportWritesNoFileIntoTheCurrentDirectory) {
+  testing::TempDir out;
+  testing::TempDir cwd;
+  TestnetRun r = runTestnet({"--sim", "--topology", "small", "--seed", "1", "--faults", "none",
+                             "--duration", "5", "--quiet"},
+                            out.path() / "output", cwd.path());
+  EXPECT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_NE(r.output.find("RESULT: PASS"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("report:"), std::string::npos) << r.output;
+  EXPECT_TRUE(std::filesystem::is_empty(cwd.path()))
+      << "govbus-testnet wrote into " << cwd.path() << " without --report";
 }
 
 }  // namespace
