@@ -1,5 +1,7 @@
 #include "node/lmdb_store.h"
 
+#include <sys/mman.h>
+
 #include <lmdb.h>
 
 #include <fcntl.h>
@@ -254,12 +256,17 @@ class LmdbTxn final : public FeedTxn {
   }
 
   Status stateScan(ByteView prefix, const std::function<bool(ByteView, ByteView)>& visit) override {
+    return stateScanFrom(prefix, prefix, visit);
+  }
+
+  Status stateScanFrom(ByteView from, ByteView prefix,
+                       const std::function<bool(ByteView, ByteView)>& visit) override {
     MDB_cursor* cursor = nullptr;
     if (int rc = mdb_cursor_open(txn_, s_.state, &cursor); rc != 0)
       return lmdbError(rc, "open state cursor");
-    MDB_val k = val(prefix), v;
-    int rc = prefix.empty() ? mdb_cursor_get(cursor, &k, &v, MDB_FIRST)
-                            : mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+    MDB_val k = val(from), v;
+    int rc = from.empty() ? mdb_cursor_get(cursor, &k, &v, MDB_FIRST)
+                          : mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
     for (; rc == 0; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
       ByteView kv = view(k);
       if (kv.size() < prefix.size() || !std::equal(prefix.begin(), prefix.end(), kv.begin())) break;
@@ -287,6 +294,11 @@ class LmdbTxn final : public FeedTxn {
     int rc = mdb_del(txn_, s_.state, &key, nullptr);
     if (rc == MDB_NOTFOUND) return Status::Ok();
     return rc == 0 ? Status::Ok() : Status(lmdbError(rc, "delete state"));
+  }
+
+  Status stateClear() override {
+    int rc = mdb_drop(txn_, s_.state, 0);  // empties the table, keeps it open
+    return rc == 0 ? Status::Ok() : Status(lmdbError(rc, "clear state"));
   }
 
   Status append(std::string_view author, const FeedHead& newHead, ByteView signedRecord) override {
@@ -540,6 +552,31 @@ Result<std::unique_ptr<FeedReader>> LmdbStore::beginRead() {
   if (int rc = mdb_txn_begin(impl_->env, nullptr, MDB_RDONLY, &txn); rc != 0)
     return lmdbError(rc, "begin read");
   return std::unique_ptr<FeedReader>(std::make_unique<LmdbTxn>(*impl_, txn, false));
+}
+
+void LmdbStore::releaseMappedPages() {
+  MDB_envinfo info{};
+  if (mdb_env_info(impl_->env, &info) != 0 || info.me_mapaddr == nullptr) return;
+  // Only the pages in use can have been touched; the rest of the reserved map never was.
+  MDB_stat st{};
+  if (mdb_env_stat(impl_->env, &st) != 0) return;
+  const size_t used = (info.me_last_pgno + 1) * static_cast<size_t>(st.ms_psize);
+  ::madvise(info.me_mapaddr, std::min(used, info.me_mapsize), MADV_DONTNEED);
+}
+
+Result<LmdbStore::Size> LmdbStore::size() {
+  Size out;
+  std::error_code ec;
+  const std::filesystem::path file =
+      std::filesystem::is_regular_file(impl_->dir, ec) ? impl_->dir : impl_->dir / "data.mdb";
+  out.fileBytes = std::filesystem::file_size(file, ec);
+  if (ec) return makeError(ErrorCode::kIo, "size of " + file.string() + ": " + ec.message());
+  MDB_envinfo info{};
+  MDB_stat st{};
+  if (int rc = mdb_env_info(impl_->env, &info); rc != 0) return lmdbError(rc, "environment info");
+  if (int rc = mdb_env_stat(impl_->env, &st); rc != 0) return lmdbError(rc, "environment stat");
+  out.usedBytes = (info.me_last_pgno + 1) * static_cast<uint64_t>(st.ms_psize);
+  return out;
 }
 
 Status LmdbStore::backupTo(const std::filesystem::path& file) {
