@@ -31,6 +31,9 @@ class TrustStore {
   // already known. Validity periods are not checked here: they apply to what a key signs.
   Result<bool> admit(const SignedCertificate& certificate);
 
+  // Whether admit(certificate) would change nothing: it is held already (or does not decode).
+  bool alreadyHolds(const SignedCertificate& certificate) const;
+
   // Admits every certificate of an unordered set whose issuer becomes trusted, in any order;
   // returns the certificates that could not be admitted with the reason for each.
   std::vector<std::pair<SignedCertificate, Error>> admitAll(
