@@ -41,7 +41,7 @@ namespace {
 using Json = nlohmann::json;
 
 // Long scans let go of the store pages they read this often (LmdbStore::releaseMappedPages).
-constexpr uint64_t kReleasePagesEveryRecords = 16384;
+constexpr uint64_t kReleasePagesEveryRecords = 8192;
 constexpr size_t kCopyChunkBytes = 1 << 20;
 constexpr int kBackupPollMs = 100;
 constexpr size_t kMaxPrintedProblems = 50;

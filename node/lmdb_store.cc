@@ -1,6 +1,8 @@
 #include "node/lmdb_store.h"
 
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <lmdb.h>
 
@@ -8,7 +10,10 @@
 #include <unistd.h>
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <string>
 
 #include <cerrno>
 #include <system_error>
@@ -126,6 +131,7 @@ struct LmdbStore::Impl {
           meta = 0, state = 0;
   std::filesystem::path dir;
   bool readOnly = false;
+  bool noSubdir = false;  // `dir` is the data file itself (a backup)
 
   ~Impl() {
     if (env) mdb_env_close(env);
@@ -471,6 +477,7 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::filesystem::path& 
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;
   impl->readOnly = options.readOnly;
+  impl->noSubdir = (flags & MDB_NOSUBDIR) != 0;
   if (int rc = mdb_env_create(&impl->env); rc != 0) return lmdbError(rc, "create LMDB environment");
   mdb_env_set_maxdbs(impl->env, 16);
   mdb_env_set_mapsize(impl->env, options.mapSizeBytes);
@@ -555,13 +562,25 @@ Result<std::unique_ptr<FeedReader>> LmdbStore::beginRead() {
 }
 
 void LmdbStore::releaseMappedPages() {
-  MDB_envinfo info{};
-  if (mdb_env_info(impl_->env, &info) != 0 || info.me_mapaddr == nullptr) return;
-  // Only the pages in use can have been touched; the rest of the reserved map never was.
-  MDB_stat st{};
-  if (mdb_env_stat(impl_->env, &st) != 0) return;
-  const size_t used = (info.me_last_pgno + 1) * static_cast<size_t>(st.ms_psize);
-  ::madvise(info.me_mapaddr, std::min(used, info.me_mapsize), MADV_DONTNEED);
+  // LMDB does not publish where it mapped the file (mdb_env_info's address is only meaningful with
+  // MDB_FIXEDMAP); /proc/self/maps does: the mappings of this file's inode.
+  struct stat st {};
+  const std::filesystem::path file = impl_->noSubdir ? impl_->dir : impl_->dir / "data.mdb";
+  if (::stat(file.c_str(), &st) != 0) return;
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    unsigned long long start = 0, end = 0, offset = 0, inode = 0;
+    unsigned devMajor = 0, devMinor = 0;
+    char perms[8] = {};
+    if (std::sscanf(line.c_str(), "%llx-%llx %7s %llx %x:%x %llu", &start, &end, perms, &offset,
+                    &devMajor, &devMinor, &inode) != 7) {
+      continue;
+    }
+    if (inode != st.st_ino || devMajor != major(st.st_dev) || devMinor != minor(st.st_dev))
+      continue;
+    ::madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);
+  }
 }
 
 Result<LmdbStore::Size> LmdbStore::size() {
