@@ -5,6 +5,7 @@
 
 #include "base/binary.h"
 #include "node/lmdb_store.h"
+#include "sync/memory_store.h"
 #include "sync/replica.h"
 #include "testing/scenario.h"
 #include "testing/test_network.h"
@@ -154,6 +155,126 @@ TEST(IncrementalStateTest, ARefusedWriteLeavesMemoryAsTheStoreHasItWithoutReadin
   EXPECT_EQ((*(*city.store->beginRead())->head("430100"))->seq, head + 2)
       << "the two valid delegations, and nothing else, were written";
   expectMemoryMatchesTheStore(s, city);
+}
+
+// A store whose next commit fails (as a full disk or an I/O error would make it), after the
+// transaction did all its work.
+class FailingCommitStore final : public FeedStore {
+ public:
+  bool failNextCommit = false;
+  MemoryStore inner;
+
+  Result<std::unique_ptr<FeedTxn>> beginWrite() override {
+    GOVBUS_ASSIGN_OR_RETURN(std::unique_ptr<FeedTxn> txn, inner.beginWrite());
+    return std::unique_ptr<FeedTxn>(std::make_unique<Txn>(std::move(txn), *this));
+  }
+  Result<std::unique_ptr<FeedReader>> beginRead() override { return inner.beginRead(); }
+
+ private:
+  class Txn final : public FeedTxn {
+   public:
+    Txn(std::unique_ptr<FeedTxn> t, FailingCommitStore& s) : t_(std::move(t)), s_(s) {}
+    Result<std::optional<FeedHead>> head(std::string_view a) override { return t_->head(a); }
+    Result<std::vector<std::pair<std::string, FeedHead>>> heads() override { return t_->heads(); }
+    Result<std::optional<Hash256>> recordId(std::string_view a, uint64_t q) override {
+      return t_->recordId(a, q);
+    }
+    Result<std::optional<ByteView>> record(std::string_view a, uint64_t q) override {
+      return t_->record(a, q);
+    }
+    Result<uint64_t> maxLamport() override { return t_->maxLamport(); }
+    Result<uint64_t> pendingCount() override { return t_->pendingCount(); }
+    Result<std::vector<ForkEvidence>> forks() override { return t_->forks(); }
+    Result<std::optional<Frontier>> peerPosition(std::string_view p) override {
+      return t_->peerPosition(p);
+    }
+    Result<std::vector<Bytes>> certificates() override { return t_->certificates(); }
+    Result<std::vector<std::pair<std::string, KeyRevocation>>> revocations() override {
+      return t_->revocations();
+    }
+    Result<std::optional<Bytes>> stateGet(ByteView k) override { return t_->stateGet(k); }
+    Status stateScan(ByteView p, const std::function<bool(ByteView, ByteView)>& v) override {
+      return t_->stateScan(p, v);
+    }
+    Status stateScanFrom(ByteView f, ByteView p,
+                         const std::function<bool(ByteView, ByteView)>& v) override {
+      return t_->stateScanFrom(f, p, v);
+    }
+    Status append(std::string_view a, const FeedHead& h, ByteView r) override {
+      return t_->append(a, h, r);
+    }
+    Status putPending(std::string_view a, uint64_t q, ByteView r) override {
+      return t_->putPending(a, q, r);
+    }
+    Result<std::optional<Bytes>> takePending(std::string_view a, uint64_t q) override {
+      return t_->takePending(a, q);
+    }
+    Result<std::optional<Bytes>> peekPending(std::string_view a, uint64_t q) override {
+      return t_->peekPending(a, q);
+    }
+    Status putForkEvidence(const ForkEvidence& e) override { return t_->putForkEvidence(e); }
+    Status putPeerPosition(std::string_view p, const Frontier& f) override {
+      return t_->putPeerPosition(p, f);
+    }
+    Status putCertificate(std::string_view s, uint32_t n, ByteView c) override {
+      return t_->putCertificate(s, n, c);
+    }
+    Status putRevocation(std::string_view r, const KeyRevocation& k) override {
+      return t_->putRevocation(r, k);
+    }
+    Status statePut(ByteView k, ByteView v) override { return t_->statePut(k, v); }
+    Status stateDel(ByteView k) override { return t_->stateDel(k); }
+    Status stateClear() override { return t_->stateClear(); }
+    Status commit() override {
+      if (s_.failNextCommit) {
+        s_.failNextCommit = false;
+        t_.reset();  // rolled back
+        return makeError(ErrorCode::kIo, "injected: the disk failed at commit");
+      }
+      return t_->commit();
+    }
+
+   private:
+    std::unique_ptr<FeedTxn> t_;
+    FailingCommitStore& s_;
+  };
+};
+
+TEST(IncrementalStateTest, AFailedIngestRollsMemoryBackWithItsTransaction) {
+  Scenario s;
+  acceptedCase(s, "F-1", "XK-COUNTY", "430102", "430102");
+  s.put("430100", grantedNow(s, "XK-CITY", "430103"));
+  std::vector<Bytes> raw;
+  for (const auto& r : s.history()) raw.push_back(wireBytes(r));
+  const size_t firstPart = 6;  // the anchor and some certificates
+  const std::vector<Bytes> first(raw.begin(), raw.begin() + firstPart);
+  const std::vector<Bytes> rest(raw.begin() + firstPart, raw.end());
+
+  FailingCommitStore store;
+  auto replica = Replica::open(store, s.network().anchor());
+  ASSERT_TRUE((*replica)->ingest(first).ok());
+  // The rest (certificates, catalog, a delegation, cases) is checked, appended and applied, and
+  // then its commit fails.
+  store.failNextCommit = true;
+  auto failed = (*replica)->ingest(rest);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, ErrorCode::kIo);
+
+  auto fresh = Replica::open(store, s.network().anchor());
+  ASSERT_TRUE(fresh.ok());
+  const AuthorityState& a = (*replica)->engine().authority();
+  const AuthorityState& b = (*fresh)->engine().authority();
+  EXPECT_EQ(a.size(), firstPart) << "the failed batch's authority records are gone from memory";
+  EXPECT_EQ(a.size(), b.size());
+  EXPECT_EQ(a.voids(), b.voids());
+  EXPECT_EQ(a.parents(), b.parents());
+  EXPECT_EQ(a.catalog().size(), b.catalog().size());
+  EXPECT_EQ((*replica)->trust().size(), (*fresh)->trust().size())
+      << "certificates admitted by the failed batch are no longer trusted";
+  // And the same batch, sent again, is taken as if the failure never happened.
+  ASSERT_TRUE((*replica)->ingest(rest).ok());
+  EXPECT_EQ(s.caseOf("F-1").status, CaseStatus::kUnderReview);
+  EXPECT_EQ(*(*replica)->digest(), s.digest());
 }
 
 TEST(IncrementalStateTest, AStoreOfAnOlderLayoutIsRebuiltWhenOpened) {
