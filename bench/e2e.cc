@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <sstream>
@@ -659,24 +660,9 @@ Status E2e::catchUp(size_t records) {
   return Status::Ok();
 }
 
-}  // namespace
-
-Status runCatchUp(const E2eOptions& options, size_t records) {
-  ::signal(SIGPIPE, SIG_IGN);
-  for (const char* b : {"govbus-node", "govbus-admin"}) {
-    if (::access((options.binDir / b).c_str(), X_OK) != 0) {
-      return makeError(ErrorCode::kNotFound, "cannot run " + (options.binDir / b).string() +
-                                                 " (build govbus-node and govbus-admin)");
-    }
-  }
-  E2e e2e(options);
-  std::printf("govbus-bench --catch-up: setting up the province, the city and the county...\n");
-  std::fflush(stdout);
-  GOVBUS_TRY(e2e.setUp());
-  return e2e.catchUp(records);
-}
-
-Status runE2e(const E2eOptions& options) {
+// The three nodes set up, for `mode` (--e2e, --catch-up), then `then` run on them.
+Status withNetwork(const E2eOptions& options, const char* mode,
+                   const std::function<Status(E2e&)>& then) {
   // A write to a node's socket that just closed must fail, not end the bench.
   ::signal(SIGPIPE, SIG_IGN);
   for (const char* b : {"govbus-node", "govbus-admin"}) {
@@ -686,10 +672,20 @@ Status runE2e(const E2eOptions& options) {
     }
   }
   E2e e2e(options);
-  std::printf("govbus-bench --e2e: setting up the province, the city and the county...\n");
+  std::printf("govbus-bench %s: setting up the province, the city and the county...\n", mode);
   std::fflush(stdout);
   GOVBUS_TRY(e2e.setUp());
-  return e2e.run();
+  return then(e2e);
+}
+
+}  // namespace
+
+Status runCatchUp(const E2eOptions& options, size_t records) {
+  return withNetwork(options, "--catch-up", [&](E2e& e) { return e.catchUp(records); });
+}
+
+Status runE2e(const E2eOptions& options) {
+  return withNetwork(options, "--e2e", [](E2e& e) { return e.run(); });
 }
 
 }  // namespace govbus::bench

@@ -46,6 +46,18 @@ std::vector<std::string> pathIn(const std::map<std::string, std::string, std::le
   return {};  // a cycle or a tree deeper than allowed: not a valid path
 }
 
+// Adds to `out` every key whose value differs between `before` and `after`, or is in only one.
+template <typename Map, typename Set>
+void changedKeys(const Map& before, const Map& after, Set& out) {
+  for (const auto& [key, value] : before) {
+    auto now = after.find(key);
+    if (now == after.end() || !(now->second == value)) out.insert(key);
+  }
+  for (const auto& [key, value] : after) {
+    if (!before.contains(key)) out.insert(key);
+  }
+}
+
 template <typename Map, typename Key>
 void eraseFrom(Map& map, const Key& key, const RecordRef& ref) {
   auto it = map.find(key);
@@ -288,33 +300,10 @@ void AuthorityState::reevaluateAll() {
   Derived before = derived();
   evaluate();
   Changes& c = changes_;
-  for (const auto& [ref, reason] : before.voids) {
-    if (verdict(ref) != reason) c.verdicts.insert(ref);
-  }
-  for (const auto& [ref, reason] : voids_) {
-    if (!before.voids.contains(ref)) c.verdicts.insert(ref);
-  }
-  for (const auto& [code, entry] : before.catalog) {
-    auto now = catalog_.find(code);
-    if (now == catalog_.end() || now->second != entry) c.items.insert(code);
-  }
-  for (const auto& [code, entry] : catalog_) {
-    if (!before.catalog.contains(code)) c.items.insert(code);
-  }
-  for (const auto& [code, list] : before.versions) {
-    auto now = versions_.find(code);
-    if (now == versions_.end() || now->second != list) c.versioned.insert(code);
-  }
-  for (const auto& [code, list] : versions_) {
-    if (!before.versions.contains(code)) c.versioned.insert(code);
-  }
-  for (const auto& [child, parent] : before.parent) {
-    auto now = parent_.find(child);
-    if (now == parent_.end() || now->second != parent) c.nodes.insert(child);
-  }
-  for (const auto& [child, parent] : parent_) {
-    if (!before.parent.contains(child)) c.nodes.insert(child);
-  }
+  changedKeys(before.voids, voids_, c.verdicts);
+  changedKeys(before.catalog, catalog_, c.items);
+  changedKeys(before.versions, versions_, c.versioned);
+  changedKeys(before.parent, parent_, c.nodes);
   auto revocations = [](const std::map<RecordRef, std::vector<RecordRef>>& m, const RecordRef& r) {
     auto it = m.find(r);
     return it == m.end() ? std::vector<RecordRef>{} : it->second;
@@ -716,13 +705,22 @@ void AuthorityState::addedDelegation(const AuthorityRecord& r) {
   }
 }
 
-void AuthorityState::rejudgeDelegations(const RecordRef& start) {
+void AuthorityState::walkDown(const RecordRef& start,
+                              const std::function<bool(const RecordRef&)>& visit) {
   std::vector<RecordRef> work{start};
-  std::set<RecordRef> seen;
+  std::set<RecordRef> seen;  // a chain that names itself must not loop
   while (!work.empty()) {
     RecordRef ref = std::move(work.back());
     work.pop_back();
-    if (!seen.insert(ref).second) continue;
+    if (!seen.insert(ref).second || !records_.contains(ref) || !visit(ref)) continue;
+    if (auto c = childrenOf_.find(ref); c != childrenOf_.end()) {
+      for (const RecordRef& child : c->second) work.push_back(child);
+    }
+  }
+}
+
+void AuthorityState::rejudgeDelegations(const RecordRef& start) {
+  walkDown(start, [this](const RecordRef& ref) {
     ++stats_.delegationsJudged;
     VoidReason s = structuralDelegationVerdict(records_.at(ref));
     auto old = structural_.find(ref);
@@ -741,12 +739,9 @@ void AuthorityState::rejudgeDelegations(const RecordRef& start) {
     }
     refreshFinal(ref);
     updateSkip(ref);
-    if (!changed) continue;
-    changes_.delegations.insert(ref);
-    if (auto c = childrenOf_.find(ref); c != childrenOf_.end()) {
-      for (const RecordRef& child : c->second) work.push_back(child);
-    }
-  }
+    if (changed) changes_.delegations.insert(ref);
+    return changed;  // the delegations below judge by this one's structural verdict
+  });
 }
 
 void AuthorityState::refreshFinal(const RecordRef& ref) {
@@ -757,18 +752,10 @@ void AuthorityState::refreshFinal(const RecordRef& ref) {
 }
 
 void AuthorityState::refreshBelow(const RecordRef& start) {
-  std::vector<RecordRef> work{start};
-  std::set<RecordRef> seen;
-  while (!work.empty()) {
-    RecordRef ref = std::move(work.back());
-    work.pop_back();
-    if (!seen.insert(ref).second) continue;
-    if (!records_.contains(ref)) continue;
+  walkDown(start, [this](const RecordRef& ref) {
     refreshFinal(ref);
-    if (auto c = childrenOf_.find(ref); c != childrenOf_.end()) {
-      for (const RecordRef& child : c->second) work.push_back(child);
-    }
-  }
+    return true;
+  });
 }
 
 void AuthorityState::updateSkip(const RecordRef& ref) {

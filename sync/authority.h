@@ -253,6 +253,8 @@ class AuthorityState {
   void rejudgeDelegations(const RecordRef& ref);
   // Recomputes the final verdict of `ref` and of every delegation chained below it.
   void refreshBelow(const RecordRef& ref);
+  // Visits `start`, then, when visit returns true, the delegations naming it as parent, each once.
+  void walkDown(const RecordRef& start, const std::function<bool(const RecordRef&)>& visit);
   void refreshFinal(const RecordRef& ref);
   void updateSkip(const RecordRef& ref);
   Grants* grantsOf(const std::string& item, const std::string& grantee, const std::string& author);

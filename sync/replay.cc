@@ -102,6 +102,19 @@ class ReplayTxn final : public FeedTxn {
   std::map<std::string, FeedHead>& heads_;
 };
 
+// After each batch: progress, and a commit every `recordsPerCommit` records (so that one
+// transaction's dirty pages stay bounded), the next transaction begun on `store`.
+Status afterBatch(FeedStore& store, std::unique_ptr<FeedTxn>& txn, const ReplayOptions& options,
+                  size_t batch, uint64_t done, uint64_t total, size_t& sinceCommit) {
+  if (options.progress) options.progress(done, total);
+  sinceCommit += batch;
+  if (sinceCommit < options.recordsPerCommit) return Status::Ok();
+  GOVBUS_TRY(txn->commit());
+  GOVBUS_ASSIGN_OR_RETURN(txn, store.beginWrite());
+  sinceCommit = 0;
+  return Status::Ok();
+}
+
 std::vector<Result<SignedRecord>> decodeAll(const std::vector<FeedOrder::Item>& items) {
   std::vector<Result<SignedRecord>> out;
   out.reserve(items.size());
@@ -202,13 +215,8 @@ Result<ReplayResult> replayForVerify(FeedReader& source, FeedStore& scratch, Tru
     }
     GOVBUS_TRY(engine.apply(overlay, appended));
     out.records += items.size();
-    sinceCommit += items.size();
-    if (options.progress) options.progress(out.records, order.total());
-    if (sinceCommit >= options.recordsPerCommit) {
-      GOVBUS_TRY(txn->commit());
-      GOVBUS_ASSIGN_OR_RETURN(txn, scratch.beginWrite());
-      sinceCommit = 0;
-    }
+    GOVBUS_TRY(
+        afterBatch(scratch, txn, options, items.size(), out.records, order.total(), sinceCommit));
   }
   GOVBUS_TRY(txn->commit());
   txn.reset();
@@ -276,13 +284,8 @@ Result<ReplayResult> rebuildState(FeedStore& store, StateEngine& engine,
     }
     GOVBUS_TRY(engine.apply(overlay, appended));
     out.records += items.size();
-    sinceCommit += items.size();
-    if (options.progress) options.progress(out.records, order.total());
-    if (sinceCommit >= options.recordsPerCommit) {
-      GOVBUS_TRY(txn->commit());
-      GOVBUS_ASSIGN_OR_RETURN(txn, store.beginWrite());
-      sinceCommit = 0;
-    }
+    GOVBUS_TRY(
+        afterBatch(store, txn, options, items.size(), out.records, order.total(), sinceCommit));
   }
   GOVBUS_TRY(engine.finishRebuild(*txn));
   GOVBUS_ASSIGN_OR_RETURN(out.digest, StateEngine::digest(*txn));
