@@ -14,7 +14,8 @@ help:
 	@echo "             with a catalog, a delegation and cases; it keeps running"
 	@echo "make demo-stop  stop that network"
 	@echo "make demo-sim   the simulated network with every fault kind (govbus-testnet --sim)"
-	@echo "make test    install missing packages, build, run the whole test suite"
+	@echo "make test    install missing packages, build, run the whole test suite (but the slow tests)"
+	@echo "make test-slow  the slow tests: a generated province store verified with bounded memory"
 	@echo "make asan    the same under AddressSanitizer + UndefinedBehaviorSanitizer"
 	@echo "make bench   build and run build/govbus-bench"
 	@echo "make bench-e2e  county -> city -> province propagation through real govbus-node processes"
@@ -35,7 +36,9 @@ build: deps $(BUILD)/build.ninja
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE slow
 
-# The heavier runs of the same properties (GOVBUS_PROPERTY_HISTORIES in tests/CMakeLists.txt).
+# The heavier runs: the same properties with more histories (GOVBUS_PROPERTY_HISTORIES in
+# tests/CMakeLists.txt) and, for minutes, a generated store of 300,000 records
+# (GOVBUS_LARGE_STORE_RECORDS) verified with bounded memory.
 test-slow: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L slow
 

@@ -24,6 +24,7 @@
 //   revoke-key       a key revocation of a child's key from a feed sequence on (compromise)
 // and on a node's files, without its API (admin/store_commands.cc, admin/key_commands.cc):
 //   verify           re-verify every record and recompute the state digest from the feeds
+//   rebuild          recompute a stopped node's derived state from its feeds
 //   backup           a consistent, compacted copy of a (running) node's store
 //   restore          a backup into a new data directory, marked so that the node waits for its
 //                    upstream before it signs anything
@@ -32,6 +33,7 @@
 // Thread safety: single-threaded command-line code.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -194,12 +196,24 @@ Status revokeKey(const RevokeKeyOptions& options);
 // --- commands on a node's files (admin/store_commands.cc, admin/key_commands.cc) ---
 
 struct VerifyOptions {
-  std::filesystem::path dir;     // node directory (config: data_dir, anchor_file)
-  std::filesystem::path data;    // the store directory, or a backup file; overrides the config
-  std::filesystem::path anchor;  // the anchor file; default: the config's, else the store's own
+  std::filesystem::path dir;      // node directory (config: data_dir, anchor_file)
+  std::filesystem::path data;     // the store directory, or a backup file; overrides the config
+  std::filesystem::path anchor;   // the anchor file; default: the config's, else the store's own
+  std::filesystem::path scratch;  // where the recomputed state is kept meanwhile ($TMPDIR)
+  size_t threads = 0;             // 0: one per hardware thread
   bool json = false;
 };
 Status verify(const VerifyOptions& options);
+
+// Recomputes a stopped node's derived state from its feeds, in place (sync/replay.h).
+struct RebuildOptions {
+  std::filesystem::path dir;
+  std::filesystem::path data;
+  std::filesystem::path anchor;
+  size_t threads = 0;
+  bool json = false;
+};
+Status rebuild(const RebuildOptions& options);
 
 struct BackupOptions {
   std::filesystem::path to;

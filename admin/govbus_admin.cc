@@ -246,13 +246,38 @@ int main(int argc, char** argv) {
   verifyCmd->add_option("--anchor", verifyOpts.anchor,
                         "the anchor certificate (default: the config's; without a config, the "
                         "province's anchor record inside the store)");
+  verifyCmd->add_option("--scratch", verifyOpts.scratch,
+                        "directory for the recomputed state while verifying (default: $TMPDIR; "
+                        "it needs about a third of the store's size)");
+  verifyCmd->add_option("--threads", verifyOpts.threads,
+                        "signature checks on this many threads (default: one per CPU)");
   verifyCmd->add_flag("--json", verifyOpts.json, "print the result as JSON");
   verifyCmd->footer(
       "\nReads one read-only snapshot; safe beside a running node (run as the node's user). "
+      "Streams the feeds in feed order with bounded memory; prints records/s and peak memory. "
       "Exit 1 when a problem is found." +
       example(
           "  govbus-admin verify --dir /var/lib/govbus\n"
           "  govbus-admin verify --data /srv/restore/data --anchor /var/lib/govbus/anchor.cert"));
+
+  RebuildOptions rebuildOpts;
+  auto* rebuildCmd = app.add_subcommand(
+      "rebuild",
+      "offline, node stopped: recompute the derived state (cases, verdicts, digest) from the "
+      "feeds, re-checking every signature and hash link");
+  rebuildCmd->add_option("--dir", rebuildOpts.dir, "the node's directory (default: .)");
+  rebuildCmd->add_option("--data", rebuildOpts.data,
+                         "the store directory (instead of the config's)");
+  rebuildCmd->add_option("--anchor", rebuildOpts.anchor,
+                         "the anchor certificate (default: the config's, else the store's own)");
+  rebuildCmd->add_option("--threads", rebuildOpts.threads,
+                         "signature checks on this many threads (default: one per CPU)");
+  rebuildCmd->add_flag("--json", rebuildOpts.json, "print the result as JSON");
+  rebuildCmd->footer(
+      "\nStop the node first: the rebuild writes the store. The node also rebuilds by itself when "
+      "it opens a store whose derived state is of an older layout or half rebuilt." +
+      example("  systemctl stop govbus-node\n"
+              "  sudo -u govbus govbus-admin rebuild --dir /var/lib/govbus"));
 
   BackupOptions backupOpts;
   auto* backupCmd = app.add_subcommand(
@@ -370,6 +395,8 @@ int main(int argc, char** argv) {
     result = govbus::admin::peers(peersNode);
   } else if (*verifyCmd) {
     result = govbus::admin::verify(verifyOpts);
+  } else if (*rebuildCmd) {
+    result = govbus::admin::rebuild(rebuildOpts);
   } else if (*backupCmd) {
     result = govbus::admin::backup(backupOpts);
   } else if (*restoreCmd) {

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <sstream>
@@ -21,7 +22,9 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/table.h"
+#include "crypto/keys.h"
 #include "node/lmdb_store.h"
+#include "protocol/record_codec.h"
 #include "testnet/procs_node.h"
 
 namespace govbus::bench {
@@ -115,6 +118,7 @@ class E2e {
 
   Status setUp();
   Status run();
+  Status catchUp(size_t records);
 
  private:
   Result<std::string> admin(const std::vector<std::string>& args);
@@ -516,9 +520,149 @@ Status E2e::run() {
   return Status::Ok();
 }
 
-}  // namespace
+// The single-core verify limit, measured here: Ed25519 verifications per second of records like
+// the county's, one thread.
+double singleCoreVerifyRate() {
+  constexpr size_t kSamples = 20000;
+  SigningKey key = SigningKey::generate();
+  std::vector<Bytes> bodies, signatures;
+  for (size_t i = 0; i < kSamples; ++i) {
+    Envelope e;
+    e.author = kCounty;
+    e.keySerial = 1;
+    e.seq = i + 1;
+    e.prevHash = Bytes(kHashBytes, 0xab);
+    e.lamport = i + 1;
+    e.wallTimeMs = 1'767'225'600'000 + static_cast<int64_t>(i);
+    e.frontier = {{kProvince, 40}, {kCity, 3}};
+    CaseEvent c;
+    c.caseId = "CU-" + std::to_string(i);
+    c.type = CaseEventType::kReceived;
+    c.received = CaseReceived{"XK-E2E",   kCounty,      kCounty,    Bytes(32, 7),
+                              {"申请书"}, std::nullopt, "窗口 1 号"};
+    bodies.push_back(encodeRecordBody(Record{e, c}));
+    signatures.push_back(key.sign(kRecordSignatureDomain, bodies.back()));
+  }
+  const PublicKey pub = key.publicKey();
+  size_t good = 0;
+  const auto start = Clock::now();
+  for (size_t i = 0; i < kSamples; ++i)
+    good += pub.verify(kRecordSignatureDomain, bodies[i], signatures[i]);
+  const double s = std::chrono::duration<double>(Clock::now() - start).count();
+  return good == kSamples ? static_cast<double>(kSamples) / s : 0;
+}
 
-Status runE2e(const E2eOptions& options) {
+// The county writes `records` case events while its upstream (the city) is down; then the city
+// comes back and the bench times how long until the province holds them all.
+Status E2e::catchUp(size_t records) {
+  auto headOf = [](LmdbStore& store) -> uint64_t {
+    auto view = store.beginRead();
+    if (!view) return 0;
+    auto head = (*view)->head(kCounty);
+    return head && head->has_value() ? (*head)->seq : 0;
+  };
+  GOVBUS_ASSIGN_OR_RETURN(std::unique_ptr<LmdbStore> countyStore,
+                          LmdbStore::open(county_.proc->dir() / "data"));
+  std::printf("the city %s goes down; the county %s takes %zu writes meanwhile...\n", kCity,
+              kCounty, records);
+  std::fflush(stdout);
+  if (city_.proc->terminate(10s) != 0)
+    return makeError(ErrorCode::kIo, "the city did not stop cleanly");
+  const uint64_t before = headOf(*countyStore);
+  std::atomic<uint64_t> next{0};
+  uint64_t failures = 0;
+  std::mutex failureMu;
+  std::string firstFailure;
+  const auto writeStart = Clock::now();
+  auto writer = [&] {
+    httplib::Client client("127.0.0.1", county_.apiPort);
+    client.set_keep_alive(true);
+    client.set_read_timeout(kHttpTimeout);
+    const httplib::Headers headers = {{"Authorization", "Bearer " + countyToken_}};
+    for (uint64_t i = next.fetch_add(1); i < records; i = next.fetch_add(1)) {
+      const Json body{{"type", "received"},      {"item", "XK-E2E"},
+                      {"region", kCounty},       {"applicant_id", "cu-" + std::to_string(i)},
+                      {"materials", {"申请书"}}, {"first_responsible", "窗口 1 号"}};
+      auto res = client.Post("/v1/cases/CU-" + std::to_string(i) + "/events", headers, body.dump(),
+                             "application/json");
+      if (!res || res->status != 201) {
+        std::lock_guard lock(failureMu);
+        if (failures++ == 0)
+          firstFailure =
+              res ? std::to_string(res->status) + " " + res->body : httplib::to_string(res.error());
+      }
+    }
+  };
+  std::vector<std::thread> writers;
+  for (int w = 0; w < opt_.writers; ++w) writers.emplace_back(writer);
+  for (std::thread& t : writers) t.join();
+  const double writeSeconds = std::chrono::duration<double>(Clock::now() - writeStart).count();
+  // A keep-alive connection the server closed fails the write on it; what counts is what the
+  // county's feed holds, read below. Many failures mean something else is wrong.
+  if (failures * 100 > records) {
+    return makeError(
+        ErrorCode::kIo,
+        std::to_string(failures) + " of the county's writes failed, the first: " + firstFailure);
+  }
+  const uint64_t target = headOf(*countyStore);
+  std::printf(
+      "the county wrote %llu records in %.1f s (%.0f writes/s; %llu requests failed); its feed "
+      "is at %llu\n",
+      static_cast<unsigned long long>(target - before), writeSeconds,
+      static_cast<double>(target - before) / writeSeconds,
+      static_cast<unsigned long long>(failures), static_cast<unsigned long long>(target));
+  std::printf("measuring one core's Ed25519 verify rate...\n");
+  std::fflush(stdout);
+  const double verifyRate = singleCoreVerifyRate();
+  if (verifyRate <= 0) return makeError(ErrorCode::kIo, "the verify baseline failed");
+
+  GOVBUS_ASSIGN_OR_RETURN(std::unique_ptr<LmdbStore> cityStore,
+                          LmdbStore::open(city_.proc->dir() / "data"));
+  const auto restart = Clock::now();
+  GOVBUS_TRY(startAndWait(city_));
+  std::optional<Clock::time_point> firstAtCity, allAtCity, allAtProvince;
+  const auto until = Clock::now() + kDrainTimeout;
+  while (!allAtProvince) {
+    if (Clock::now() > until) {
+      return makeError(ErrorCode::kIo, "the province did not catch up within " +
+                                           std::to_string(kDrainTimeout.count()) + " s");
+    }
+    const uint64_t atCity = headOf(*cityStore);
+    const auto now = Clock::now();
+    if (!firstAtCity && atCity > before) firstAtCity = now;
+    if (!allAtCity && atCity >= target) allAtCity = now;
+    if (provinceHead_.load(std::memory_order_acquire) >= target) allAtProvince = now;
+    std::this_thread::sleep_for(std::chrono::microseconds(kPollIntervalUs));
+  }
+  if (!firstAtCity) firstAtCity = allAtProvince;
+  if (!allAtCity) allAtCity = allAtProvince;
+  auto secs = [](Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double>(b - a).count();
+  };
+  const double n = static_cast<double>(target - before);
+  const double limit = n / verifyRate;
+  const double total = secs(restart, *allAtProvince);
+  const double flowing = secs(*firstAtCity, *allAtProvince);
+  std::printf(
+      "\ncatch-up of %.0f records, county -> city -> province (each hop verifies every record):\n"
+      "  city restarted -> its first record from the county      %6.2f s (start, reconnect "
+      "backoff)\n"
+      "  first record at the city -> the city holds them all     %6.2f s\n"
+      "  first record at the city -> the province holds them all %6.2f s (%.0f records/s)\n"
+      "  city restarted -> the province holds them all           %6.2f s\n"
+      "single-core verify limit for %.0f records: %.2f s (%.0f verifies/s on one core, measured "
+      "in this run)\n"
+      "catch-up / single-core verify limit = %.2f (from the first record at the city); %.2f "
+      "(from the city's restart)\n",
+      n, secs(restart, *firstAtCity), secs(*firstAtCity, *allAtCity), flowing, n / flowing, total,
+      n, limit, verifyRate, flowing / limit, total / limit);
+  std::fflush(stdout);
+  return Status::Ok();
+}
+
+// The three nodes set up, for `mode` (--e2e, --catch-up), then `then` run on them.
+Status withNetwork(const E2eOptions& options, const char* mode,
+                   const std::function<Status(E2e&)>& then) {
   // A write to a node's socket that just closed must fail, not end the bench.
   ::signal(SIGPIPE, SIG_IGN);
   for (const char* b : {"govbus-node", "govbus-admin"}) {
@@ -528,10 +672,20 @@ Status runE2e(const E2eOptions& options) {
     }
   }
   E2e e2e(options);
-  std::printf("govbus-bench --e2e: setting up the province, the city and the county...\n");
+  std::printf("govbus-bench %s: setting up the province, the city and the county...\n", mode);
   std::fflush(stdout);
   GOVBUS_TRY(e2e.setUp());
-  return e2e.run();
+  return then(e2e);
+}
+
+}  // namespace
+
+Status runCatchUp(const E2eOptions& options, size_t records) {
+  return withNetwork(options, "--catch-up", [&](E2e& e) { return e.catchUp(records); });
+}
+
+Status runE2e(const E2eOptions& options) {
+  return withNetwork(options, "--e2e", [](E2e& e) { return e.run(); });
 }
 
 }  // namespace govbus::bench

@@ -56,4 +56,12 @@ struct E2eOptions {
 // write failed.
 Status runE2e(const E2eOptions& options);
 
+// Catch-up (`govbus-bench --catch-up`): the same three nodes; the city goes down, the county takes
+// `records` writes through its API meanwhile (offline from the province), the city comes back,
+// and the bench times how long until the province holds them all — from the city's restart, and
+// from the first record reaching the city (without the start and the county's reconnect backoff)
+// — and prints it as a ratio to the single-core verify limit for as many records (one thread's
+// Ed25519 verify rate, measured in the same run). Each hop verifies every record on every core.
+Status runCatchUp(const E2eOptions& options, size_t records);
+
 }  // namespace govbus::bench

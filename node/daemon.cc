@@ -20,6 +20,7 @@
 #include "node/node_config.h"
 #include "node/node_identity.h"
 #include "node/transport.h"
+#include "node/worker_pool.h"
 #include "node/zap_handler.h"
 
 namespace govbus {
@@ -141,7 +142,10 @@ int runNode(const std::filesystem::path& configFile, bool checkOnly) {
     return failStartup(kExitConfigError,
                        "data_dir " + config->dataDir.string() + ": " + store.error().message);
   Identity self{identity->code, identity->own.serial, &identity->key, identity->ancestors};
-  auto replica = Replica::open(**store, identity->anchor, self);
+  // Signature checks of incoming batches run on every core (and a rebuild of the derived state,
+  // when the store needs one, too).
+  WorkerPool pool;
+  auto replica = Replica::open(**store, identity->anchor, self, IngestLimits{}, &pool);
   if (!replica) {
     return failStartup(kExitConfigError,
                        "data_dir " + config->dataDir.string() + ": " + replica.error().message);

@@ -435,9 +435,8 @@ void Engine::handleAuthors(const std::vector<CmdAuthor*>& commands) {
     }
   }
   if (authority) {
-    auto snapshot = std::make_shared<const AuthorityState>(replica_.engine().authority());
-    std::lock_guard lock(snapMu_);
-    authority_ = std::move(snapshot);
+    authorityDirty_ = true;
+    publishAuthority(true);  // the caller may read what it just wrote
   }
   if (trust) {
     peerKeysDirty_ = true;
@@ -533,9 +532,8 @@ void Engine::flushGroup(std::vector<GroupEntry>& group) {
                 std::holds_alternative<KeyRevocation>(c.record.payload);
       }
       if (authority) {
-        auto snapshot = std::make_shared<const AuthorityState>(replica_.engine().authority());
-        std::lock_guard lock(snapMu_);
-        authority_ = std::move(snapshot);
+        authorityDirty_ = true;
+        publishAuthority(false);
       }
       if (trust) peerKeysDirty_ = true;
       if (!ownFeedConfirmed_ && upstreamHeard_) checkOwnFeed();
@@ -597,8 +595,23 @@ void Engine::pumpAll() {
   lastPumpMs_ = steadyClockMs();
 }
 
+// Readers get a copy of the authority state, which costs in proportion to it (every delegation
+// ever made): after records from peers it is copied at most every kAuthoritySnapshotMs, so a
+// catch-up of thousands of batches does not copy it thousands of times.
+void Engine::publishAuthority(bool now) {
+  if (!authorityDirty_) return;
+  const int64_t t = steadyClockMs();
+  if (!now && t - lastAuthoritySnapshotMs_ < kAuthoritySnapshotMs) return;
+  auto snapshot = std::make_shared<const AuthorityState>(replica_.engine().authority());
+  lastAuthoritySnapshotMs_ = t;
+  authorityDirty_ = false;
+  std::lock_guard lock(snapMu_);
+  authority_ = std::move(snapshot);
+}
+
 void Engine::tick() {
   const int64_t now = steadyClockMs();
+  publishAuthority(false);
   if (now - lastPumpMs_ >= kPumpIntervalMs)
     pumpAll();  // feeds paused after a partial ack resume here
   // Trust changed, or a certificate just began or stopped being valid: the transport closes open

@@ -31,6 +31,8 @@
 // not author anything until an upstream has said how far that feed already goes and the node holds
 // it that far; otherwise it would sign a second record #1 and fork its own feed. API writes wait
 // (at most kOwnFeedWaitMs) instead of failing. The root has no upstream and is exempt.
+// Readers (the API) see the authority state through a copy, published at once after API writes
+// and at most every kAuthoritySnapshotMs after records from peers.
 // Acked positions are persisted (FeedTxn::putPeerPosition) at most every kPositionFlushMs and on
 // stop: the Hello exchange re-establishes them anyway, so a lost second costs a few resent records.
 //
@@ -70,6 +72,7 @@ inline constexpr int64_t kEngineTickMs = 50;
 inline constexpr int64_t kPumpIntervalMs = 250;
 inline constexpr int64_t kPositionFlushMs = 1000;
 inline constexpr int64_t kLinkInfoRefreshMs = 1000;
+inline constexpr int64_t kAuthoritySnapshotMs = 1000;
 inline constexpr int64_t kApiWriteTimeoutMs = 30'000;
 inline constexpr int64_t kOwnFeedWaitMs = 20'000;
 static_assert(kOwnFeedWaitMs < kApiWriteTimeoutMs,
@@ -229,6 +232,7 @@ class Engine {
   void tick();
   void flushPositions();
   void refreshLinkInfo();
+  void publishAuthority(bool now);
   void refreshPeerKeys();
   void sendHello(const std::string& peerKey);
   void send(const std::string& peerKey, const SyncMessage& message, const char* kind);
@@ -267,6 +271,8 @@ class Engine {
   int64_t lastPositionFlushMs_ = 0;
   int64_t lastInfoMs_ = 0;
   int64_t lastPeerKeysMs_ = 0;
+  int64_t lastAuthoritySnapshotMs_ = 0;
+  bool authorityDirty_ = false;
   bool peerKeysDirty_ = false;
   int64_t peerKeysStaleAtMs_ = INT64_MAX;  // node clock: a certificate's validity changes then
   bool ownFeedConfirmed_ = false;

@@ -1,5 +1,9 @@
 #include "node/lmdb_store.h"
 
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
 #include <lmdb.h>
 
 #include <fcntl.h>
@@ -7,8 +11,11 @@
 #include <unistd.h>
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <cstring>
 #include <optional>
+#include <fstream>
+#include <string>
 
 #include <cerrno>
 #include <system_error>
@@ -210,6 +217,7 @@ struct LmdbStore::Impl {
           meta = 0, state = 0;
   std::filesystem::path dir;
   bool readOnly = false;
+  bool noSubdir = false;  // `dir` is the data file itself (a backup)
 
   ~Impl() {
     if (env) mdb_env_close(env);
@@ -340,12 +348,17 @@ class LmdbTxn final : public FeedTxn {
   }
 
   Status stateScan(ByteView prefix, const std::function<bool(ByteView, ByteView)>& visit) override {
+    return stateScanFrom(prefix, prefix, visit);
+  }
+
+  Status stateScanFrom(ByteView from, ByteView prefix,
+                       const std::function<bool(ByteView, ByteView)>& visit) override {
     MDB_cursor* cursor = nullptr;
     if (int rc = mdb_cursor_open(txn_, s_.state, &cursor); rc != 0)
       return lmdbError(rc, "open state cursor");
-    MDB_val k = val(prefix), v;
-    int rc = prefix.empty() ? mdb_cursor_get(cursor, &k, &v, MDB_FIRST)
-                            : mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+    MDB_val k = val(from), v;
+    int rc = from.empty() ? mdb_cursor_get(cursor, &k, &v, MDB_FIRST)
+                          : mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
     for (; rc == 0; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
       ByteView kv = view(k);
       if (kv.size() < prefix.size() || !std::equal(prefix.begin(), prefix.end(), kv.begin())) break;
@@ -373,6 +386,11 @@ class LmdbTxn final : public FeedTxn {
     int rc = mdb_del(txn_, s_.state, &key, nullptr);
     if (rc == MDB_NOTFOUND) return Status::Ok();
     return rc == 0 ? Status::Ok() : Status(lmdbError(rc, "delete state"));
+  }
+
+  Status stateClear() override {
+    int rc = mdb_drop(txn_, s_.state, 0);  // empties the table, keeps it open
+    return rc == 0 ? Status::Ok() : Status(lmdbError(rc, "clear state"));
   }
 
   Status append(std::string_view author, const FeedHead& newHead, ByteView signedRecord) override {
@@ -549,6 +567,7 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::filesystem::path& 
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;
   impl->readOnly = options.readOnly;
+  impl->noSubdir = (flags & MDB_NOSUBDIR) != 0;
   if (int rc = mdb_env_create(&impl->env); rc != 0) return lmdbError(rc, "create LMDB environment");
   mdb_env_set_maxdbs(impl->env, 16);
   mdb_env_set_mapsize(impl->env, options.mapSizeBytes);
@@ -630,6 +649,43 @@ Result<std::unique_ptr<FeedReader>> LmdbStore::beginRead() {
   if (int rc = mdb_txn_begin(impl_->env, nullptr, MDB_RDONLY, &txn); rc != 0)
     return lmdbError(rc, "begin read");
   return std::unique_ptr<FeedReader>(std::make_unique<LmdbTxn>(*impl_, txn, false));
+}
+
+void LmdbStore::releaseMappedPages() {
+  // LMDB does not publish where it mapped the file (mdb_env_info's address is only meaningful with
+  // MDB_FIXEDMAP); /proc/self/maps does: the mappings of this file's inode.
+  struct stat st {};
+  const std::filesystem::path file = impl_->noSubdir ? impl_->dir : impl_->dir / "data.mdb";
+  if (::stat(file.c_str(), &st) != 0) return;
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    unsigned long long start = 0, end = 0, offset = 0, inode = 0;
+    unsigned devMajor = 0, devMinor = 0;
+    char perms[8] = {};
+    if (std::sscanf(line.c_str(), "%llx-%llx %7s %llx %x:%x %llu", &start, &end, perms, &offset,
+                    &devMajor, &devMinor, &inode) != 7) {
+      continue;
+    }
+    if (inode != st.st_ino || devMajor != major(st.st_dev) || devMinor != minor(st.st_dev))
+      continue;
+    ::madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);
+  }
+}
+
+Result<LmdbStore::Size> LmdbStore::size() {
+  Size out;
+  std::error_code ec;
+  const std::filesystem::path file =
+      std::filesystem::is_regular_file(impl_->dir, ec) ? impl_->dir : impl_->dir / "data.mdb";
+  out.fileBytes = std::filesystem::file_size(file, ec);
+  if (ec) return makeError(ErrorCode::kIo, "size of " + file.string() + ": " + ec.message());
+  MDB_envinfo info{};
+  MDB_stat st{};
+  if (int rc = mdb_env_info(impl_->env, &info); rc != 0) return lmdbError(rc, "environment info");
+  if (int rc = mdb_env_stat(impl_->env, &st); rc != 0) return lmdbError(rc, "environment stat");
+  out.usedBytes = (info.me_last_pgno + 1) * static_cast<uint64_t>(st.ms_psize);
+  return out;
 }
 
 Status LmdbStore::backupTo(const std::filesystem::path& file) {

@@ -58,6 +58,21 @@ class LmdbStore final : public FeedStore {
   // A consistent copy of the store, taken while it runs (mdb_env_copy2 with compaction).
   Status backupTo(const std::filesystem::path& file);
 
+  // Lets go of the file pages this process has read through the map (madvise MADV_DONTNEED): they
+  // stay in the kernel's page cache, so reading them again costs a minor fault, but they no longer
+  // count toward this process's resident memory. A scan of the whole store (verify, rebuild)
+  // calls it now and then, so that its resident memory stays bounded whatever the store's size.
+  // Call it between transactions' uses of record views (the views stay valid: the pages are read
+  // back on the next access).
+  void releaseMappedPages();
+
+  // The bytes the store's file takes on disk, and the bytes of it LMDB uses (pages in use).
+  struct Size {
+    uint64_t fileBytes = 0;
+    uint64_t usedBytes = 0;
+  };
+  Result<Size> size();
+
   struct Impl;
 
  private:

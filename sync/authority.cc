@@ -1,6 +1,7 @@
 #include "sync/authority.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "crypto/keys.h"
 #include "protocol/certificate_codec.h"
@@ -11,6 +12,9 @@ namespace govbus {
 
 namespace {
 
+// Above every seenUpTo(), which is at most UINT64_MAX - 1.
+constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
+
 bool inEffect(const Delegation& d, int64_t atMs) {
   return atMs >= d.validFromMs && (d.validUntilMs == 0 || atMs <= d.validUntilMs);
 }
@@ -18,6 +22,49 @@ bool inEffect(const Delegation& d, int64_t atMs) {
 bool covers(const Delegation& d, std::string_view node, const AuthorityState& s) {
   return d.grantee == node ||
          (d.scope == DelegationScope::kSubtree && s.isStrictAncestor(d.grantee, node));
+}
+
+// The order evaluateDelegations() judges delegations in: shallower authors first, then by ref.
+std::pair<int, const RecordRef&> judgeOrder(const AuthorityRecord& r) {
+  return {AuthorityState::levelOf(r.envelope.author), r.ref};
+}
+
+std::vector<std::string> pathIn(const std::map<std::string, std::string, std::less<>>& parent,
+                                const std::string& root, std::string_view node) {
+  std::vector<std::string> path;
+  std::string current(node);
+  for (int guard = 0; guard <= kMaxTreeDepth + 1; ++guard) {
+    path.push_back(current);
+    if (current == root) {
+      std::reverse(path.begin(), path.end());
+      return path;
+    }
+    auto it = parent.find(current);
+    if (it == parent.end()) return {};
+    current = it->second;
+  }
+  return {};  // a cycle or a tree deeper than allowed: not a valid path
+}
+
+// Adds to `out` every key whose value differs between `before` and `after`, or is in only one.
+template <typename Map, typename Set>
+void changedKeys(const Map& before, const Map& after, Set& out) {
+  for (const auto& [key, value] : before) {
+    auto now = after.find(key);
+    if (now == after.end() || !(now->second == value)) out.insert(key);
+  }
+  for (const auto& [key, value] : after) {
+    if (!before.contains(key)) out.insert(key);
+  }
+}
+
+template <typename Map, typename Key>
+void eraseFrom(Map& map, const Key& key, const RecordRef& ref) {
+  auto it = map.find(key);
+  if (it == map.end()) return;
+  auto& v = it->second;
+  v.erase(std::remove(v.begin(), v.end(), ref), v.end());
+  if (v.empty()) map.erase(it);
 }
 
 }  // namespace
@@ -28,11 +75,6 @@ bool AuthorityState::isAuthorityPayload(const Payload& p) {
   return std::holds_alternative<SignedCertificate>(p) || std::holds_alternative<KeyRevocation>(p) ||
          std::holds_alternative<CatalogItem>(p) || std::holds_alternative<Delegation>(p) ||
          std::holds_alternative<DelegationRevocation>(p) || std::holds_alternative<ForkReport>(p);
-}
-
-bool AuthorityState::add(AuthorityRecord record) {
-  RecordRef ref = record.ref;
-  return records_.emplace(std::move(ref), std::move(record)).second;
 }
 
 const AuthorityRecord* AuthorityState::find(const RecordRef& ref) const {
@@ -46,11 +88,21 @@ VoidReason AuthorityState::verdict(const RecordRef& ref) const {
 }
 
 void AuthorityState::setVerdict(const RecordRef& ref, VoidReason reason) {
+  VoidReason old = verdict(ref);
+  if (old == reason) return;
+  onUndo([this, ref, old] {
+    if (old == VoidReason::kNone) {
+      voids_.erase(ref);
+    } else {
+      voids_[ref] = old;
+    }
+  });
   if (reason == VoidReason::kNone) {
     voids_.erase(ref);
   } else {
     voids_[ref] = reason;
   }
+  if (!bulk_) changes_.verdicts.insert(ref);
 }
 
 int AuthorityState::levelOf(std::string_view code) {
@@ -58,39 +110,251 @@ int AuthorityState::levelOf(std::string_view code) {
   return c.ok() ? c->depth() : -1;
 }
 
+// --- journal ---
+
+void AuthorityState::beginJournal() {
+  journal_.undo.clear();
+  journal_.open = true;
+}
+
+void AuthorityState::commitJournal() {
+  journal_.undo.clear();
+  journal_.open = false;
+}
+
+void AuthorityState::rollbackJournal() {
+  journal_.open = false;  // undoing records nothing
+  for (auto it = journal_.undo.rbegin(); it != journal_.undo.rend(); ++it) (*it)();
+  journal_.undo.clear();
+  changes_ = Changes{};
+}
+
+AuthorityState::Changes AuthorityState::takeChanges() {
+  Changes out = std::move(changes_);
+  changes_ = Changes{};
+  return out;
+}
+
+// --- adding records ---
+
+void AuthorityState::index(const AuthorityRecord& r) {
+  const RecordRef& ref = r.ref;
+  if (std::holds_alternative<SignedCertificate>(r.payload)) {
+    certificates_.push_back(ref);
+    onUndo([this, ref] {
+      certificates_.erase(std::find(certificates_.begin(), certificates_.end(), ref));
+    });
+  } else if (std::holds_alternative<ForkReport>(r.payload)) {
+    ++forkReports_;
+    onUndo([this] { --forkReports_; });
+  } else if (std::holds_alternative<CatalogItem>(r.payload)) {
+    if (r.envelope.author == root_ && ref.seq > lastRootCatalogSeq_) {
+      uint64_t old = lastRootCatalogSeq_;
+      lastRootCatalogSeq_ = ref.seq;
+      onUndo([this, old] { lastRootCatalogSeq_ = old; });
+    }
+  } else if (const auto* d = std::get_if<Delegation>(&r.payload)) {
+    auto& list = delegationsByItem_[d->item];
+    auto at = std::upper_bound(list.begin(), list.end(), r,
+                               [this](const AuthorityRecord& a, const RecordRef& b) {
+                                 return judgeOrder(a) < judgeOrder(records_.at(b));
+                               });
+    list.insert(at, ref);
+    onUndo([this, item = d->item, ref] { eraseFrom(delegationsByItem_, item, ref); });
+    if (d->parent) {
+      childrenOf_[*d->parent].push_back(ref);
+      onUndo([this, parent = *d->parent, ref] { eraseFrom(childrenOf_, parent, ref); });
+    }
+    Grants* g = grantsOf(d->item, d->grantee, r.envelope.author);
+    auto pos = std::lower_bound(g->seqs.begin(), g->seqs.end(), ref.seq);
+    size_t i = static_cast<size_t>(pos - g->seqs.begin());
+    g->seqs.insert(pos, ref.seq);
+    g->skip.insert(g->skip.begin() + static_cast<ptrdiff_t>(i), 0);  // void until judged
+    g->maxSkip.insert(g->maxSkip.begin() + static_cast<ptrdiff_t>(i), 0);
+    recomputeMax(*g, i);
+    onUndo([this, key = std::make_pair(d->item, d->grantee), ref] {
+      auto& groups = grants_.at(key);
+      for (auto it = groups.begin(); it != groups.end(); ++it) {
+        if (it->author != ref.author) continue;
+        auto p = std::lower_bound(it->seqs.begin(), it->seqs.end(), ref.seq);
+        size_t k = static_cast<size_t>(p - it->seqs.begin());
+        it->seqs.erase(p);
+        it->skip.erase(it->skip.begin() + static_cast<ptrdiff_t>(k));
+        it->maxSkip.erase(it->maxSkip.begin() + static_cast<ptrdiff_t>(k));
+        recomputeMax(*it, k);
+        if (it->seqs.empty()) groups.erase(it);
+        break;
+      }
+      if (groups.empty()) grants_.erase(key);
+    });
+  } else if (const auto* rv = std::get_if<DelegationRevocation>(&r.payload)) {
+    revocationsOf_[rv->delegation].push_back(ref);
+    onUndo([this, target = rv->delegation, ref] { eraseFrom(revocationsOf_, target, ref); });
+  }
+}
+
+AuthorityState::Grants* AuthorityState::grantsOf(const std::string& item,
+                                                 const std::string& grantee,
+                                                 const std::string& author) {
+  auto& groups = grants_[{item, grantee}];
+  for (Grants& g : groups) {
+    if (g.author == author) return &g;
+  }
+  groups.push_back(Grants{author, levelOf(author), {}, {}, {}});
+  return &groups.back();
+}
+
+void AuthorityState::recomputeMax(Grants& g, size_t from) {
+  for (size_t i = from; i < g.seqs.size(); ++i)
+    g.maxSkip[i] = std::max(i == 0 ? 0 : g.maxSkip[i - 1], g.skip[i]);
+}
+
+bool AuthorityState::add(AuthorityRecord record) {
+  RecordRef ref = record.ref;
+  const bool latestRootCatalog = ref.author == root_ && ref.seq > lastRootCatalogSeq_;
+  auto [it, inserted] = records_.emplace(ref, std::move(record));
+  if (!inserted) return false;
+  onUndo([this, ref] { records_.erase(ref); });
+  const AuthorityRecord& r = it->second;
+  index(r);
+  if (std::holds_alternative<SignedCertificate>(r.payload)) {
+    addedCertificate();
+  } else if (std::holds_alternative<KeyRevocation>(r.payload)) {
+    judgeKeyRevocation(r);
+  } else if (std::holds_alternative<CatalogItem>(r.payload)) {
+    addedCatalog(r, latestRootCatalog);
+  } else if (std::holds_alternative<Delegation>(r.payload)) {
+    addedDelegation(r);
+  } else if (std::holds_alternative<DelegationRevocation>(r.payload)) {
+    judgeRevocation(ref);
+  } else {
+    reevaluateAll();  // a fork report
+  }
+  return true;
+}
+
+void AuthorityState::load(std::vector<AuthorityRecord> records) {
+  bulk_ = true;
+  for (AuthorityRecord& r : records) {
+    RecordRef ref = r.ref;
+    auto [it, inserted] = records_.emplace(ref, std::move(r));
+    if (inserted) index(it->second);
+  }
+  bulk_ = false;
+  evaluate();
+}
+
+// --- full evaluation ---
+
 void AuthorityState::evaluate() {
+  ++stats_.fullEvaluations;
+  const bool wasBulk = bulk_;
+  bulk_ = true;
   voids_.clear();
-  evaluateTree();
+  Tree t = computeTree();
+  parent_ = std::move(t.parent);
+  keys_ = std::move(t.keys);
+  names_ = std::move(t.names);
+  for (const auto& [ref, reason] : t.verdicts) voids_[ref] = reason;
   evaluateForks();
   evaluateCatalog();
   evaluateDelegations();
   // Key revocations: effective at the door (TrustStore); here only judged.
   for (const auto& [ref, r] : records_) {
-    if (const auto* k = std::get_if<KeyRevocation>(&r.payload)) {
-      if (isForked(r.envelope)) {
-        setVerdict(ref, VoidReason::kAuthorForked);
-      } else if (!isStrictAncestor(r.envelope.author, k->subject)) {
-        setVerdict(ref, VoidReason::kKeyRevocationNotByAncestor);
-      }
+    if (std::holds_alternative<KeyRevocation>(r.payload)) judgeKeyRevocation(r);
+  }
+  bulk_ = wasBulk;
+}
+
+void AuthorityState::judgeKeyRevocation(const AuthorityRecord& r) {
+  const auto& k = std::get<KeyRevocation>(r.payload);
+  VoidReason reason = VoidReason::kNone;
+  if (isForked(r.envelope)) {
+    reason = VoidReason::kAuthorForked;
+  } else if (!isStrictAncestor(r.envelope.author, k.subject)) {
+    reason = VoidReason::kKeyRevocationNotByAncestor;
+  }
+  setVerdict(r.ref, reason);
+}
+
+AuthorityState::Derived AuthorityState::derived() const {
+  return Derived{voids_,    parent_,  keys_,       names_,     forks_,
+                 versions_, catalog_, structural_, revokedBy_, grants_};
+}
+
+void AuthorityState::restore(Derived d) {
+  voids_ = std::move(d.voids);
+  parent_ = std::move(d.parent);
+  keys_ = std::move(d.keys);
+  names_ = std::move(d.names);
+  forks_ = std::move(d.forks);
+  versions_ = std::move(d.versions);
+  catalog_ = std::move(d.catalog);
+  structural_ = std::move(d.structural);
+  revokedBy_ = std::move(d.revokedBy);
+  grants_ = std::move(d.grants);
+}
+
+// Re-judges everything and logs what changed: the rare path (a node moved in the tree, a fork).
+void AuthorityState::reevaluateAll() {
+  Derived before = derived();
+  evaluate();
+  Changes& c = changes_;
+  changedKeys(before.voids, voids_, c.verdicts);
+  changedKeys(before.catalog, catalog_, c.items);
+  changedKeys(before.versions, versions_, c.versioned);
+  changedKeys(before.parent, parent_, c.nodes);
+  auto revocations = [](const std::map<RecordRef, std::vector<RecordRef>>& m, const RecordRef& r) {
+    auto it = m.find(r);
+    return it == m.end() ? std::vector<RecordRef>{} : it->second;
+  };
+  for (const auto& [item, list] : delegationsByItem_) {
+    for (const RecordRef& ref : list) {
+      auto old = before.voids.find(ref);
+      VoidReason was = old == before.voids.end() ? VoidReason::kNone : old->second;
+      if (was != verdict(ref) || revocations(before.revokedBy, ref) != revocations(revokedBy_, ref))
+        c.delegations.insert(ref);
     }
   }
+  auto forkFrom = [&](const std::string& author, uint64_t seq) {
+    auto [it, inserted] = c.forkedFrom.emplace(author, seq);
+    if (!inserted) it->second = std::min(it->second, seq);
+  };
+  for (const auto& [author, f] : before.forks) {
+    auto now = forks_.find(author);
+    if (now == forks_.end() || now->second != f) {
+      forkFrom(author, now == forks_.end() ? f.first : std::min(f.first, now->second.first));
+    }
+  }
+  for (const auto& [author, f] : forks_) {
+    if (!before.forks.contains(author)) forkFrom(author, f.first);
+  }
+  onUndo([this, old = std::move(before)]() mutable { restore(std::move(old)); });
 }
 
 // --- tree ---
 
-void AuthorityState::evaluateTree() {
-  parent_.clear();
-  keys_.clear();
-  names_.clear();
+AuthorityState::Tree AuthorityState::computeTree() const {
+  Tree t;
   // A subject's parent is fixed by its lowest-serial certificate (its first enrolment); a
   // certificate for it from any other issuer is void, so no sibling or cousin can take a node
   // over by issuing a higher serial. Every valid serial's key is kept.
+  struct Decoded {
+    const AuthorityRecord* r;
+    Result<Certificate> cert;
+  };
+  std::vector<RecordRef> refs = certificates_;
+  std::sort(refs.begin(), refs.end());
+  std::vector<Decoded> certs;
+  certs.reserve(refs.size());
+  for (const RecordRef& ref : refs) {
+    const AuthorityRecord& r = records_.at(ref);
+    certs.push_back({&r, decodeCertificateBody(std::get<SignedCertificate>(r.payload).body)});
+  }
   std::map<std::string, std::pair<uint32_t, std::string>> firstIssuer;
-  for (const auto& [ref, r] : records_) {
-    const auto* sc = std::get_if<SignedCertificate>(&r.payload);
-    if (!sc) continue;
-    auto cert = decodeCertificateBody(sc->body);
-    if (!cert || cert->issuer != r.envelope.author || cert->subject == root_) continue;
+  for (const Decoded& d : certs) {
+    const auto& cert = d.cert;
+    if (!cert || cert->issuer != d.r->envelope.author || cert->subject == root_) continue;
     // Only an issuer whose region contains the subject competes (the others are void below).
     auto issuerCode = DivisionCode::parse(cert->issuer);
     auto subjectCode = DivisionCode::parse(cert->subject);
@@ -106,47 +370,67 @@ void AuthorityState::evaluateTree() {
       it->second = {cert->serial, cert->issuer};
     }
   }
-  for (const auto& [ref, r] : records_) {
-    const auto* sc = std::get_if<SignedCertificate>(&r.payload);
-    if (!sc) continue;
-    auto cert = decodeCertificateBody(sc->body);
+  for (const Decoded& d : certs) {
+    const RecordRef& ref = d.r->ref;
+    const auto& cert = d.cert;
     if (!cert) {
-      setVerdict(ref, VoidReason::kCertificateNotByIssuer);
+      t.verdicts[ref] = VoidReason::kCertificateNotByIssuer;
       continue;
     }
-    bool anchor = cert->subject == root_ && cert->issuer == root_ && r.envelope.author == root_;
-    if (!anchor && cert->issuer != r.envelope.author) {
-      setVerdict(ref, VoidReason::kCertificateNotByIssuer);
+    const std::string& author = d.r->envelope.author;
+    bool anchor = cert->subject == root_ && cert->issuer == root_ && author == root_;
+    if (!anchor && cert->issuer != author) {
+      t.verdicts[ref] = VoidReason::kCertificateNotByIssuer;
       continue;
     }
     if (!anchor) {
       auto issuer = DivisionCode::parse(cert->issuer);
       auto subject = DivisionCode::parse(cert->subject);
       if (!issuer || !subject || !issuer->strictlyContains(*subject) || cert->subject == root_) {
-        setVerdict(ref, VoidReason::kCertificateOutsideRegion);
+        t.verdicts[ref] = VoidReason::kCertificateOutsideRegion;
         continue;
       }
       if (firstIssuer.at(cert->subject).second != cert->issuer) {
-        setVerdict(ref, VoidReason::kCertificateNotByIssuer);
+        t.verdicts[ref] = VoidReason::kCertificateNotByIssuer;
         continue;
       }
-      parent_[cert->subject] = cert->issuer;
+      t.parent[cert->subject] = cert->issuer;
     }
-    keys_[cert->subject][cert->serial] = cert->publicKey;
+    t.keys[cert->subject][cert->serial] = cert->publicKey;
     // The newest enrolment names the node: a re-enrolment may correct a name.
-    auto& [nameSerial, name] = names_[cert->subject];
+    auto& [nameSerial, name] = t.names[cert->subject];
     if (name.empty() || cert->serial >= nameSerial) {
       nameSerial = cert->serial;
       name = cert->subjectName;
     }
   }
   // A node whose chain does not reach the root is not part of the tree (yet).
-  for (auto it = parent_.begin(); it != parent_.end();) {
-    if (pathFromRoot(it->first).empty()) {
-      it = parent_.erase(it);
-    } else {
-      ++it;
-    }
+  std::map<std::string, std::string, std::less<>> reachable;
+  for (const auto& [child, parent] : t.parent) {
+    if (!pathIn(t.parent, root_, child).empty()) reachable.emplace(child, parent);
+  }
+  t.parent = std::move(reachable);
+  return t;
+}
+
+void AuthorityState::addedCertificate() {
+  Tree t = computeTree();
+  // A node that moved (or joined, or left) changes what every rule about the tree says, and a new
+  // key can change which fork reports verify: re-judge everything. Enrolments are rare.
+  if (t.parent != parent_ || (t.keys != keys_ && forkReports_ > 0)) {
+    reevaluateAll();
+    return;
+  }
+  // Otherwise (a re-enrolment: a new key, a corrected name) only certificate verdicts change.
+  onUndo([this, keys = keys_, names = names_]() mutable {
+    keys_ = std::move(keys);
+    names_ = std::move(names);
+  });
+  keys_ = std::move(t.keys);
+  names_ = std::move(t.names);
+  for (const RecordRef& ref : certificates_) {
+    auto v = t.verdicts.find(ref);
+    setVerdict(ref, v == t.verdicts.end() ? VoidReason::kNone : v->second);
   }
 }
 
@@ -167,19 +451,7 @@ std::optional<std::string> AuthorityState::parentOf(std::string_view code) const
 }
 
 std::vector<std::string> AuthorityState::pathFromRoot(std::string_view node) const {
-  std::vector<std::string> path;
-  std::string current(node);
-  for (int guard = 0; guard <= kMaxTreeDepth + 1; ++guard) {
-    path.push_back(current);
-    if (current == root_) {
-      std::reverse(path.begin(), path.end());
-      return path;
-    }
-    auto it = parent_.find(current);
-    if (it == parent_.end()) return {};
-    current = it->second;
-  }
-  return {};  // a cycle or a tree deeper than allowed: not a valid path
+  return pathIn(parent_, root_, node);
 }
 
 bool AuthorityState::isStrictAncestor(std::string_view ancestor, std::string_view node) const {
@@ -244,6 +516,21 @@ bool AuthorityState::isForked(const Envelope& env) const {
 
 // --- catalog ---
 
+VoidReason AuthorityState::catalogVerdict(const AuthorityRecord& r, const CatalogItem& c) const {
+  auto current = catalog_.find(c.code);
+  if (r.envelope.author != root_) return VoidReason::kCatalogNotByProvince;
+  if (isForked(r.envelope)) return VoidReason::kAuthorForked;
+  if (c.statutoryDepth < 1 || c.statutoryDepth > kMaxTreeDepth) return VoidReason::kCatalogBadLevel;
+  if (c.legalDays == 0 || c.promisedDays == 0 || c.promisedDays > (2 * c.legalDays) / 3)
+    return VoidReason::kPromisedExceedsTwoThirds;
+  if (c.op == CatalogOp::kInsert && current != catalog_.end())
+    return VoidReason::kCatalogItemExists;
+  if (c.op == CatalogOp::kUpdate && current == catalog_.end()) return VoidReason::kUnknownItem;
+  if (c.op == CatalogOp::kUpdate && c.statutoryDepth < current->second.statutoryDepth)
+    return VoidReason::kCatalogRaisesLevel;  // 不得上收
+  return VoidReason::kNone;
+}
+
 void AuthorityState::evaluateCatalog() {
   versions_.clear();
   catalog_.clear();
@@ -251,24 +538,7 @@ void AuthorityState::evaluateCatalog() {
   for (const auto& [ref, r] : records_) {
     const auto* c = std::get_if<CatalogItem>(&r.payload);
     if (!c) continue;
-    VoidReason reason = VoidReason::kNone;
-    auto current = catalog_.find(c->code);
-    if (r.envelope.author != root_) {
-      reason = VoidReason::kCatalogNotByProvince;
-    } else if (isForked(r.envelope)) {
-      reason = VoidReason::kAuthorForked;
-    } else if (c->statutoryDepth < 1 || c->statutoryDepth > kMaxTreeDepth) {
-      reason = VoidReason::kCatalogBadLevel;
-    } else if (c->legalDays == 0 || c->promisedDays == 0 ||
-               c->promisedDays > (2 * c->legalDays) / 3) {
-      reason = VoidReason::kPromisedExceedsTwoThirds;
-    } else if (c->op == CatalogOp::kInsert && current != catalog_.end()) {
-      reason = VoidReason::kCatalogItemExists;
-    } else if (c->op == CatalogOp::kUpdate && current == catalog_.end()) {
-      reason = VoidReason::kUnknownItem;
-    } else if (c->op == CatalogOp::kUpdate && c->statutoryDepth < current->second.statutoryDepth) {
-      reason = VoidReason::kCatalogRaisesLevel;  // 不得上收
-    }
+    VoidReason reason = catalogVerdict(r, *c);
     if (reason != VoidReason::kNone) {
       setVerdict(ref, reason);
       continue;
@@ -278,6 +548,44 @@ void AuthorityState::evaluateCatalog() {
     versions_[c->code].push_back({ref, e});
     catalog_[c->code] = std::move(e);
   }
+}
+
+void AuthorityState::addedCatalog(const AuthorityRecord& r, bool latest) {
+  const auto& c = std::get<CatalogItem>(r.payload);
+  if (r.envelope.author == root_ && !latest) {
+    reevaluateAll();  // a root version before others (never in feed order): replay the catalog
+    return;
+  }
+  VoidReason reason = catalogVerdict(r, c);
+  setVerdict(r.ref, reason);
+  if (reason != VoidReason::kNone) return;
+  CatalogEntry e{c.code,         c.name,      c.statutoryDepth, c.legalDays,
+                 c.promisedDays, c.delegable, c.materials,      r.ref};
+  versions_[c.code].push_back({r.ref, e});
+  onUndo([this, code = c.code] {
+    auto it = versions_.find(code);
+    it->second.pop_back();
+    if (it->second.empty()) versions_.erase(it);
+  });
+  std::optional<CatalogEntry> old;
+  if (auto it = catalog_.find(c.code); it != catalog_.end()) old = it->second;
+  onUndo([this, code = c.code, old] {
+    if (old) {
+      catalog_[code] = *old;
+    } else {
+      catalog_.erase(code);
+    }
+  });
+  catalog_[c.code] = std::move(e);
+  changes_.items.insert(c.code);
+  // Delegations of the item that had seen this version (before it arrived here) judge by it now.
+  auto list = delegationsByItem_.find(c.code);
+  if (list == delegationsByItem_.end()) return;
+  std::vector<RecordRef> seeing;
+  for (const RecordRef& ref : list->second) {
+    if (Visibility::of(records_.at(ref).envelope).sees(r.ref)) seeing.push_back(ref);
+  }
+  for (const RecordRef& ref : seeing) rejudgeDelegations(ref);
 }
 
 const CatalogEntry* AuthorityState::item(std::string_view code) const {
@@ -302,7 +610,7 @@ std::optional<CatalogEntry> AuthorityState::itemSeenBy(std::string_view code,
 
 // --- delegations ---
 
-VoidReason AuthorityState::structuralDelegationVerdict(const AuthorityRecord& r) {
+VoidReason AuthorityState::structuralDelegationVerdict(const AuthorityRecord& r) const {
   const auto& d = std::get<Delegation>(r.payload);
   const std::string& author = r.envelope.author;
   Visibility vis = Visibility::of(r.envelope);
@@ -326,15 +634,37 @@ VoidReason AuthorityState::structuralDelegationVerdict(const AuthorityRecord& r)
       d.validFromMs >= pd->validFromMs &&
       (pd->validUntilMs == 0 || (d.validUntilMs != 0 && d.validUntilMs <= pd->validUntilMs));
   if (!inside) return VoidReason::kPeriodOutsideParent;
+  // Judged in order, a parent that comes later has no verdict yet when its child is judged.
+  if (!(judgeOrder(*p) < judgeOrder(r))) return VoidReason::kParentVoid;
   auto ps = structural_.find(*d.parent);
   if (ps == structural_.end() || ps->second != VoidReason::kNone) return VoidReason::kParentVoid;
+  return VoidReason::kNone;
+}
+
+VoidReason AuthorityState::revocationVerdict(const AuthorityRecord& r) const {
+  const auto& rv = std::get<DelegationRevocation>(r.payload);
+  const AuthorityRecord* target = find(rv.delegation);
+  if (isForked(r.envelope)) return VoidReason::kAuthorForked;
+  if (!target || !std::holds_alternative<Delegation>(target->payload))
+    return VoidReason::kRevocationTargetUnknown;
+  if (r.envelope.author != target->envelope.author &&
+      !isStrictAncestor(r.envelope.author, target->envelope.author))
+    return VoidReason::kRevokerNotGrantorOrAncestor;
+  return VoidReason::kNone;
+}
+
+VoidReason AuthorityState::finalDelegationVerdict(const RecordRef& ref) const {
+  auto s = structural_.find(ref);
+  VoidReason reason = s == structural_.end() ? VoidReason::kParentUnknown : s->second;
+  if (reason != VoidReason::kNone) return reason;
+  if (revokedBy_.contains(ref)) return VoidReason::kRevoked;
+  if (revokedChain(ref)) return VoidReason::kParentRevoked;
   return VoidReason::kNone;
 }
 
 void AuthorityState::evaluateDelegations() {
   structural_.clear();
   revokedBy_.clear();
-  delegationsByItem_.clear();
 
   // Parents are authored by strict ancestors, so evaluating shallower authors first means a
   // parent's verdict is known before its children's.
@@ -344,40 +674,151 @@ void AuthorityState::evaluateDelegations() {
   }
   std::stable_sort(delegations.begin(), delegations.end(),
                    [](const AuthorityRecord* a, const AuthorityRecord* b) {
-                     int la = levelOf(a->envelope.author), lb = levelOf(b->envelope.author);
-                     if (la != lb) return la < lb;
-                     return a->ref < b->ref;
+                     return judgeOrder(*a) < judgeOrder(*b);
                    });
-  for (const AuthorityRecord* r : delegations) {
+  for (const AuthorityRecord* r : delegations)
     structural_[r->ref] = structuralDelegationVerdict(*r);
-    delegationsByItem_[std::get<Delegation>(r->payload).item].push_back(r->ref);
-  }
 
   for (const auto& [ref, r] : records_) {
-    const auto* rv = std::get_if<DelegationRevocation>(&r.payload);
-    if (!rv) continue;
-    const AuthorityRecord* target = find(rv->delegation);
-    if (isForked(r.envelope)) {
-      setVerdict(ref, VoidReason::kAuthorForked);
-    } else if (!target || !std::holds_alternative<Delegation>(target->payload)) {
-      setVerdict(ref, VoidReason::kRevocationTargetUnknown);
-    } else if (r.envelope.author != target->envelope.author &&
-               !isStrictAncestor(r.envelope.author, target->envelope.author)) {
-      setVerdict(ref, VoidReason::kRevokerNotGrantorOrAncestor);
-    } else {
-      revokedBy_[rv->delegation].push_back(ref);
+    if (!std::holds_alternative<DelegationRevocation>(r.payload)) continue;
+    VoidReason reason = revocationVerdict(r);
+    setVerdict(ref, reason);
+    if (reason == VoidReason::kNone)
+      revokedBy_[std::get<DelegationRevocation>(r.payload).delegation].push_back(ref);
+  }
+  for (const AuthorityRecord* r : delegations) setVerdict(r->ref, finalDelegationVerdict(r->ref));
+  for (auto& [key, groups] : grants_) {
+    for (Grants& g : groups) {
+      for (size_t i = 0; i < g.seqs.size(); ++i) {
+        RecordRef ref{g.author, g.seqs[i]};
+        uint64_t skip = kNever;
+        if (structural_.at(ref) != VoidReason::kNone) {
+          skip = 0;
+        } else if (auto rv = revokedBy_.find(ref); rv != revokedBy_.end()) {
+          for (const RecordRef& by : rv->second) {
+            if (by.author == g.author) skip = std::min(skip, by.seq);
+          }
+        }
+        g.skip[i] = skip;
+      }
+      recomputeMax(g, 0);
     }
   }
+}
 
-  for (const AuthorityRecord* r : delegations) {
-    VoidReason reason = structural_[r->ref];
-    if (reason == VoidReason::kNone && revokedBy_.contains(r->ref)) {
-      reason = VoidReason::kRevoked;
-    } else if (reason == VoidReason::kNone && revokedChain(r->ref)) {
-      reason = VoidReason::kParentRevoked;
-    }
-    setVerdict(r->ref, reason);
+void AuthorityState::addedDelegation(const AuthorityRecord& r) {
+  changes_.delegations.insert(r.ref);
+  rejudgeDelegations(r.ref);
+  // Revocations that named it before it arrived take effect now.
+  if (auto it = revocationsOf_.find(r.ref); it != revocationsOf_.end()) {
+    std::vector<RecordRef> waiting = it->second;
+    for (const RecordRef& rv : waiting) judgeRevocation(rv);
   }
+}
+
+void AuthorityState::walkDown(const RecordRef& start,
+                              const std::function<bool(const RecordRef&)>& visit) {
+  std::vector<RecordRef> work{start};
+  std::set<RecordRef> seen;  // a chain that names itself must not loop
+  while (!work.empty()) {
+    RecordRef ref = std::move(work.back());
+    work.pop_back();
+    if (!seen.insert(ref).second || !records_.contains(ref) || !visit(ref)) continue;
+    if (auto c = childrenOf_.find(ref); c != childrenOf_.end()) {
+      for (const RecordRef& child : c->second) work.push_back(child);
+    }
+  }
+}
+
+void AuthorityState::rejudgeDelegations(const RecordRef& start) {
+  walkDown(start, [this](const RecordRef& ref) {
+    ++stats_.delegationsJudged;
+    VoidReason s = structuralDelegationVerdict(records_.at(ref));
+    auto old = structural_.find(ref);
+    bool changed = old == structural_.end() || old->second != s;
+    if (changed) {
+      std::optional<VoidReason> was;
+      if (old != structural_.end()) was = old->second;
+      onUndo([this, ref, was] {
+        if (was) {
+          structural_[ref] = *was;
+        } else {
+          structural_.erase(ref);
+        }
+      });
+      structural_[ref] = s;
+    }
+    refreshFinal(ref);
+    updateSkip(ref);
+    if (changed) changes_.delegations.insert(ref);
+    return changed;  // the delegations below judge by this one's structural verdict
+  });
+}
+
+void AuthorityState::refreshFinal(const RecordRef& ref) {
+  VoidReason now = finalDelegationVerdict(ref);
+  if (verdict(ref) == now) return;
+  setVerdict(ref, now);
+  changes_.delegations.insert(ref);
+}
+
+void AuthorityState::refreshBelow(const RecordRef& start) {
+  walkDown(start, [this](const RecordRef& ref) {
+    refreshFinal(ref);
+    return true;
+  });
+}
+
+void AuthorityState::updateSkip(const RecordRef& ref) {
+  const auto& d = std::get<Delegation>(records_.at(ref).payload);
+  uint64_t skip = kNever;
+  if (structural_.at(ref) != VoidReason::kNone) {
+    skip = 0;
+  } else if (auto rv = revokedBy_.find(ref); rv != revokedBy_.end()) {
+    for (const RecordRef& by : rv->second) {
+      if (by.author == ref.author) skip = std::min(skip, by.seq);
+    }
+  }
+  Grants* g = grantsOf(d.item, d.grantee, ref.author);
+  size_t i = static_cast<size_t>(std::lower_bound(g->seqs.begin(), g->seqs.end(), ref.seq) -
+                                 g->seqs.begin());
+  if (g->skip[i] == skip) return;
+  onUndo([this, key = std::make_pair(d.item, d.grantee), author = ref.author, i, old = g->skip[i]] {
+    for (Grants& x : grants_.at(key)) {
+      if (x.author != author) continue;
+      x.skip[i] = old;
+      recomputeMax(x, i);
+    }
+  });
+  g->skip[i] = skip;
+  recomputeMax(*g, i);
+}
+
+void AuthorityState::judgeRevocation(const RecordRef& ref) {
+  const AuthorityRecord& r = records_.at(ref);
+  const RecordRef& target = std::get<DelegationRevocation>(r.payload).delegation;
+  VoidReason reason = revocationVerdict(r);
+  setVerdict(ref, reason);
+  auto list = revokedBy_.find(target);
+  bool was =
+      list != revokedBy_.end() && std::binary_search(list->second.begin(), list->second.end(), ref);
+  bool now = reason == VoidReason::kNone;
+  if (was == now) return;
+  auto& v = revokedBy_[target];
+  if (now) {
+    v.insert(std::lower_bound(v.begin(), v.end(), ref), ref);
+    onUndo([this, target, ref] { eraseFrom(revokedBy_, target, ref); });
+  } else {
+    v.erase(std::lower_bound(v.begin(), v.end(), ref));
+    if (v.empty()) revokedBy_.erase(target);
+    onUndo([this, target, ref] {
+      auto& l = revokedBy_[target];
+      l.insert(std::lower_bound(l.begin(), l.end(), ref), ref);
+    });
+  }
+  changes_.delegations.insert(target);
+  updateSkip(target);
+  refreshBelow(target);
 }
 
 bool AuthorityState::revokedChain(const RecordRef& delegation) const {
@@ -416,17 +857,36 @@ Holding AuthorityState::holds(std::string_view node, std::string_view itemCode, 
     h.holds = h.statutory = true;
     return h;
   }
-  auto list = delegationsByItem_.find(itemCode);
-  if (list == delegationsByItem_.end()) return h;
-  // Among covering delegations, the one from the closest grantor (deepest author) explains best.
+  // Covering delegations are granted to the node itself or (subtree scope) to a strict ancestor.
+  // Among them the one from the closest grantor (deepest author), then the lowest ref, explains
+  // best. Per author, the first usable one in feed order is the lowest ref it has.
   const AuthorityRecord* best = nullptr;
-  for (const RecordRef& ref : list->second) {
-    const AuthorityRecord* r = find(ref);
-    const auto& d = std::get<Delegation>(r->payload);
-    if (!vis.sees(ref) || !covers(d, node, *this) || !inEffect(d, atMs) ||
-        !effectiveUnder(ref, vis))
-      continue;
-    if (!best || levelOf(r->envelope.author) > levelOf(best->envelope.author)) best = r;
+  int bestLevel = 0;
+  std::string grantee(node);
+  for (int guard = 0; guard <= kMaxTreeDepth + 1; ++guard) {
+    if (auto it = grants_.find({std::string(itemCode), grantee}); it != grants_.end()) {
+      for (const Grants& g : it->second) {
+        if (best && g.level < bestLevel) continue;
+        const uint64_t seen = vis.seenUpTo(g.author);
+        auto first = std::upper_bound(g.maxSkip.begin(), g.maxSkip.end(), seen);
+        for (size_t i = static_cast<size_t>(first - g.maxSkip.begin());
+             i < g.seqs.size() && g.seqs[i] <= seen; ++i) {
+          if (g.skip[i] <= seen) continue;
+          const AuthorityRecord* r = find(RecordRef{g.author, g.seqs[i]});
+          const auto& d = std::get<Delegation>(r->payload);
+          if (!covers(d, node, *this) || !inEffect(d, atMs) || !effectiveUnder(r->ref, vis))
+            continue;
+          if (!best || g.level > bestLevel || r->ref < best->ref) {
+            best = r;
+            bestLevel = g.level;
+          }
+          break;
+        }
+      }
+    }
+    auto up = parent_.find(grantee);
+    if (up == parent_.end()) break;
+    grantee = up->second;
   }
   if (!best) return h;
   h.holds = true;
@@ -466,10 +926,13 @@ const AuthorityRecord* AuthorityState::unseenRevocationOf(const std::vector<Reco
 
 std::vector<const AuthorityRecord*> AuthorityState::validDelegations() const {
   std::vector<const AuthorityRecord*> out;
-  for (const auto& [ref, r] : records_) {
-    if (std::holds_alternative<Delegation>(r.payload) && verdict(ref) == VoidReason::kNone)
-      out.push_back(&r);
+  for (const auto& [item, list] : delegationsByItem_) {
+    for (const RecordRef& ref : list) {
+      if (verdict(ref) == VoidReason::kNone) out.push_back(find(ref));
+    }
   }
+  std::sort(out.begin(), out.end(),
+            [](const AuthorityRecord* a, const AuthorityRecord* b) { return a->ref < b->ref; });
   return out;
 }
 

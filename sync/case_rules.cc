@@ -193,6 +193,7 @@ class CaseMachine {
   }
 
   CaseSummary take() { return std::move(s_); }
+  bool usedGlobalView() const { return usedGlobalView_; }
 
  private:
   VoidReason received(const CaseInput& in, const CaseEvent& e) {
@@ -264,6 +265,7 @@ class CaseMachine {
     }
     const auto& rv = std::get<DelegationRevocation>(revocation->payload);
     if (rv.transferPending) {
+      usedGlobalView_ = true;
       std::string next = auth_.handlerFor(s_.item, s_.region, env.wallTimeMs);
       if (!next.empty() && next != env.author) {
         pendingTransfer_ = PendingTransfer{revocation->ref, env.author};
@@ -288,6 +290,7 @@ class CaseMachine {
   std::optional<RecordRef> haltOrder_;
   std::optional<PendingTransfer> pendingTransfer_;
   bool handlerMoved_ = false;  // by a transfer, not by the handler rule
+  bool usedGlobalView_ = false;
 };
 
 }  // namespace
@@ -356,7 +359,8 @@ CaseEvaluation evaluateCase(const std::string& caseId, std::vector<CaseInput> in
     }
   }
   std::sort(voids.begin(), voids.end());
-  return CaseEvaluation{m.take(), std::move(voids)};
+  const bool global = m.usedGlobalView();
+  return CaseEvaluation{m.take(), std::move(voids), global};
 }
 
 Deadline deadlineAt(const CaseSummary& s, int64_t nowMs) {

@@ -87,6 +87,10 @@ struct CaseSummary {
 struct CaseEvaluation {
   CaseSummary summary;
   std::vector<std::pair<RecordRef, VoidReason>> voids;
+  // Whether the evaluation asked who handles the item now, in the global view (a transfer pending
+  // on a revocation): the case then depends on the catalog entry in force, not only on what its
+  // records had seen. Not part of the state; the state engine indexes such cases.
+  bool usedGlobalView = false;
 };
 
 CaseEvaluation evaluateCase(const std::string& caseId, std::vector<CaseInput> inputs,

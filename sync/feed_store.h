@@ -64,6 +64,10 @@ class FeedReader {
   // false.
   virtual Status stateScan(ByteView prefix,
                            const std::function<bool(ByteView key, ByteView value)>& visit) = 0;
+  // The same from the first key >= `from` (which should itself start with `prefix`): lets an
+  // index be read in ranges and skipped through, not only from a prefix's start.
+  virtual Status stateScanFrom(ByteView from, ByteView prefix,
+                               const std::function<bool(ByteView key, ByteView value)>& visit) = 0;
 };
 
 class FeedTxn : public FeedReader {
@@ -83,6 +87,8 @@ class FeedTxn : public FeedReader {
   virtual Status putRevocation(std::string_view revoker, const KeyRevocation& revocation) = 0;
   virtual Status statePut(ByteView key, ByteView value) = 0;
   virtual Status stateDel(ByteView key) = 0;
+  // Removes every entry of the derived-state table (a rebuild starts from nothing).
+  virtual Status stateClear() = 0;
   // Makes every change durable (fsync) and visible; the transaction is finished either way.
   virtual Status commit() = 0;
 };

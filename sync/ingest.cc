@@ -72,6 +72,34 @@ Result<CheckedRecord> checkRecord(ByteView signedRecordBytes, const TrustStore& 
   return checkRecord(std::move(sr), trust);
 }
 
+namespace {
+
+template <typename Check>
+std::vector<Result<CheckedRecord>> checkAll(size_t n, Parallel& parallel, Check&& check) {
+  std::vector<std::optional<Result<CheckedRecord>>> slots(n);
+  parallel.forEach(n, [&](size_t i) { slots[i].emplace(check(i)); });
+  std::vector<Result<CheckedRecord>> out;
+  out.reserve(n);
+  for (auto& s : slots) out.push_back(std::move(*s));
+  return out;
+}
+
+}  // namespace
+
+std::vector<Result<CheckedRecord>> checkRecords(std::vector<Result<SignedRecord>> records,
+                                                const TrustStore& trust, Parallel& parallel) {
+  return checkAll(records.size(), parallel, [&](size_t i) -> Result<CheckedRecord> {
+    if (!records[i]) return records[i].error();
+    return checkRecord(std::move(records[i]).value(), trust);
+  });
+}
+
+std::vector<Result<CheckedRecord>> checkRecords(std::span<const Bytes> signedRecords,
+                                                const TrustStore& trust, Parallel& parallel) {
+  return checkAll(signedRecords.size(), parallel,
+                  [&](size_t i) { return checkRecord(ByteView(signedRecords[i]), trust); });
+}
+
 Result<IngestResult> Ingestor::apply(FeedTxn& txn, CheckedRecord record,
                                      std::vector<CheckedRecord>& appended) {
   const Envelope& env = record.record.envelope;
@@ -223,13 +251,14 @@ Status Ingestor::appendOne(FeedTxn& txn, CheckedRecord& record,
 }
 
 Result<BatchResult> ingestBatch(FeedStore& store, TrustStore& trust,
-                                std::span<const Bytes> signedRecords, IngestLimits limits) {
+                                std::span<const Bytes> signedRecords, IngestLimits limits,
+                                Parallel* parallel) {
   BatchResult out;
   out.results.reserve(signedRecords.size());
   std::vector<std::optional<CheckedRecord>> checked;
   checked.reserve(signedRecords.size());
-  for (const Bytes& raw : signedRecords) {
-    auto c = checkRecord(raw, trust);
+  Serial serial;
+  for (auto& c : checkRecords(signedRecords, trust, parallel ? *parallel : serial)) {
     if (c) {
       checked.emplace_back(std::move(*c));
     } else {

@@ -19,8 +19,8 @@
 // A rejected record is never stored. Trust changes carried by appended records (certificates, key
 // revocations) take effect for the records after them, also within one batch.
 //
-// Thread safety: checkRecord is reentrant given a const TrustStore; an Ingestor belongs to the
-// thread that owns the write transaction.
+// Thread safety: checkRecord is reentrant given a const TrustStore (checkRecords runs it on the
+// shell's worker pool); an Ingestor belongs to the thread that owns the write transaction.
 #pragma once
 
 #include <map>
@@ -32,6 +32,7 @@
 #include "base/result.h"
 #include "protocol/record.h"
 #include "sync/feed_store.h"
+#include "sync/parallel.h"
 #include "sync/trust_store.h"
 
 namespace govbus {
@@ -54,6 +55,12 @@ struct CheckedRecord {
 Result<CheckedRecord> checkRecord(ByteView signedRecordBytes, const TrustStore& trust);
 // Phase 1 from the parts of a SignedRecord (as found inside a batch message).
 Result<CheckedRecord> checkRecord(SignedRecord signedRecord, const TrustStore& trust);
+// Phase 1 for a batch, spread over `parallel` (sync/parallel.h); results in input order, the same
+// whatever the parallelism. `trust` must not change until it returns.
+std::vector<Result<CheckedRecord>> checkRecords(std::vector<Result<SignedRecord>> records,
+                                                const TrustStore& trust, Parallel& parallel);
+std::vector<Result<CheckedRecord>> checkRecords(std::span<const Bytes> signedRecords,
+                                                const TrustStore& trust, Parallel& parallel);
 
 enum class IngestOutcome { kAppended, kDuplicate, kBuffered, kFork, kRejected };
 const char* ingestOutcomeName(IngestOutcome outcome);
@@ -114,6 +121,7 @@ struct BatchResult {
   std::vector<CheckedRecord> appended;
 };
 Result<BatchResult> ingestBatch(FeedStore& store, TrustStore& trust,
-                                std::span<const Bytes> signedRecords, IngestLimits limits = {});
+                                std::span<const Bytes> signedRecords, IngestLimits limits = {},
+                                Parallel* parallel = nullptr);
 
 }  // namespace govbus

@@ -246,11 +246,16 @@ class MemoryTxn final : public FeedTxn {
   }
 
   Status stateScan(ByteView prefix, const std::function<bool(ByteView, ByteView)>& visit) override {
+    return stateScanFrom(prefix, prefix, visit);
+  }
+
+  Status stateScanFrom(ByteView from, ByteView prefix,
+                       const std::function<bool(ByteView, ByteView)>& visit) override {
     GOVBUS_TRY(live());
     CallLock lock(*this);
     // Keys with the prefix are contiguous from lower_bound(prefix) on, in both maps.
     mergeVisit(
-        t_.state.lower_bound(prefix), t_.state.end(), staged_.state.lower_bound(prefix),
+        t_.state.lower_bound(from), t_.state.end(), staged_.state.lower_bound(from),
         staged_.state.end(), t_.state.key_comp(), [&](const Bytes& k, const auto& value) {
           if (k.size() < prefix.size() || !std::equal(prefix.begin(), prefix.end(), k.begin())) {
             return false;
@@ -415,6 +420,17 @@ class MemoryTxn final : public FeedTxn {
     } else {
       staged_.state.erase(s);
     }
+    return Status::Ok();
+  }
+
+  Status stateClear() override {
+    GOVBUS_TRY(writable());
+    std::vector<Bytes> keys;
+    GOVBUS_TRY(stateScan({}, [&](ByteView k, ByteView) {
+      keys.push_back(toBytes(k));
+      return true;
+    }));
+    for (const Bytes& k : keys) GOVBUS_TRY(stateDel(k));
     return Status::Ok();
   }
 

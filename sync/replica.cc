@@ -15,9 +15,46 @@ Replica::Replica(FeedStore& store, TrustStore trust, std::string root,
       identity_(std::move(identity)),
       limits_(limits) {}
 
+namespace {
+
+bool changesTrust(const Payload& p) {
+  return std::holds_alternative<SignedCertificate>(p) || std::holds_alternative<KeyRevocation>(p);
+}
+
+// Keeps memory in step with one write transaction: unless committed() is called once the
+// transaction has committed, the authority state's journal is rolled back and trust is restored
+// from the copy taken before anything changed it (taken only when the transaction can change it).
+class MemoryGuard {
+ public:
+  MemoryGuard(StateEngine& engine, std::optional<TrustStore>& trust,
+              std::optional<TrustStore> savedTrust)
+      : engine_(engine), trust_(trust), saved_(std::move(savedTrust)) {
+    engine_.begin();
+  }
+  ~MemoryGuard() {
+    if (done_) return;
+    engine_.rolledBack();
+    if (saved_) trust_ = std::move(*saved_);
+  }
+  MemoryGuard(const MemoryGuard&) = delete;
+  MemoryGuard& operator=(const MemoryGuard&) = delete;
+  void committed() {
+    engine_.committed();
+    done_ = true;
+  }
+
+ private:
+  StateEngine& engine_;
+  std::optional<TrustStore>& trust_;
+  std::optional<TrustStore> saved_;
+  bool done_ = false;
+};
+
+}  // namespace
+
 Result<std::unique_ptr<Replica>> Replica::open(FeedStore& store, const SignedCertificate& anchor,
                                                std::optional<Identity> identity,
-                                               IngestLimits limits) {
+                                               IngestLimits limits, Parallel* parallel) {
   GOVBUS_ASSIGN_OR_RETURN(TrustStore trust, TrustStore::create(anchor));
   std::string root = trust.anchor().subject;
   if (identity && (identity->key == nullptr || identity->code.empty())) {
@@ -26,11 +63,12 @@ Result<std::unique_ptr<Replica>> Replica::open(FeedStore& store, const SignedCer
   std::unique_ptr<Replica> r(
       new Replica(store, std::move(trust), std::move(root), std::move(identity), limits));
   r->anchor_ = anchor;
-  GOVBUS_TRY(r->reload());
+  r->parallel_ = parallel;
+  GOVBUS_TRY(r->load());
   return r;
 }
 
-Status Replica::reload() {
+Status Replica::load() {
   GOVBUS_ASSIGN_OR_RETURN(TrustStore fresh, TrustStore::create(anchor_));
   GOVBUS_ASSIGN_OR_RETURN(std::unique_ptr<FeedReader> view, store_.beginRead());
   GOVBUS_ASSIGN_OR_RETURN(std::vector<Bytes> certs, view->certificates());
@@ -43,7 +81,15 @@ Status Replica::reload() {
   GOVBUS_ASSIGN_OR_RETURN(auto revocations, view->revocations());
   for (const auto& [revoker, revocation] : revocations) (void)fresh.revoke(revoker, revocation);
   trust_ = std::move(fresh);
-  return engine_.load(*view);
+  GOVBUS_ASSIGN_OR_RETURN(StateEngine::Loaded loaded, engine_.load(*view));
+  if (!loaded.needsRebuild) return Status::Ok();
+  view.reset();  // the rebuild writes
+  auto rebuilt = rebuild();
+  if (!rebuilt) {
+    return makeError(rebuilt.error().code,
+                     loaded.why + ", and rebuilding it failed: " + rebuilt.error().message);
+  }
+  return Status::Ok();
 }
 
 Result<BatchResult> Replica::ingest(std::span<const Bytes> signedRecords,
@@ -64,24 +110,36 @@ Result<BatchResult> Replica::ingest(std::vector<SignedRecord> records,
 
 Result<BatchResult> Replica::ingestDecoded(std::vector<Result<SignedRecord>> records,
                                            std::span<const SignedCertificate> certificates) {
+  if (broken_) return *broken_;
+  // Trust is copied before anything can change it, so that a failed transaction restores it.
+  std::optional<TrustStore> savedTrust;
+  if (std::any_of(certificates.begin(), certificates.end(),
+                  [&](const SignedCertificate& c) { return !trust_->alreadyHolds(c); })) {
+    savedTrust = *trust_;
+  }
   // Certificates verify against the anchor on their own; admitting them is safe before the
   // transaction, and they are persisted with the batch.
   std::vector<SignedCertificate> admitted;
   for (const auto& c : certificates) {
     if (auto r = trust_->admit(c); r.ok() && *r) admitted.push_back(c);
   }
+  // Phase 1 on every core; from here on, input order.
+  Serial serial;
+  std::vector<Result<CheckedRecord>> checks =
+      checkRecords(std::move(records), *trust_, parallel_ ? *parallel_ : serial);
   BatchResult out;
   std::vector<std::optional<CheckedRecord>> checked;
-  checked.reserve(records.size());
-  for (auto& sr : records) {
-    auto c = sr ? checkRecord(std::move(sr).value(), *trust_) : Result<CheckedRecord>(sr.error());
+  checked.reserve(checks.size());
+  for (auto& c : checks) {
     if (c) {
-      checked.emplace_back(std::move(*c));
+      if (!savedTrust && changesTrust(c->record.payload)) savedTrust = *trust_;
+      checked.emplace_back(std::move(c).value());
     } else {
       checked.emplace_back();
       out.results.push_back(IngestResult{IngestOutcome::kRejected, "", 0, c.error()});
     }
   }
+  MemoryGuard memory(engine_, trust_, std::move(savedTrust));
   auto run = [&]() -> Status {
     GOVBUS_ASSIGN_OR_RETURN(std::unique_ptr<FeedTxn> txn, store_.beginWrite());
     for (const auto& c : admitted) {
@@ -108,10 +166,8 @@ Result<BatchResult> Replica::ingestDecoded(std::vector<Result<SignedRecord>> rec
     out.results = std::move(ordered);
     return Status::Ok();
   };
-  if (Status s = run(); !s) {
-    (void)reload();  // the transaction is gone; memory must match the store again
-    return s.error();
-  }
+  if (Status s = run(); !s) return s.error();  // memory rolls back with the transaction
+  memory.committed();
   // Equivocation seen here is reported in our own feed, so the evidence replicates (DESIGN §4).
   if (identity_) {
     for (const IngestResult& r : out.results) {
@@ -190,7 +246,11 @@ Result<RecordRef> Replica::author(Payload payload, int64_t wallTimeMs) {
 Result<RecordRef> Replica::author_(Payload payload, int64_t wallTimeMs) {
   if (!identity_)
     return makeError(ErrorCode::kInvalidArgument, "this replica has no signing identity");
+  if (broken_) return *broken_;
   std::string kind = payloadKindName(payload);
+  std::optional<TrustStore> savedTrust;
+  if (changesTrust(payload)) savedTrust = *trust_;
+  MemoryGuard memory(engine_, trust_, std::move(savedTrust));
   auto run = [&]() -> Result<RecordRef> {
     GOVBUS_ASSIGN_OR_RETURN(std::unique_ptr<FeedTxn> txn, store_.beginWrite());
     GOVBUS_ASSIGN_OR_RETURN(auto authored, authorInTxn(*txn, std::move(payload), wallTimeMs));
@@ -203,7 +263,7 @@ Result<RecordRef> Replica::author_(Payload payload, int64_t wallTimeMs) {
     return authored.first;
   };
   auto result = run();
-  if (!result) (void)reload();  // a rolled-back transaction may have moved memory ahead
+  if (result) memory.committed();  // otherwise memory rolls back with the transaction
   return result;
 }
 
@@ -211,9 +271,11 @@ std::vector<Result<RecordRef>> Replica::authorAll(std::vector<Payload> payloads,
                                                   int64_t wallTimeMs) {
   const size_t n = payloads.size();
   std::vector<std::optional<Result<RecordRef>>> out(n);
-  if (!identity_) {
-    for (auto& o : out)
-      o = makeError(ErrorCode::kInvalidArgument, "this replica has no signing identity");
+  if (!identity_ || broken_) {
+    Error e = broken_
+                  ? *broken_
+                  : makeError(ErrorCode::kInvalidArgument, "this replica has no signing identity");
+    for (auto& o : out) o = e;
   }
   size_t from = 0;
   while (from < n) {
@@ -223,6 +285,12 @@ std::vector<Result<RecordRef>> Replica::authorAll(std::vector<Payload> payloads,
     }
     size_t end = from;
     while (end < n && !out[end]) ++end;
+    std::optional<TrustStore> savedTrust;
+    if (std::any_of(payloads.begin() + static_cast<ptrdiff_t>(from),
+                    payloads.begin() + static_cast<ptrdiff_t>(end), changesTrust)) {
+      savedTrust = *trust_;
+    }
+    MemoryGuard memory(engine_, trust_, std::move(savedTrust));
     auto txn = store_.beginWrite();
     if (!txn) {
       for (size_t i = from; i < n; ++i) {
@@ -251,12 +319,11 @@ std::vector<Result<RecordRef>> Replica::authorAll(std::vector<Payload> payloads,
         out[from + k] =
             committed ? Result<RecordRef>(refs[k]) : Result<RecordRef>(committed.error());
       }
-      if (!committed) (void)reload();
+      if (committed) memory.committed();  // otherwise memory rolls back with it
       from = end;
       continue;
     }
-    txn->reset();    // rolled back
-    (void)reload();  // memory had moved ahead with it
+    txn->reset();  // rolled back, and memory with it when `memory` goes
     out[refused->first] = std::move(refused->second);
     // The next pass commits what preceded the refusal (known good), then goes on after it.
   }
@@ -269,22 +336,23 @@ std::vector<Result<RecordRef>> Replica::authorAll(std::vector<Payload> payloads,
 Result<VoidReason> Replica::wouldBeVoid(const Payload& payload, int64_t wallTimeMs) {
   if (!identity_)
     return makeError(ErrorCode::kInvalidArgument, "this replica has no signing identity");
-  Result<VoidReason> out = VoidReason::kNone;
-  {
-    auto txn = store_.beginWrite();
-    if (!txn) return txn.error();
-    auto authored = authorInTxn(**txn, payload, wallTimeMs);
-    out = authored ? Result<VoidReason>(authored->second) : Result<VoidReason>(authored.error());
-  }  // rolled back
-  GOVBUS_TRY(reload());
-  return out;
+  if (broken_) return *broken_;
+  std::optional<TrustStore> savedTrust;
+  if (changesTrust(payload)) savedTrust = *trust_;
+  MemoryGuard memory(engine_, trust_, std::move(savedTrust));  // never committed: all rolled back
+  GOVBUS_ASSIGN_OR_RETURN(std::unique_ptr<FeedTxn> txn, store_.beginWrite());
+  GOVBUS_ASSIGN_OR_RETURN(auto authored, authorInTxn(*txn, payload, wallTimeMs));
+  return authored.second;
 }
 
-Status Replica::rebuild() {
-  GOVBUS_ASSIGN_OR_RETURN(std::unique_ptr<FeedTxn> txn, store_.beginWrite());
-  GOVBUS_TRY(engine_.rebuild(*txn));
-  GOVBUS_TRY(txn->commit());
-  return Status::Ok();
+Result<ReplayResult> Replica::rebuild(const ReplayOptions& options) {
+  ReplayOptions o = options;
+  if (!o.parallel) o.parallel = parallel_;
+  auto rebuilt = rebuildState(store_, engine_, anchor_, o);
+  // Half rebuilt, memory matches nothing stored: no more writes until the store is opened again
+  // (which rebuilds, the state being marked incomplete).
+  if (!rebuilt) broken_ = rebuilt.error();
+  return rebuilt;
 }
 
 Result<Hash256> Replica::digest() {

@@ -6,8 +6,15 @@
 // the transaction, and if its verdict is void the transaction is rolled back and the caller gets
 // an error naming the rule.
 //
+// In-memory state (trust, the authority state) moves with the transaction: a transaction that is
+// refused or fails takes its in-memory effects with it (an undo journal, sync/authority.h), so a
+// refused write costs what its judgement cost, and nothing is ever re-read from the store.
+//
 // A replica with an identity that detects equivocation while ingesting authors a fork report in
 // its own feed, so that the evidence travels up to the province.
+//
+// Phase 1 of ingest (decode, hash, signature) runs on the Parallel given with setParallel() (the
+// daemon's worker pool); serial otherwise.
 //
 // The same class runs under the daemon (LmdbStore) and the simulator (MemoryStore).
 //
@@ -25,6 +32,8 @@
 #include "sync/feed_author.h"
 #include "sync/feed_store.h"
 #include "sync/ingest.h"
+#include "sync/parallel.h"
+#include "sync/replay.h"
 #include "sync/state_engine.h"
 #include "sync/trust_store.h"
 
@@ -39,10 +48,15 @@ struct Identity {
 
 class Replica {
  public:
-  // Loads trust (anchor + stored certificates and revocations) and the derived state.
+  // Loads trust (anchor + stored certificates and revocations) and the derived state; rebuilds
+  // the derived state first when it is of an older layout or a rebuild was interrupted.
   static Result<std::unique_ptr<Replica>> open(FeedStore& store, const SignedCertificate& anchor,
                                                std::optional<Identity> identity = std::nullopt,
-                                               IngestLimits limits = {});
+                                               IngestLimits limits = {},
+                                               Parallel* parallel = nullptr);
+
+  // Where phase 1 of ingest runs from now on (borrowed; must outlive the Replica). Null: serial.
+  void setParallel(Parallel* parallel) { parallel_ = parallel; }
 
   // Checks, appends and applies a batch of SignedRecord messages in one durable transaction.
   // Certificates are admitted first (a peer attaches the chains of the authors it sends).
@@ -58,7 +72,8 @@ class Replica {
   // The same for several payloads in order, committed together (group commit: one fsync for all),
   // with the same outcome per payload as authoring them one by one: a refused payload gets its
   // error and is not written, the others are; each sees the records before it. A refusal rolls the
-  // transaction back and redoes what preceded it, so refusals cost one extra pass each.
+  // transaction (and memory with it) back and redoes what preceded it, so refusals cost one extra
+  // pass each.
   std::vector<Result<RecordRef>> authorAll(std::vector<Payload> payloads, int64_t wallTimeMs);
 
   // The reason `payload` would be void if authored now, without writing anything.
@@ -68,8 +83,9 @@ class Replica {
   // and the simulator set it from their clocks before each ingest.
   void setClock(int64_t nowMs) { nowForReports_ = nowMs; }
 
-  // Recomputes the derived state from the feeds, in one transaction.
-  Status rebuild();
+  // Recomputes the derived state from the feeds (sync/replay.h: streaming, in transactions of
+  // bounded size). On failure the state is left marked incomplete.
+  Result<ReplayResult> rebuild(const ReplayOptions& options = {});
 
   FeedStore& store() { return store_; }
   TrustStore& trust() { return *trust_; }
@@ -80,7 +96,7 @@ class Replica {
  private:
   Replica(FeedStore& store, TrustStore trust, std::string root, std::optional<Identity> identity,
           IngestLimits limits);
-  Status reload();
+  Status load();
   Status reportFork(const std::string& author, uint64_t seq, int64_t wallTimeMs);
   Result<RecordRef> author_(Payload payload, int64_t wallTimeMs);
   Result<BatchResult> ingestDecoded(std::vector<Result<SignedRecord>> records,
@@ -94,7 +110,9 @@ class Replica {
   StateEngine engine_;
   std::optional<Identity> identity_;
   IngestLimits limits_;
+  Parallel* parallel_ = nullptr;
   int64_t nowForReports_ = 0;
+  std::optional<Error> broken_;  // a rebuild failed: memory matches nothing stored
 };
 
 }  // namespace govbus

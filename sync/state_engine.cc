@@ -1,6 +1,7 @@
 #include "sync/state_engine.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
 #include "base/binary.h"
@@ -13,7 +14,8 @@ namespace {
 
 constexpr char kCase = 'c', kComplaint = 'p', kVoid = 'v', kCatalog = 'k', kTree = 'n',
                kAuthorityIndex = 'a', kCaseInput = 'i', kComplaintInput = 'j', kItemIndex = 't',
-               kRegionIndex = 'r', kMeta = 'm';
+               kRegionIndex = 'r', kAgainstIndex = 'q', kAcceptanceIndex = 'x',
+               kGlobalViewIndex = 'y', kWaitingIndex = 'w', kMeta = 'm';
 constexpr size_t kRefKeyBytes = 12 + 8;
 
 void putRef(BinaryWriter& w, const RecordRef& ref) {
@@ -47,6 +49,38 @@ Bytes keyZZ(char table, std::string_view a, std::string_view b) {
   return BinaryWriter().u8(table).raw(a).u8(0).raw(b).take();
 }
 const Bytes kDigestKey = key(kMeta, "digest");
+const Bytes kLayoutKey = key(kMeta, "layout");
+const Bytes kRebuildingKey = key(kMeta, "rebuilding");
+
+// Wall times as key parts: big-endian with the sign bit flipped, so that keys sort by time.
+void putTime(BinaryWriter& w, int64_t t) { w.u64(static_cast<uint64_t>(t) ^ (uint64_t{1} << 63)); }
+int64_t readTime(const uint8_t* p) {
+  return static_cast<int64_t>(getBigEndian64(p) ^ (uint64_t{1} << 63));
+}
+
+Bytes acceptanceKey(std::string_view item, std::string_view region, int64_t t,
+                    std::string_view caseId) {
+  BinaryWriter w;
+  w.u8(kAcceptanceIndex).raw(item).u8(0).raw(region).u8(0);
+  putTime(w, t);
+  return w.raw(caseId).take();
+}
+
+// The region prefix of the codes below (and including) `code`; "" (every region) when it is not
+// a division code.
+std::string regionUnder(std::string_view code) {
+  auto c = DivisionCode::parse(code);
+  return c ? std::string(c->regionPrefix()) : std::string();
+}
+
+// The part of `key` after `prefix` up to the next NUL, and what follows that NUL.
+std::pair<std::string, std::string> splitAfter(ByteView key, size_t prefix) {
+  ByteView rest = key.subspan(prefix);
+  auto zero = std::find(rest.begin(), rest.end(), uint8_t{0});
+  std::string first(rest.begin(), zero);
+  std::string second = zero == rest.end() ? std::string() : std::string(zero + 1, rest.end());
+  return {std::move(first), std::move(second)};
+}
 
 void putOptionalRef(BinaryWriter& w, const std::optional<RecordRef>& r) {
   w.boolean(r.has_value());
@@ -187,12 +221,17 @@ Result<CaseSummary> decodeCaseSummary(ByteView b) {
 
 // --- digested writes ---
 
-Status StateEngine::putDigested(FeedTxn& txn, const Bytes& k, const Bytes& value) {
-  GOVBUS_ASSIGN_OR_RETURN(std::optional<Bytes> old, txn.stateGet(k));
+Status StateEngine::putDigested(FeedTxn& txn, const Bytes& k, const Bytes& value,
+                                const std::optional<Bytes>& old) {
   if (old && *old == value) return Status::Ok();
   if (old) digest_->remove(k, *old);
   digest_->add(k, value);
   return txn.statePut(k, value);
+}
+
+Status StateEngine::putDigested(FeedTxn& txn, const Bytes& k, const Bytes& value) {
+  GOVBUS_ASSIGN_OR_RETURN(std::optional<Bytes> old, txn.stateGet(k));
+  return putDigested(txn, k, value, old);
 }
 
 Status StateEngine::delDigested(FeedTxn& txn, const Bytes& k) {
@@ -210,51 +249,89 @@ Status StateEngine::setVerdict(FeedTxn& txn, const RecordRef& ref, VoidReason re
 
 // --- loading and applying ---
 
-Status StateEngine::load(FeedReader& view) {
+Result<StateEngine::Loaded> StateEngine::load(FeedReader& view) {
+  Loaded out;
+  GOVBUS_ASSIGN_OR_RETURN(std::optional<Bytes> rebuilding, view.stateGet(kRebuildingKey));
+  GOVBUS_ASSIGN_OR_RETURN(std::optional<Bytes> layout, view.stateGet(kLayoutKey));
+  GOVBUS_ASSIGN_OR_RETURN(std::optional<Bytes> stored, view.stateGet(kDigestKey));
+  const uint32_t version =
+      layout && layout->size() == 4 ? BinaryReader(*layout).u32() : uint32_t{0};
+  if (rebuilding) {
+    out = {true, "a rebuild of the derived state was interrupted"};
+  } else if (stored && version != kStateLayoutVersion) {
+    out = {true, "the derived state has layout " + std::to_string(version) + ", this build keeps " +
+                     std::to_string(kStateLayoutVersion)};
+  }
   authority_ = AuthorityState(root_);
+  if (out.needsRebuild) return out;
   std::vector<RecordRef> refs;
   GOVBUS_TRY(scanKeys(view, key(kAuthorityIndex, ""), [&](ByteView rest, ByteView) {
     if (rest.size() == kRefKeyBytes) refs.push_back(readRef(rest));
   }));
+  std::vector<AuthorityRecord> records;
+  records.reserve(refs.size());
   for (const RecordRef& ref : refs) {
     GOVBUS_ASSIGN_OR_RETURN(Record r, readRecord(view, ref));
-    authority_.add(AuthorityRecord{ref, std::move(r.envelope), std::move(r.payload)});
+    records.push_back(AuthorityRecord{ref, std::move(r.envelope), std::move(r.payload)});
   }
-  authority_.evaluate();
-  return Status::Ok();
+  authority_.load(std::move(records));
+  return out;
+}
+
+Result<uint64_t> StateEngine::headSeq(FeedTxn& txn, const std::string& author) {
+  if (auto it = heads_.find(author); it != heads_.end()) return it->second;
+  GOVBUS_ASSIGN_OR_RETURN(std::optional<FeedHead> h, txn.head(author));
+  uint64_t seq = h ? h->seq : 0;
+  heads_.emplace(author, seq);
+  return seq;
 }
 
 Status StateEngine::index(FeedTxn& txn, const RecordRef& ref, const Record& record, Dirty& dirty) {
   const Payload& p = record.payload;
+  const Envelope& env = record.envelope;
+  dirty.authors.insert(ref.author);
   if (AuthorityState::isAuthorityPayload(p)) {
-    if (authority_.add(AuthorityRecord{ref, record.envelope, p})) dirty.newAuthority.push_back(ref);
-    dirty.authority = true;
+    authority_.add(AuthorityRecord{ref, env, p});
     return txn.statePut(refKey(kAuthorityIndex, ref), {});
   }
   std::string caseId;
-  if (const auto* e = std::get_if<CaseEvent>(&p)) caseId = e->caseId;
+  const auto* event = std::get_if<CaseEvent>(&p);
+  if (event) caseId = event->caseId;
   if (const auto* o = std::get_if<SupervisionOrder>(&p)) caseId = o->caseId;
   if (!caseId.empty()) {
     if (!usableId(caseId)) return setVerdict(txn, ref, VoidReason::kUnknownCase);
     dirty.cases.insert(caseId);
-    // Index by what the record names, valid or not: a `received` void today (its item not yet
-    // in the catalog, its handler not yet enrolled) must be judged again when that changes.
-    if (const auto* e = std::get_if<CaseEvent>(&p); e && e->type == CaseEventType::kReceived) {
-      GOVBUS_TRY(txn.statePut(BinaryWriter()
-                                  .u8(kItemIndex)
-                                  .raw(e->received.item)
-                                  .u8(0)
-                                  .raw(e->received.region)
-                                  .u8(0)
-                                  .raw(caseId)
-                                  .take(),
-                              {}));
-      GOVBUS_TRY(txn.statePut(keyZZ(kRegionIndex, e->received.region, caseId), {}));
+    if (event && event->type == CaseEventType::kReceived) {
+      // Index by what the record names, valid or not: a `received` void today (its item not yet
+      // in the catalog, its handler not yet enrolled) must be judged again when that changes.
+      const CaseReceived& r = event->received;
+      GOVBUS_TRY(txn.statePut(
+          BinaryWriter().u8(kItemIndex).raw(r.item).u8(0).raw(r.region).u8(0).raw(caseId).take(),
+          {}));
+      GOVBUS_TRY(txn.statePut(keyZZ(kRegionIndex, r.region, caseId), {}));
+      if (env.author != r.region)
+        GOVBUS_TRY(txn.statePut(keyZZ(kRegionIndex, env.author, caseId), {}));
+    }
+    if (event && event->type == CaseEventType::kAccepted)
+      dirty.accepted[caseId].push_back(env.wallTimeMs);
+    // What this record had seen and this store does not hold yet: judge the case again when it
+    // arrives (it may be a delegation or catalog version the record relies on).
+    for (const FrontierEntry& f : env.frontier) {
+      if (f.author == env.author) continue;
+      GOVBUS_ASSIGN_OR_RETURN(uint64_t have, headSeq(txn, f.author));
+      if (have >= f.seq) continue;
+      BinaryWriter w;
+      w.u8(kWaitingIndex).raw(f.author).u8(0).u64(f.seq).raw(caseId);
+      GOVBUS_TRY(txn.statePut(w.take(), {}));
     }
     return txn.statePut(keyZRef(kCaseInput, caseId, ref), {});
   }
   std::string complaintId;
-  if (const auto* c = std::get_if<Complaint>(&p)) complaintId = c->complaintId;
+  if (const auto* c = std::get_if<Complaint>(&p)) {
+    complaintId = c->complaintId;
+    if (usableId(complaintId))
+      GOVBUS_TRY(txn.statePut(keyZZ(kAgainstIndex, c->against, complaintId), {}));
+  }
   if (const auto* u = std::get_if<ComplaintUpdate>(&p)) complaintId = u->complaintId;
   if (!usableId(complaintId)) return setVerdict(txn, ref, VoidReason::kComplaintUnknown);
   dirty.complaints.insert(complaintId);
@@ -267,220 +344,306 @@ Status StateEngine::apply(FeedTxn& txn, const std::vector<CheckedRecord>& append
   Hash256 d{};
   if (stored && stored->size() == kHashBytes) std::copy(stored->begin(), stored->end(), d.begin());
   digest_.emplace(d);
+  if (!stored) {
+    Bytes layout = BinaryWriter().u32(kStateLayoutVersion).take();
+    GOVBUS_TRY(txn.statePut(kLayoutKey, layout));
+  }
+  heads_.clear();
 
   Dirty dirty;
   for (const CheckedRecord& c : appended) {
     RecordRef ref{c.record.envelope.author, c.record.envelope.seq};
+    dirty.records.emplace(ref, &c.record);
     GOVBUS_TRY(index(txn, ref, c.record, dirty));
   }
-  if (dirty.authority) GOVBUS_TRY(reevaluateAuthority(txn, dirty));
-  for (const std::string& id : dirty.cases) GOVBUS_TRY(evaluateCaseInto(txn, id));
-  for (const std::string& id : dirty.complaints) GOVBUS_TRY(evaluateComplaintInto(txn, id));
+  GOVBUS_TRY(applyAuthorityChanges(txn, authority_.takeChanges(), dirty));
+  GOVBUS_TRY(releaseWaiting(txn, dirty));
+  for (const std::string& id : dirty.cases) GOVBUS_TRY(evaluateCaseInto(txn, id, dirty));
+  for (const std::string& id : dirty.complaints) GOVBUS_TRY(evaluateComplaintInto(txn, id, dirty));
 
   const Hash256& out = digest_->value();
   GOVBUS_TRY(txn.statePut(kDigestKey, Bytes(out.begin(), out.end())));
   digest_.reset();
+  heads_.clear();
   return Status::Ok();
 }
 
-Status StateEngine::markCasesUnder(FeedTxn& txn, const std::string& code, Dirty& dirty) {
-  auto parsed = DivisionCode::parse(code);
-  std::string prefix = parsed ? std::string(parsed->regionPrefix()) : code;
-  Bytes k = key(kRegionIndex, prefix);
-  return txn.stateScan(k, [&](ByteView full, ByteView) {
-    ByteView rest = full.subspan(1);
-    auto zero = std::find(rest.begin(), rest.end(), uint8_t{0});
-    if (zero != rest.end()) dirty.cases.insert(std::string(zero + 1, rest.end()));
+Status StateEngine::applyAuthorityChanges(FeedTxn& txn, const AuthorityState::Changes& changes,
+                                          Dirty& dirty) {
+  for (const RecordRef& ref : changes.verdicts)
+    GOVBUS_TRY(setVerdict(txn, ref, authority_.verdict(ref)));
+  // The catalog entry in force: cases that asked who handles the item now depend on it.
+  for (const std::string& code : changes.items) {
+    if (const CatalogEntry* e = authority_.item(code)) {
+      GOVBUS_TRY(putDigested(txn, key(kCatalog, code), encodeCatalogEntry(*e)));
+    } else {
+      GOVBUS_TRY(delDigested(txn, key(kCatalog, code)));
+    }
+    GOVBUS_TRY(markByCode(txn, keyZ(kGlobalViewIndex, code), dirty.cases));
+  }
+  // Earlier versions of an item changed (a fork of the root): any case of the item may have seen
+  // one. Never in the ordinary course.
+  for (const std::string& code : changes.versioned) {
+    Bytes prefix = BinaryWriter().u8(kItemIndex).raw(code).u8(0).take();
+    GOVBUS_TRY(txn.stateScan(prefix, [&](ByteView k, ByteView) {
+      dirty.cases.insert(splitAfter(k, prefix.size()).second);
+      return true;
+    }));
+  }
+  // A node moved in the tree: the cases whose region or receiving window is under it, and the
+  // complaints against a node under it.
+  for (const std::string& node : changes.nodes) {
+    if (auto parent = authority_.parentOf(node)) {
+      GOVBUS_TRY(putDigested(txn, key(kTree, node), Bytes(parent->begin(), parent->end())));
+    } else {
+      GOVBUS_TRY(delDigested(txn, key(kTree, node)));
+    }
+    GOVBUS_TRY(markByCode(txn, key(kRegionIndex, regionUnder(node)), dirty.cases));
+    GOVBUS_TRY(markByCode(txn, key(kAgainstIndex, regionUnder(node)), dirty.complaints));
+    // …and the node's own records in cases outside its region (a window receiving for another
+    // region, an order on another subtree's case): their verdicts hang on its enrolment too.
+    GOVBUS_TRY(markFeedFrom(txn, node, 1, dirty));
+  }
+  // A delegation whose verdict or revocations changed decides again who held its item under its
+  // grantee during its period: the acceptances there and then.
+  for (const RecordRef& ref : changes.delegations) {
+    const AuthorityRecord* r = authority_.find(ref);
+    if (!r) continue;
+    GOVBUS_TRY(markAcceptancesIn(txn, std::get<Delegation>(r->payload), dirty));
+  }
+  // A fork changes the verdict of the author's records from the fork on.
+  for (const auto& [author, seq] : changes.forkedFrom)
+    GOVBUS_TRY(markFeedFrom(txn, author, seq, dirty));
+  return Status::Ok();
+}
+
+// Collects the ids of the index entries (table code 0 id) whose key starts with `prefix`.
+Status StateEngine::markByCode(FeedTxn& txn, const Bytes& prefix, std::set<std::string>& out) {
+  return txn.stateScan(prefix, [&](ByteView k, ByteView) {
+    out.insert(splitAfter(k, 1).second);
     return true;
   });
 }
 
-Status StateEngine::reevaluateAuthority(FeedTxn& txn, Dirty& dirty) {
-  std::map<RecordRef, VoidReason> oldVoids = authority_.voids();
-  std::map<std::string, CatalogEntry, std::less<>> oldCatalog = authority_.catalog();
-  std::map<std::string, std::string, std::less<>> oldTree = authority_.parents();
-  authority_.evaluate();
-
-  // (item, region prefix): the cases of an item whose region starts with the prefix ("" = all).
-  std::set<std::pair<std::string, std::string>> items;
-  std::set<std::string> nodes;
-  auto under = [](const std::string& code) {
-    auto c = DivisionCode::parse(code);
-    return c ? std::string(c->regionPrefix()) : std::string();
-  };
-  for (const auto& [ref, reason] : oldVoids) {
-    if (authority_.verdict(ref) != reason)
-      GOVBUS_TRY(setVerdict(txn, ref, authority_.verdict(ref)));
-  }
-  for (const auto& [ref, reason] : authority_.voids()) {
-    if (!oldVoids.contains(ref)) GOVBUS_TRY(setVerdict(txn, ref, reason));
-  }
-  // Which cases can the change reach? Those of an item whose catalog entry or delegations changed,
-  // and those under a node whose place in the tree or fork status changed.
-  for (const auto& [code, e] : oldCatalog) {
-    const CatalogEntry* now = authority_.item(code);
-    if (!now) {
-      items.insert({code, ""});
-      GOVBUS_TRY(delDigested(txn, key(kCatalog, code)));
-    }
-  }
-  for (const auto& [code, e] : authority_.catalog()) {
-    Bytes enc = encodeCatalogEntry(e);
-    auto old = oldCatalog.find(code);
-    if (old == oldCatalog.end() || encodeCatalogEntry(old->second) != enc) {
-      items.insert({code, ""});
-      GOVBUS_TRY(putDigested(txn, key(kCatalog, code), enc));
-    }
-  }
-  for (const auto& [child, parent] : oldTree) {
-    if (!authority_.parentOf(child)) {
-      nodes.insert(child);
-      GOVBUS_TRY(delDigested(txn, key(kTree, child)));
-    }
-  }
-  for (const auto& [child, parent] : authority_.parents()) {
-    auto old = oldTree.find(child);
-    if (old == oldTree.end() || old->second != parent) {
-      nodes.insert(child);
-      GOVBUS_TRY(putDigested(txn, key(kTree, child), Bytes(parent.begin(), parent.end())));
-    }
-  }
-  // Delegations whose verdict changed, and delegations, revocations and fork reports added now:
-  // the cases of their items (and under forked authors) may be judged differently.
-  std::set<RecordRef> changed;
-  for (const auto& [ref, reason] : oldVoids) {
-    if (authority_.verdict(ref) != reason) changed.insert(ref);
-  }
-  for (const auto& [ref, reason] : authority_.voids()) {
-    if (!oldVoids.contains(ref)) changed.insert(ref);
-  }
-  for (const RecordRef& ref : changed) {
-    const AuthorityRecord* r = authority_.find(ref);
-    if (!r) continue;
-    // A delegation only ever decides who handles regions under its grantee.
-    if (const auto* d = std::get_if<Delegation>(&r->payload))
-      items.insert({d->item, under(d->grantee)});
-  }
-  // New valid delegations and revocations change authority without changing any void verdict.
-  for (const RecordRef& added : dirty.newAuthority) {
-    const AuthorityRecord* r = authority_.find(added);
-    if (const auto* d = std::get_if<Delegation>(&r->payload))
-      items.insert({d->item, under(d->grantee)});
-    if (const auto* rv = std::get_if<DelegationRevocation>(&r->payload)) {
-      if (const AuthorityRecord* t = authority_.find(rv->delegation)) {
-        if (const auto* td = std::get_if<Delegation>(&t->payload))
-          items.insert({td->item, under(td->grantee)});
-      }
-    }
-    if (const auto* f = std::get_if<ForkReport>(&r->payload)) nodes.insert(f->author);
-  }
-
-  for (const auto& entry : items) {
-    const std::string& item = entry.first;
-    Bytes scan = BinaryWriter().u8(kItemIndex).raw(item).u8(0).raw(entry.second).take();
-    const auto itemKeyLength = static_cast<ptrdiff_t>(1 + item.size() + 1);
-    GOVBUS_TRY(txn.stateScan(scan, [&](ByteView full, ByteView) {
-      // 't' item 0 region 0 caseId
-      auto regionStart = full.begin() + itemKeyLength;
-      auto zero = std::find(regionStart, full.end(), uint8_t{0});
-      if (zero != full.end()) dirty.cases.insert(std::string(zero + 1, full.end()));
+// Skips through "x" item 0 region 0 time caseId: for each region under the grantee, only the
+// acceptances inside the delegation's period.
+Status StateEngine::markAcceptancesIn(FeedTxn& txn, const Delegation& d, Dirty& dirty) {
+  const int64_t from = d.validFromMs;
+  const int64_t until = d.validUntilMs == 0 ? std::numeric_limits<int64_t>::max() : d.validUntilMs;
+  if (from > until) return Status::Ok();
+  const Bytes item = BinaryWriter().u8(kAcceptanceIndex).raw(d.item).u8(0).take();
+  Bytes under = item;
+  const std::string prefix = regionUnder(d.grantee);
+  under.insert(under.end(), prefix.begin(), prefix.end());
+  Bytes cursor = under;
+  while (true) {
+    std::optional<std::string> region;
+    GOVBUS_TRY(txn.stateScanFrom(cursor, under, [&](ByteView k, ByteView) {
+      region = splitAfter(k, item.size()).first;
+      return false;
+    }));
+    if (!region) return Status::Ok();
+    Bytes inRegion = item;
+    inRegion.insert(inRegion.end(), region->begin(), region->end());
+    inRegion.push_back(0);
+    BinaryWriter start;
+    start.raw(std::string_view(reinterpret_cast<const char*>(inRegion.data()), inRegion.size()));
+    putTime(start, from);
+    GOVBUS_TRY(txn.stateScanFrom(start.take(), inRegion, [&](ByteView k, ByteView) {
+      if (k.size() < inRegion.size() + 8) return true;
+      if (readTime(k.data() + inRegion.size()) > until) return false;
+      dirty.cases.insert(
+          std::string(k.begin() + static_cast<ptrdiff_t>(inRegion.size() + 8), k.end()));
       return true;
     }));
+    cursor = inRegion;
+    cursor.back() = 1;  // past every key of this region
   }
-  for (const std::string& node : nodes) GOVBUS_TRY(markCasesUnder(txn, node, dirty));
-  if (!nodes.empty()) {
-    // A node's fork or enrolment also changes the verdicts of its own records in cases outside
-    // its region (a window receiving for another region, an order on another subtree's case).
-    GOVBUS_TRY(scanKeys(txn, key(kCaseInput, ""), [&](ByteView rest, ByteView) {
-      // caseId 0 ref
-      if (rest.size() < 1 + kRefKeyBytes) return;
-      if (nodes.contains(readRef(rest.last(kRefKeyBytes)).author))
-        dirty.cases.insert(std::string(asChars(rest.first(rest.size() - 1 - kRefKeyBytes))));
-    }));
-  }
-  if (!nodes.empty()) {
-    // From the input index, not the summaries: a complaint void so far has no summary.
-    GOVBUS_TRY(scanKeys(txn, key(kComplaintInput, ""), [&](ByteView rest, ByteView) {
-      auto zero = std::find(rest.begin(), rest.end(), uint8_t{0});
-      dirty.complaints.insert(std::string(rest.begin(), zero));
-    }));
+}
+
+Status StateEngine::markFeedFrom(FeedTxn& txn, const std::string& author, uint64_t seq,
+                                 Dirty& dirty) {
+  GOVBUS_ASSIGN_OR_RETURN(std::optional<FeedHead> head, txn.head(author));
+  const uint64_t last = head ? head->seq : 0;
+  for (uint64_t s = std::max<uint64_t>(seq, 1); s <= last; ++s) {
+    GOVBUS_ASSIGN_OR_RETURN(std::optional<ByteView> raw, txn.record(author, s));
+    if (!raw) continue;
+    auto sr = decodeSignedRecord(*raw);
+    auto r = sr ? decodeRecordBody(sr->body) : Result<Record>(sr.error());
+    if (!r) continue;
+    if (const auto* e = std::get_if<CaseEvent>(&r->payload); e && usableId(e->caseId))
+      dirty.cases.insert(e->caseId);
+    if (const auto* o = std::get_if<SupervisionOrder>(&r->payload); o && usableId(o->caseId))
+      dirty.cases.insert(o->caseId);
+    if (const auto* c = std::get_if<Complaint>(&r->payload); c && usableId(c->complaintId))
+      dirty.complaints.insert(c->complaintId);
+    if (const auto* u = std::get_if<ComplaintUpdate>(&r->payload); u && usableId(u->complaintId))
+      dirty.complaints.insert(u->complaintId);
   }
   return Status::Ok();
 }
 
-Status StateEngine::evaluateCaseInto(FeedTxn& txn, const std::string& caseId) {
-  GOVBUS_ASSIGN_OR_RETURN(std::vector<RecordRef> refs, caseRecords(txn, caseId));
+Status StateEngine::releaseWaiting(FeedTxn& txn, Dirty& dirty) {
+  for (const std::string& author : dirty.authors) {
+    GOVBUS_ASSIGN_OR_RETURN(uint64_t have, headSeq(txn, author));
+    Bytes prefix = BinaryWriter().u8(kWaitingIndex).raw(author).u8(0).take();
+    std::vector<Bytes> released;
+    GOVBUS_TRY(txn.stateScan(prefix, [&](ByteView k, ByteView) {
+      if (k.size() < prefix.size() + 8) return true;
+      if (getBigEndian64(k.data() + prefix.size()) > have) return false;
+      dirty.cases.insert(
+          std::string(k.begin() + static_cast<ptrdiff_t>(prefix.size() + 8), k.end()));
+      released.push_back(toBytes(k));
+      return true;
+    }));
+    for (const Bytes& k : released) GOVBUS_TRY(txn.stateDel(k));
+  }
+  return Status::Ok();
+}
+
+// The records of one case or complaint (an "i" or "j" index prefix), each with the verdict it
+// has now (the index entry's value mirrors its "v" entry), decoded: taken from this batch when it
+// is in it, read from the feed otherwise.
+Result<std::vector<StateEngine::Input>> StateEngine::readInputs(FeedTxn& txn, const Bytes& prefix,
+                                                                const Dirty& dirty) {
+  std::vector<Input> inputs;
+  GOVBUS_TRY(scanKeys(txn, prefix, [&](ByteView rest, ByteView value) {
+    if (rest.size() != kRefKeyBytes) return;
+    Input in;
+    in.ref = readRef(rest);
+    if (value.size() == 1) in.verdict = static_cast<VoidReason>(value[0]);
+    inputs.push_back(std::move(in));
+  }));
+  for (Input& in : inputs) {
+    if (auto it = dirty.records.find(in.ref); it != dirty.records.end()) {
+      in.record = *it->second;
+    } else {
+      GOVBUS_ASSIGN_OR_RETURN(in.record, readRecord(txn, in.ref));
+    }
+  }
+  return inputs;
+}
+
+// Writes the verdicts of `inputs` that changed, in "v" (digested) and in the index entry.
+Status StateEngine::writeVerdicts(FeedTxn& txn, const Bytes& prefix,
+                                  const std::vector<Input>& inputs,
+                                  const std::vector<std::pair<RecordRef, VoidReason>>& voids) {
+  std::map<RecordRef, VoidReason> now(voids.begin(), voids.end());
+  for (const Input& in : inputs) {
+    auto it = now.find(in.ref);
+    const VoidReason reason = it == now.end() ? VoidReason::kNone : it->second;
+    if (reason == in.verdict) continue;
+    const Bytes v = refKey(kVoid, in.ref);
+    if (in.verdict != VoidReason::kNone) {
+      digest_->remove(v, Bytes{static_cast<uint8_t>(in.verdict)});
+      GOVBUS_TRY(txn.stateDel(v));
+    }
+    Bytes indexKey = prefix;
+    BinaryWriter w;
+    putRef(w, in.ref);
+    Bytes ref = w.take();
+    indexKey.insert(indexKey.end(), ref.begin(), ref.end());
+    if (reason == VoidReason::kNone) {
+      GOVBUS_TRY(txn.statePut(indexKey, {}));
+    } else {
+      const Bytes value{static_cast<uint8_t>(reason)};
+      digest_->add(v, value);
+      GOVBUS_TRY(txn.statePut(v, value));
+      GOVBUS_TRY(txn.statePut(indexKey, value));
+    }
+  }
+  return Status::Ok();
+}
+
+Status StateEngine::evaluateCaseInto(FeedTxn& txn, const std::string& caseId, const Dirty& dirty) {
+  ++stats_.casesEvaluated;
+  const Bytes prefix = keyZ(kCaseInput, caseId);
+  GOVBUS_ASSIGN_OR_RETURN(std::vector<Input> read, readInputs(txn, prefix, dirty));
   std::vector<CaseInput> inputs;
-  inputs.reserve(refs.size());
-  for (const RecordRef& ref : refs) {
-    GOVBUS_ASSIGN_OR_RETURN(Record r, readRecord(txn, ref));
-    if (auto* e = std::get_if<CaseEvent>(&r.payload)) {
-      inputs.push_back(CaseInput{ref, std::move(r.envelope), std::move(*e)});
-    } else if (auto* o = std::get_if<SupervisionOrder>(&r.payload)) {
-      inputs.push_back(CaseInput{ref, std::move(r.envelope), std::move(*o)});
+  inputs.reserve(read.size());
+  std::vector<int64_t> acceptances;
+  for (const Input& in : read) {
+    const Record& r = in.record;
+    if (const auto* e = std::get_if<CaseEvent>(&r.payload)) {
+      if (e->type == CaseEventType::kAccepted) acceptances.push_back(r.envelope.wallTimeMs);
+      inputs.push_back(CaseInput{in.ref, r.envelope, *e});
+    } else if (const auto* o = std::get_if<SupervisionOrder>(&r.payload)) {
+      inputs.push_back(CaseInput{in.ref, r.envelope, *o});
     }
   }
   CaseEvaluation ev = evaluateCase(caseId, std::move(inputs), authority_);
-  std::map<RecordRef, VoidReason> voids(ev.voids.begin(), ev.voids.end());
-  for (const RecordRef& ref : refs) {
-    auto it = voids.find(ref);
-    GOVBUS_TRY(setVerdict(txn, ref, it == voids.end() ? VoidReason::kNone : it->second));
+  GOVBUS_TRY(writeVerdicts(txn, prefix, read, ev.voids));
+
+  const Bytes k = keyZ(kCase, caseId);
+  GOVBUS_ASSIGN_OR_RETURN(std::optional<Bytes> oldBytes, txn.stateGet(k));
+  std::optional<CaseSummary> old;
+  if (oldBytes) {
+    GOVBUS_ASSIGN_OR_RETURN(CaseSummary s, decodeCaseSummary(*oldBytes));
+    old = std::move(s);
   }
-  Bytes k = keyZ(kCase, caseId);
-  if (ev.summary.status == CaseStatus::kNone) {
-    GOVBUS_TRY(delDigested(txn, k));
-    return Status::Ok();
+  const CaseSummary& now = ev.summary;
+  const bool exists = now.status != CaseStatus::kNone;
+  // The acceptance and global-view indexes follow the case's item and region.
+  const bool moved = old && (!exists || old->item != now.item || old->region != now.region);
+  if (moved) {
+    for (int64_t t : acceptances)
+      GOVBUS_TRY(txn.stateDel(acceptanceKey(old->item, old->region, t, caseId)));
+    GOVBUS_TRY(txn.stateDel(keyZZ(kGlobalViewIndex, old->item, caseId)));
   }
-  return putDigested(txn, k, encodeCaseSummary(ev.summary));
+  if (exists) {
+    if (!old || moved) {
+      for (int64_t t : acceptances)
+        GOVBUS_TRY(txn.statePut(acceptanceKey(now.item, now.region, t, caseId), {}));
+    } else if (auto it = dirty.accepted.find(caseId); it != dirty.accepted.end()) {
+      for (int64_t t : it->second)
+        GOVBUS_TRY(txn.statePut(acceptanceKey(now.item, now.region, t, caseId), {}));
+    }
+    if (ev.usedGlobalView) {
+      GOVBUS_TRY(txn.statePut(keyZZ(kGlobalViewIndex, now.item, caseId), {}));
+    } else if (old && !moved) {
+      GOVBUS_TRY(txn.stateDel(keyZZ(kGlobalViewIndex, now.item, caseId)));
+    }
+  }
+
+  if (!exists) {
+    if (!oldBytes) return Status::Ok();
+    digest_->remove(k, *oldBytes);
+    return txn.stateDel(k);
+  }
+  return putDigested(txn, k, encodeCaseSummary(now), oldBytes);
 }
 
-Status StateEngine::evaluateComplaintInto(FeedTxn& txn, const std::string& complaintId) {
-  std::vector<RecordRef> refs;
-  Bytes prefix = keyZ(kComplaintInput, complaintId);
-  GOVBUS_TRY(scanKeys(txn, prefix, [&](ByteView rest, ByteView) {
-    if (rest.size() == kRefKeyBytes) refs.push_back(readRef(rest));
-  }));
+Status StateEngine::evaluateComplaintInto(FeedTxn& txn, const std::string& complaintId,
+                                          const Dirty& dirty) {
+  ++stats_.complaintsEvaluated;
+  const Bytes prefix = keyZ(kComplaintInput, complaintId);
+  GOVBUS_ASSIGN_OR_RETURN(std::vector<Input> read, readInputs(txn, prefix, dirty));
   std::vector<ComplaintInput> inputs;
-  for (const RecordRef& ref : refs) {
-    GOVBUS_ASSIGN_OR_RETURN(Record r, readRecord(txn, ref));
-    if (auto* c = std::get_if<Complaint>(&r.payload)) {
-      inputs.push_back(ComplaintInput{ref, std::move(r.envelope), std::move(*c)});
-    } else if (auto* u = std::get_if<ComplaintUpdate>(&r.payload)) {
-      inputs.push_back(ComplaintInput{ref, std::move(r.envelope), std::move(*u)});
+  for (const Input& in : read) {
+    const Record& r = in.record;
+    if (const auto* c = std::get_if<Complaint>(&r.payload)) {
+      inputs.push_back(ComplaintInput{in.ref, r.envelope, *c});
+    } else if (const auto* u = std::get_if<ComplaintUpdate>(&r.payload)) {
+      inputs.push_back(ComplaintInput{in.ref, r.envelope, *u});
     }
   }
   ComplaintEvaluation ev = evaluateComplaint(complaintId, std::move(inputs), authority_);
-  std::map<RecordRef, VoidReason> voids(ev.voids.begin(), ev.voids.end());
-  for (const RecordRef& ref : refs) {
-    auto it = voids.find(ref);
-    GOVBUS_TRY(setVerdict(txn, ref, it == voids.end() ? VoidReason::kNone : it->second));
-  }
+  GOVBUS_TRY(writeVerdicts(txn, prefix, read, ev.voids));
   Bytes k = keyZ(kComplaint, complaintId);
   if (!ev.summary.exists) return delDigested(txn, k);
   return putDigested(txn, k, encodeComplaint(ev.summary));
 }
 
-Status StateEngine::rebuild(FeedTxn& txn) {
-  // Drop every derived entry, then apply every feed from its first record.
-  std::vector<Bytes> keys;
-  GOVBUS_TRY(txn.stateScan({}, [&](ByteView k, ByteView) {
-    keys.push_back(toBytes(k));
-    return true;
-  }));
-  for (const Bytes& k : keys) GOVBUS_TRY(txn.stateDel(k));
+// --- rebuilding ---
+
+Status StateEngine::reset(FeedTxn& txn) {
+  GOVBUS_TRY(txn.stateClear());
   authority_ = AuthorityState(root_);
-  GOVBUS_ASSIGN_OR_RETURN(auto heads, txn.heads());
-  std::vector<CheckedRecord> all;
-  for (const auto& [author, head] : heads) {
-    for (uint64_t seq = 1; seq <= head.seq; ++seq) {
-      GOVBUS_ASSIGN_OR_RETURN(Record r, readRecord(txn, RecordRef{author, seq}));
-      CheckedRecord c;
-      c.record = std::move(r);
-      all.push_back(std::move(c));
-    }
-  }
-  return apply(txn, all);
+  GOVBUS_TRY(txn.statePut(kRebuildingKey, Bytes{1}));
+  return txn.statePut(kLayoutKey, BinaryWriter().u32(kStateLayoutVersion).take());
 }
+
+Status StateEngine::finishRebuild(FeedTxn& txn) { return txn.stateDel(kRebuildingKey); }
 
 // --- queries ---
 

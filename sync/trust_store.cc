@@ -80,6 +80,13 @@ Result<std::optional<Certificate>> TrustStore::verify(const SignedCertificate& c
   return std::optional<Certificate>(std::move(verified));
 }
 
+bool TrustStore::alreadyHolds(const SignedCertificate& certificate) const {
+  auto c = decodeCertificateBody(certificate.body);
+  if (!c) return true;
+  const Entry* known = findEntry(c->subject, c->serial);
+  return known && known->signedCertificate.body == certificate.body;
+}
+
 std::vector<std::pair<SignedCertificate, Error>> TrustStore::admitAll(
     std::span<const SignedCertificate> certificates) {
   std::vector<SignedCertificate> waiting(certificates.begin(), certificates.end());

@@ -40,6 +40,9 @@ class TrustStore {
   Result<bool> check(const SignedCertificate& certificate,
                      const Envelope* publishedIn = nullptr) const;
 
+  // Whether admit(certificate) would change nothing: it is held already (or does not decode).
+  bool alreadyHolds(const SignedCertificate& certificate) const;
+
   // Admits every certificate of an unordered set whose issuer becomes trusted, in any order;
   // returns the certificates that could not be admitted with the reason for each.
   std::vector<std::pair<SignedCertificate, Error>> admitAll(

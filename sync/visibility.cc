@@ -1,6 +1,7 @@
 #include "sync/visibility.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace govbus {
 
@@ -25,6 +26,15 @@ bool Visibility::sees(const RecordRef& ref) const {
       std::lower_bound(frontier_.begin(), frontier_.end(), ref.author,
                        [](const FrontierEntry& e, const std::string& a) { return e.author < a; });
   return it != frontier_.end() && it->author == ref.author && ref.seq <= it->seq;
+}
+
+uint64_t Visibility::seenUpTo(std::string_view author) const {
+  if (all_) return std::numeric_limits<uint64_t>::max() - 1;
+  if (author == self_) return selfSeq_ == 0 ? 0 : selfSeq_ - 1;
+  auto it =
+      std::lower_bound(frontier_.begin(), frontier_.end(), author,
+                       [](const FrontierEntry& e, std::string_view a) { return e.author < a; });
+  return it != frontier_.end() && it->author == author ? it->seq : 0;
 }
 
 }  // namespace govbus

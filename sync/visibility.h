@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "protocol/record.h"
 
@@ -20,6 +21,9 @@ class Visibility {
 
   bool seesAll() const { return all_; }
   bool sees(const RecordRef& ref) const;
+  // The highest sequence of `author`'s feed this viewer sees (0: none of it; UINT64_MAX - 1: all):
+  // sees({author, s}) exactly when s <= seenUpTo(author).
+  uint64_t seenUpTo(std::string_view author) const;
   const std::string& self() const { return self_; }
 
  private:

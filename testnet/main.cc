@@ -1,6 +1,7 @@
 // govbus-testnet: run a whole GovBus network with faults and check that it converges and loses
 // nothing. `--sim` runs the deterministic single-process simulation; `--procs` runs real
-// govbus-node processes on loopback (testnet/procs.h).
+// govbus-node processes on loopback (testnet/procs.h). `--generate-store DIR --records N` writes a
+// province's store of N records instead (testnet/generate_store.h).
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
@@ -9,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "testnet/generate_store.h"
 #include "testnet/procs.h"
 #include "testnet/simulation.h"
 
@@ -27,7 +29,9 @@ int main(int argc, char** argv) {
       "  govbus-testnet --sim --topology small --seed 7\n"
       "  govbus-testnet --sim --province 43 --faults all --duration 300\n"
       "  govbus-testnet --procs --topology small --seed 7 --duration 30\n"
-      "Exit status: 0 when every invariant holds, 1 when one fails, 2 on a usage or setup error.");
+      "  govbus-testnet --generate-store /srv/sizing --records 2000000\n"
+      "Exit status: 0 when every invariant holds (or the store was written), 1 when one fails, 2 "
+      "on a usage or setup error.");
   bool sim = false, procs = false, keep = false;
   std::string binDir;
   // No report file unless --report names one: a run never leaves files where nobody asked.
@@ -63,9 +67,53 @@ int main(int argc, char** argv) {
   app.add_option("--data", dataDir,
                  "the repository's data/ folder (division tables, sample catalog)");
   app.add_flag("--quiet", quiet, "no progress line");
+  std::string generateDir;
+  uint64_t records = 1'000'000;
+  size_t threads = 0;
+  auto* generateOpt = app.add_option(
+      "--generate-store", generateDir,
+      "instead: write a province's store (province 43 unless --province) of --records records "
+      "of the bench's realistic mix into this new directory, valid signatures throughout");
+  generateOpt->excludes(simFlag);
+  app.add_option("--records", records,
+                 "--generate-store: records after the setup (default 1000000)");
+  app.add_option("--threads", threads,
+                 "--generate-store: signature checks on this many threads (default: one per CPU)");
   CLI11_PARSE(app, argc, argv);
+  if (!generateDir.empty()) {
+    if (procs) {
+      std::fprintf(stderr, "govbus-testnet: --generate-store runs alone (see --help)\n");
+      return 2;
+    }
+    GenerateOptions g;
+    g.dir = generateDir;
+    g.records = records;
+    g.seed = seed;
+    g.dataDir = dataDir;
+    g.threads = threads;
+    if (!province.empty()) g.province = province;
+    const bool tty = !quiet && ::isatty(STDERR_FILENO);
+    const auto started = std::chrono::steady_clock::now();
+    g.progress = [&](uint64_t done, uint64_t total) {
+      if (!tty) return;
+      const double s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      std::fprintf(stderr, "\rgenerate: %llu of %llu records (%.0f records/s)\033[K",
+                   static_cast<unsigned long long>(done), static_cast<unsigned long long>(total),
+                   s > 0 ? static_cast<double>(done) / s : 0.0);
+    };
+    auto generated = generateStore(g);
+    if (tty) std::fprintf(stderr, "\r\033[K");
+    if (!generated) {
+      std::fprintf(stderr, "govbus-testnet: %s\n", generated.error().message.c_str());
+      return 2;
+    }
+    std::printf("%s", generated->summary.c_str());
+    return 0;
+  }
   if (!sim && !procs) {
-    std::fprintf(stderr, "govbus-testnet: choose --sim or --procs (see --help)\n");
+    std::fprintf(stderr,
+                 "govbus-testnet: choose --sim, --procs or --generate-store (see --help)\n");
     return 2;
   }
   govbus::Result<Topology> topology = smallTopology();

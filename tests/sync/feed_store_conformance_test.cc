@@ -644,6 +644,59 @@ TEST_P(FeedStoreTest, StateScanStopsWhenTheVisitorReturnsFalse) {
       << "across staged entries too";
 }
 
+std::vector<std::string> scanKeysFrom(FeedReader& reader, std::string_view from,
+                                      std::string_view prefix) {
+  std::vector<std::string> keys;
+  Status s = reader.stateScanFrom(asBytes(from), asBytes(prefix), [&](ByteView k, ByteView) {
+    keys.emplace_back(asChars(k));
+    return true;
+  });
+  EXPECT_TRUE(s.ok()) << s.error().message;
+  return keys;
+}
+
+TEST_P(FeedStoreTest, StateScanFromStartsAtTheFirstKeyNotBelowItAndStaysInThePrefix) {
+  {
+    auto txn = write();
+    for (size_t i = 0; i < kStateKeys.size(); i += 2)
+      ASSERT_TRUE(txn->statePut(asBytes(kStateKeys[i]), asBytes("v")).ok());
+    ASSERT_TRUE(txn->commit().ok());
+  }
+  auto txn = write();
+  for (size_t i = 1; i < kStateKeys.size(); i += 2)
+    ASSERT_TRUE(txn->statePut(asBytes(kStateKeys[i]), asBytes("v")).ok());
+  ASSERT_TRUE(txn->stateDel(asBytes("abc")).ok());
+  EXPECT_EQ(
+      scanKeysFrom(*txn, std::string("ab\x00", 3), "ab"),
+      (std::vector<std::string>{std::string("ab\x00", 3), std::string("ab\x00z", 4), "ab\xff"}))
+      << "from an existing key, across staged and committed entries; a deleted one is skipped";
+  EXPECT_EQ(scanKeysFrom(*txn, std::string("ab\x01", 3), "ab"),
+            (std::vector<std::string>{"ab\xff"}))
+      << "from between keys";
+  EXPECT_EQ(scanKeysFrom(*txn, "b", "a"), (std::vector<std::string>{})) << "past the prefix";
+  ASSERT_TRUE(txn->commit().ok());
+  EXPECT_EQ(scanKeysFrom(*read(), "ab0", "ab"), (std::vector<std::string>{"ab\xff"}));
+}
+
+TEST_P(FeedStoreTest, StateClearEmptiesTheStateTableAndNothingElse) {
+  {
+    auto txn = write();
+    appendTo(*txn, "430102", 1, 1);
+    for (const auto& k : kStateKeys) ASSERT_TRUE(txn->statePut(asBytes(k), asBytes("v")).ok());
+    ASSERT_TRUE(txn->commit().ok());
+  }
+  auto txn = write();
+  ASSERT_TRUE(txn->statePut(asBytes("staged"), asBytes("v")).ok());
+  ASSERT_TRUE(txn->stateClear().ok());
+  EXPECT_EQ(scanKeys(*txn, ""), (std::vector<std::string>{}));
+  ASSERT_TRUE(txn->statePut(asBytes("after"), asBytes("v")).ok());
+  EXPECT_EQ(scanKeys(*read(), "a"), keysWithPrefix("a"))
+      << "readers see the committed table until commit";
+  ASSERT_TRUE(txn->commit().ok());
+  EXPECT_EQ(scanKeys(*read(), ""), (std::vector<std::string>{"after"}));
+  EXPECT_EQ((*read()->head("430102"))->seq, 1u) << "the feeds stay";
+}
+
 TEST_P(FeedStoreTest, MaxLamportIsTheHighestClockOfAnyStoredRecord) {
   EXPECT_EQ(*read()->maxLamport(), 0u);
   {
