@@ -28,6 +28,7 @@
 #include "protocol/record.h"
 #include "sync/authority.h"
 #include "sync/verdict.h"
+#include "sync/working_days.h"
 
 namespace govbus {
 
@@ -92,7 +93,7 @@ CaseEvaluation evaluateCase(const std::string& caseId, std::vector<CaseInput> in
 enum class Card : uint8_t { kNone, kGreen, kYellow, kRed };
 std::string_view cardName(Card card);
 
-inline constexpr int64_t kDayMs = 24LL * 3600 * 1000;
+
 
 struct Deadline {
   int64_t usedMs = 0;  // clock time used so far (pauses excluded)
