@@ -465,11 +465,14 @@ Json toJson(const CaseSummary& s) {
          {"halted", s.halted},
          {"received_at_ms", s.receivedAtMs},
          {"accepted_at_ms", s.acceptedAtMs},
-         {"paused_total_ms", s.pausedTotalMs},
-         {"paused_since_ms", s.pausedSinceMs},
          {"ended_at_ms", s.endedAtMs},
          {"promised_days", s.promisedDays},
          {"legal_days", s.legalDays},
+         {"limit_unit", limitUnitName(s.limitUnit)},
+         {"due_at_ms", s.dueAtMs},
+         {"legal_due_at_ms", s.legalDueAtMs},
+         {"provisional", s.provisional},
+         {"paused", s.paused()},
          {"materials_requests", s.materialsRequests},
          {"second_materials_request", s.secondMaterialsRequest()},
          {"urges", s.urges},
@@ -479,12 +482,33 @@ Json toJson(const CaseSummary& s) {
          {"valid_events", s.validEvents}};
   j["conflict_revocation"] = s.conflictRevocation ? toJson(*s.conflictRevocation) : Json(nullptr);
   j["last_event"] = s.lastEvent ? toJson(*s.lastEvent) : Json(nullptr);
+  Json pauses = Json::array();
+  for (const ClockPause& p : s.pauses)
+    pauses.push_back(Json{{"from_ms", p.fromMs}, {"until_ms", p.untilMs}});
+  j["pauses"] = std::move(pauses);
+  Json flagged = Json::array();
+  for (const FlaggedTime& f : s.flaggedTimes) {
+    flagged.push_back(Json{{"record", toJson(f.ref)},
+                           {"claimed_ms", f.claimedMs},
+                           {"witnessed_ms", f.witnessedMs},
+                           {"reported_late_ms", f.lateMs()},
+                           {"flag", f.lateMs() > 0 ? "reported_late" : "future_dated"}});
+  }
+  j["flagged_times"] = std::move(flagged);
   return j;
 }
 
 Json toJson(const Deadline& d) {
-  return Json{{"card", cardName(d.card)}, {"used_ms", d.usedMs},    {"promised_ms", d.promisedMs},
-              {"legal_ms", d.legalMs},    {"due_at_ms", d.dueAtMs}, {"past_legal", d.pastLegal}};
+  return Json{{"card", cardName(d.card)},
+              {"used_ms", d.usedMs},
+              {"used_days", d.usedDays()},
+              {"promised_days", d.promisedDays},
+              {"legal_days", d.legalDays},
+              {"unit", limitUnitName(d.unit)},
+              {"due_at_ms", d.dueAtMs},
+              {"legal_due_at_ms", d.legalDueAtMs},
+              {"provisional", d.provisional},
+              {"past_legal", d.pastLegal}};
 }
 
 Json toJson(const ComplaintSummary& s) {
@@ -506,6 +530,7 @@ Json toJson(const CatalogEntry& c) {
               {"promised_days", c.promisedDays},
               {"delegable", c.delegable},
               {"materials", c.materials},
+              {"limit_unit", limitUnitName(c.limitUnit)},
               {"record", toJson(c.ref)}};
 }
 

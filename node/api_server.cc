@@ -294,7 +294,7 @@ void ApiServer::routes() {
     if (!summary) return failWith(res, summary.error());
     if (!*summary) return fail(res, 404, "case " + id + " is not known to this node", "not_found");
     Json out = toJson(**summary);
-    out["deadline"] = toJson(deadlineAt(**summary, now()));
+    out["deadline"] = toJson(deadlineAt(**summary, now(), engine_.authority()->calendar()));
     auto refs = StateEngine::caseRecords(**view, id);
     if (!refs) return failWith(res, refs.error());
     Json records = Json::array();
@@ -339,6 +339,7 @@ void ApiServer::routes() {
     auto view = engine_.store().beginRead();
     if (!view) return failWith(res, view.error());
     const int64_t now = this->now();
+    const auto authority = engine_.authority();
     Json cases = Json::array();
     bool truncated = false;
     Status st = StateEngine::forEachCase(**view, [&](const CaseSummary& c) {
@@ -346,7 +347,7 @@ void ApiServer::routes() {
         auto r = DivisionCode::parse(c.region);
         if (!r || !within->containsOrEquals(*r)) return true;
       }
-      Deadline d = deadlineAt(c, now);
+      Deadline d = deadlineAt(c, now, authority->calendar());
       if (overdue && d.card != Card::kRed && !d.pastLegal) return true;
       if (!card.empty() && cardName(d.card) != card) return true;
       if (cases.size() == limit) {

@@ -253,13 +253,16 @@ class LmdbTxn final : public FeedTxn {
     return std::optional<Bytes>(toBytes(view(v)));
   }
 
-  Status stateScan(ByteView prefix, const std::function<bool(ByteView, ByteView)>& visit) override {
+  Status stateScanFrom(ByteView prefix, ByteView start,
+                       const std::function<bool(ByteView, ByteView)>& visit) override {
+    if (std::lexicographical_compare(start.begin(), start.end(), prefix.begin(), prefix.end()))
+      start = prefix;
     MDB_cursor* cursor = nullptr;
     if (int rc = mdb_cursor_open(txn_, s_.state, &cursor); rc != 0)
       return lmdbError(rc, "open state cursor");
-    MDB_val k = val(prefix), v;
-    int rc = prefix.empty() ? mdb_cursor_get(cursor, &k, &v, MDB_FIRST)
-                            : mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+    MDB_val k = val(start), v;
+    int rc = start.empty() ? mdb_cursor_get(cursor, &k, &v, MDB_FIRST)
+                           : mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
     for (; rc == 0; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
       ByteView kv = view(k);
       if (kv.size() < prefix.size() || !std::equal(prefix.begin(), prefix.end(), kv.begin())) break;

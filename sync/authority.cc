@@ -27,7 +27,8 @@ AuthorityState::AuthorityState(std::string root) : root_(std::move(root)) {}
 bool AuthorityState::isAuthorityPayload(const Payload& p) {
   return std::holds_alternative<SignedCertificate>(p) || std::holds_alternative<KeyRevocation>(p) ||
          std::holds_alternative<CatalogItem>(p) || std::holds_alternative<Delegation>(p) ||
-         std::holds_alternative<DelegationRevocation>(p) || std::holds_alternative<ForkReport>(p);
+         std::holds_alternative<DelegationRevocation>(p) || std::holds_alternative<ForkReport>(p) ||
+         std::holds_alternative<WorkingCalendar>(p) || std::holds_alternative<ProvinceSetting>(p);
 }
 
 bool AuthorityState::add(AuthorityRecord record) {
@@ -64,6 +65,7 @@ void AuthorityState::evaluate() {
   evaluateForks();
   evaluateCatalog();
   evaluateDelegations();
+  evaluateProvinceRecords();
   // Key revocations: effective at the door (TrustStore); here only judged.
   for (const auto& [ref, r] : records_) {
     if (const auto* k = std::get_if<KeyRevocation>(&r.payload)) {
@@ -263,7 +265,8 @@ void AuthorityState::evaluateCatalog() {
       continue;
     }
     CatalogEntry e{c->code,         c->name,      c->statutoryDepth, c->legalDays,
-                   c->promisedDays, c->delegable, c->materials,      ref};
+                   c->promisedDays, c->delegable, c->materials,      ref,
+                   c->limitUnit};
     versions_[c->code].push_back({ref, e});
     catalog_[c->code] = std::move(e);
   }
@@ -287,6 +290,57 @@ std::optional<CatalogEntry> AuthorityState::itemSeenBy(std::string_view code,
     if (vis.sees(v.ref)) seen = v.entry;
   }
   return seen;
+}
+
+// --- province records ---
+
+const std::vector<SettingSpec>& knownSettings() {
+  static const std::vector<SettingSpec> kSpecs = {
+      {kWitnessToleranceSetting, 0, 7 * kDayMs, 15 * 60 * 1000},
+  };
+  return kSpecs;
+}
+
+int64_t AuthorityState::setting(std::string_view name) const {
+  if (auto it = settings_.find(name); it != settings_.end()) return it->second.first;
+  for (const SettingSpec& spec : knownSettings()) {
+    if (spec.name == name) return spec.defaultValue;
+  }
+  return 0;
+}
+
+void AuthorityState::evaluateProvinceRecords() {
+  calendar_ = HolidayCalendar();
+  calendarRefs_.clear();
+  settings_.clear();
+  // records_ is ordered by (author, seq): the root's records come in its feed order, so a later
+  // publication for the same year or name replaces an earlier one.
+  for (const auto& [ref, r] : records_) {
+    if (const auto* c = std::get_if<WorkingCalendar>(&r.payload)) {
+      if (r.envelope.author != root_) {
+        setVerdict(ref, VoidReason::kCalendarNotByProvince);
+      } else if (isForked(r.envelope)) {
+        setVerdict(ref, VoidReason::kAuthorForked);
+      } else {
+        calendar_.set(yearCalendarOf(*c));
+        calendarRefs_[c->year] = ref;
+      }
+    } else if (const auto* p = std::get_if<ProvinceSetting>(&r.payload)) {
+      auto spec = std::find_if(knownSettings().begin(), knownSettings().end(),
+                               [&](const SettingSpec& s) { return s.name == p->name; });
+      if (r.envelope.author != root_) {
+        setVerdict(ref, VoidReason::kSettingNotByProvince);
+      } else if (isForked(r.envelope)) {
+        setVerdict(ref, VoidReason::kAuthorForked);
+      } else if (spec == knownSettings().end()) {
+        setVerdict(ref, VoidReason::kSettingUnknown);
+      } else if (p->value < spec->min || p->value > spec->max) {
+        setVerdict(ref, VoidReason::kSettingOutOfRange);
+      } else {
+        settings_[p->name] = {p->value, ref};
+      }
+    }
+  }
 }
 
 // --- delegations ---

@@ -30,6 +30,7 @@
 #include "protocol/record.h"
 #include "sync/verdict.h"
 #include "sync/visibility.h"
+#include "sync/working_days.h"
 
 namespace govbus {
 
@@ -50,7 +51,20 @@ struct CatalogEntry {
   bool delegable = false;
   std::vector<std::string> materials;
   RecordRef ref;  // the version in force
+  LimitUnit limitUnit = LimitUnit::kWorkingDays;
 };
+
+// Province settings a record may set (ProvinceSetting), with their range and default.
+struct SettingSpec {
+  std::string_view name;
+  int64_t min = 0;
+  int64_t max = 0;
+  int64_t defaultValue = 0;
+};
+// witness_tolerance_ms: how far a claimed time may lie from its witness (0 .. 7 days, default 15
+// minutes).
+const std::vector<SettingSpec>& knownSettings();
+inline constexpr std::string_view kWitnessToleranceSetting = "witness_tolerance_ms";
 
 struct Holding {
   bool holds = false;
@@ -113,6 +127,16 @@ class AuthorityState {
   // --- forks ---
   bool isForked(const Envelope& envelope) const;
 
+  // --- province records: working-day calendars and settings ---
+  const HolidayCalendar& calendar() const { return calendar_; }
+  // The calendar record in force for each year (the root's latest valid one).
+  const std::map<int, RecordRef>& calendarRecords() const { return calendarRefs_; }
+  // A setting's value in force, or its default.
+  int64_t setting(std::string_view name) const;
+  const std::map<std::string, std::pair<int64_t, RecordRef>, std::less<>>& settings() const {
+    return settings_;
+  }
+
   // --- authority ---
   Holding holds(std::string_view node, std::string_view item, int64_t atMs,
                 const Visibility& vis) const;
@@ -137,6 +161,7 @@ class AuthorityState {
   void evaluateForks();
   void evaluateCatalog();
   void evaluateDelegations();
+  void evaluateProvinceRecords();
   VoidReason structuralDelegationVerdict(const AuthorityRecord& record);
   bool effectiveUnder(const RecordRef& delegation, const Visibility& vis, int guard = 0) const;
   bool revokedChain(const RecordRef& delegation) const;
@@ -161,6 +186,9 @@ class AuthorityState {
   std::map<RecordRef, VoidReason> structural_;                // delegations: structural verdict
   std::map<RecordRef, std::vector<RecordRef>> revokedBy_;     // delegation → valid revocations
   std::map<std::string, std::vector<RecordRef>, std::less<>> delegationsByItem_;
+  HolidayCalendar calendar_;
+  std::map<int, RecordRef> calendarRefs_;
+  std::map<std::string, std::pair<int64_t, RecordRef>, std::less<>> settings_;  // name → value
 };
 
 }  // namespace govbus

@@ -62,8 +62,12 @@ class FeedReader {
   virtual Result<std::optional<Bytes>> stateGet(ByteView key) = 0;
   // Calls `visit` for every entry whose key starts with `prefix`, in key order, until it returns
   // false.
-  virtual Status stateScan(ByteView prefix,
-                           const std::function<bool(ByteView key, ByteView value)>& visit) = 0;
+  Status stateScan(ByteView prefix, const std::function<bool(ByteView key, ByteView value)>& visit) {
+    return stateScanFrom(prefix, prefix, visit);
+  }
+  // The same, starting at the first key ≥ `start` (a seek within the prefix).
+  virtual Status stateScanFrom(ByteView prefix, ByteView start,
+                               const std::function<bool(ByteView key, ByteView value)>& visit) = 0;
 };
 
 class FeedTxn : public FeedReader {

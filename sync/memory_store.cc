@@ -245,12 +245,15 @@ class MemoryTxn final : public FeedTxn {
     return v ? std::optional<Bytes>(*v) : std::optional<Bytes>();
   }
 
-  Status stateScan(ByteView prefix, const std::function<bool(ByteView, ByteView)>& visit) override {
+  Status stateScanFrom(ByteView prefix, ByteView start,
+                       const std::function<bool(ByteView, ByteView)>& visit) override {
     GOVBUS_TRY(live());
     CallLock lock(*this);
+    if (std::lexicographical_compare(start.begin(), start.end(), prefix.begin(), prefix.end()))
+      start = prefix;
     // Keys with the prefix are contiguous from lower_bound(prefix) on, in both maps.
     mergeVisit(
-        t_.state.lower_bound(prefix), t_.state.end(), staged_.state.lower_bound(prefix),
+        t_.state.lower_bound(start), t_.state.end(), staged_.state.lower_bound(start),
         staged_.state.end(), t_.state.key_comp(), [&](const Bytes& k, const auto& value) {
           if (k.size() < prefix.size() || !std::equal(prefix.begin(), prefix.end(), k.begin())) {
             return false;

@@ -6,6 +6,7 @@
 #include "base/binary.h"
 #include "protocol/division_code.h"
 #include "protocol/record_codec.h"
+#include "sync/witness_index.h"
 
 namespace govbus {
 
@@ -101,6 +102,7 @@ Bytes encodeCatalogEntry(const CatalogEntry& e) {
       .u32(static_cast<uint32_t>(e.materials.size()));
   for (const auto& m : e.materials) w.str(m);
   w.str(e.ref.author).u64(e.ref.seq);
+  w.u8(static_cast<uint8_t>(e.limitUnit));
   return w.take();
 }
 
@@ -141,11 +143,17 @@ Bytes encodeCaseSummary(const CaseSummary& s) {
       .boolean(s.halted)
       .i64(s.receivedAtMs)
       .i64(s.acceptedAtMs)
-      .i64(s.pausedTotalMs)
-      .i64(s.pausedSinceMs)
       .i64(s.endedAtMs)
       .u32(s.promisedDays)
       .u32(s.legalDays)
+      .u8(static_cast<uint8_t>(s.limitUnit))
+      .u32(static_cast<uint32_t>(s.pauses.size()));
+  for (const ClockPause& p : s.pauses) w.i64(p.fromMs).i64(p.untilMs);
+  w.i64(s.dueAtMs).i64(s.legalDueAtMs).boolean(s.provisional);
+  w.u32(static_cast<uint32_t>(s.flaggedTimes.size()));
+  for (const FlaggedTime& f : s.flaggedTimes)
+    w.str(f.ref.author).u64(f.ref.seq).i64(f.claimedMs).i64(f.witnessedMs);
+  w
       .u32(s.materialsRequests)
       .u32(s.urges)
       .boolean(s.authorityConflict);
@@ -168,11 +176,27 @@ Result<CaseSummary> decodeCaseSummary(ByteView b) {
   s.halted = r.boolean();
   s.receivedAtMs = r.i64();
   s.acceptedAtMs = r.i64();
-  s.pausedTotalMs = r.i64();
-  s.pausedSinceMs = r.i64();
   s.endedAtMs = r.i64();
   s.promisedDays = static_cast<uint16_t>(r.u32());
   s.legalDays = static_cast<uint16_t>(r.u32());
+  s.limitUnit = static_cast<LimitUnit>(r.u8());
+  for (uint32_t n = r.u32(); r.ok() && n > 0; --n) {
+    ClockPause p;
+    p.fromMs = r.i64();
+    p.untilMs = r.i64();
+    s.pauses.push_back(p);
+  }
+  s.dueAtMs = r.i64();
+  s.legalDueAtMs = r.i64();
+  s.provisional = r.boolean();
+  for (uint32_t n = r.u32(); r.ok() && n > 0; --n) {
+    FlaggedTime f;
+    f.ref.author = r.str();
+    f.ref.seq = r.u64();
+    f.claimedMs = r.i64();
+    f.witnessedMs = r.i64();
+    s.flaggedTimes.push_back(std::move(f));
+  }
   s.materialsRequests = r.u32();
   s.urges = r.u32();
   s.authorityConflict = r.boolean();
@@ -231,6 +255,12 @@ Status StateEngine::index(FeedTxn& txn, const RecordRef& ref, const Record& reco
     dirty.authority = true;
     return txn.statePut(refKey(kAuthorityIndex, ref), {});
   }
+  if (const auto* w = std::get_if<Witness>(&p)) {
+    if (!witness::namesOnlyDescendants(record.envelope, *w))
+      return setVerdict(txn, ref, VoidReason::kWitnessNotByAncestor);
+    return witness::add(txn, record.envelope, *w, dirty.cases);
+  }
+  if (const auto* o = std::get_if<LinkOutage>(&p)) return witness::addOutage(txn, record.envelope, *o);
   std::string caseId;
   if (const auto* e = std::get_if<CaseEvent>(&p)) caseId = e->caseId;
   if (const auto* o = std::get_if<SupervisionOrder>(&p)) caseId = o->caseId;
@@ -251,6 +281,7 @@ Status StateEngine::index(FeedTxn& txn, const RecordRef& ref, const Record& reco
                               {}));
       GOVBUS_TRY(txn.statePut(keyZZ(kRegionIndex, e->received.region, caseId), {}));
     }
+    if (std::holds_alternative<CaseEvent>(p)) GOVBUS_TRY(witness::indexCaseEvent(txn, ref, caseId));
     return txn.statePut(keyZRef(kCaseInput, caseId, ref), {});
   }
   std::string complaintId;
@@ -299,7 +330,14 @@ Status StateEngine::reevaluateAuthority(FeedTxn& txn, Dirty& dirty) {
   std::map<RecordRef, VoidReason> oldVoids = authority_.voids();
   std::map<std::string, CatalogEntry, std::less<>> oldCatalog = authority_.catalog();
   std::map<std::string, std::string, std::less<>> oldTree = authority_.parents();
+  std::map<int, RecordRef> oldCalendars = authority_.calendarRecords();
+  int64_t oldTolerance = authority_.setting(kWitnessToleranceSetting);
   authority_.evaluate();
+  // A calendar or the witness tolerance can move any case's deadline.
+  if (authority_.calendarRecords() != oldCalendars ||
+      authority_.setting(kWitnessToleranceSetting) != oldTolerance) {
+    GOVBUS_TRY(markCasesUnder(txn, root_, dirty));
+  }
 
   // (item, region prefix): the cases of an item whose region starts with the prefix ("" = all).
   std::set<std::pair<std::string, std::string>> items;
@@ -404,13 +442,16 @@ Status StateEngine::evaluateCaseInto(FeedTxn& txn, const std::string& caseId) {
   inputs.reserve(refs.size());
   for (const RecordRef& ref : refs) {
     GOVBUS_ASSIGN_OR_RETURN(Record r, readRecord(txn, ref));
+    GOVBUS_ASSIGN_OR_RETURN(int64_t witnessed,
+                            witness::earliest(txn, ref.author, ref.seq, authority_));
     if (auto* e = std::get_if<CaseEvent>(&r.payload)) {
-      inputs.push_back(CaseInput{ref, std::move(r.envelope), std::move(*e)});
+      inputs.push_back(CaseInput{ref, std::move(r.envelope), std::move(*e), witnessed});
     } else if (auto* o = std::get_if<SupervisionOrder>(&r.payload)) {
-      inputs.push_back(CaseInput{ref, std::move(r.envelope), std::move(*o)});
+      inputs.push_back(CaseInput{ref, std::move(r.envelope), std::move(*o), witnessed});
     }
   }
-  CaseEvaluation ev = evaluateCase(caseId, std::move(inputs), authority_);
+  ClockRules rules{&authority_.calendar(), authority_.setting(kWitnessToleranceSetting)};
+  CaseEvaluation ev = evaluateCase(caseId, std::move(inputs), authority_, rules);
   std::map<RecordRef, VoidReason> voids(ev.voids.begin(), ev.voids.end());
   for (const RecordRef& ref : refs) {
     auto it = voids.find(ref);

@@ -38,7 +38,7 @@ Result<SupervisionView> supervisionView(FeedReader& view, const AuthorityState& 
     if (!isOpen(s.status)) return true;
     ++c.open;
     if (s.halted) ++c.halted;
-    Deadline d = deadlineAt(s, nowMs);
+    Deadline d = deadlineAt(s, nowMs, auth.calendar());
     if (d.pastLegal) ++c.pastLegal;
     switch (d.card) {
       case Card::kGreen:
@@ -73,7 +73,8 @@ Result<SupervisionView> supervisionView(FeedReader& view, const AuthorityState& 
   }
   v.subtree.try_emplace(root);
   std::sort(v.overdue.begin(), v.overdue.end(), [](const OverdueCase& a, const OverdueCase& b) {
-    return a.deadline.usedMs - a.deadline.promisedMs > b.deadline.usedMs - b.deadline.promisedMs;
+    auto over = [](const Deadline& d) { return d.usedMs - int64_t{d.promisedDays} * kDayMs; };
+    return over(a.deadline) > over(b.deadline);
   });
   std::sort(v.openComplaints.begin(), v.openComplaints.end(),
             [](const OpenComplaint& a, const OpenComplaint& b) { return a.ageMs > b.ageMs; });

@@ -64,6 +64,12 @@ enum class VoidReason : uint8_t {
   kForkReportInvalid,
   // Append new reasons here: the numbers are stored and hashed into the state digest.
   kNotTheNearestHolder,
+  // Working days and witnessed time (DESIGN §6)
+  kCalendarNotByProvince,
+  kSettingNotByProvince,
+  kSettingUnknown,
+  kSettingOutOfRange,
+  kWitnessNotByAncestor,
   kCount,
 };
 

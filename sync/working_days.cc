@@ -169,10 +169,9 @@ DaysUsed daysUsed(const LimitClock& clock, int64_t atMs, const HolidayCalendar& 
   for (const DayRange& r : openRanges(clock)) {
     if (r.first > today) break;
     DayNumber lastWhole = std::min<DayNumber>(r.last, today - 1);
-    out.days += static_cast<double>(countedDays(clock.unit, r.first, lastWhole, cal,
-                                                &out.provisional));
+    out.ms += countedDays(clock.unit, r.first, lastWhole, cal, &out.provisional) * kDayMs;
     if (r.last >= today && isCounted(clock.unit, today, cal, &out.provisional))
-      out.days += static_cast<double>(atMs - dayStartMs(today)) / static_cast<double>(kDayMs);
+      out.ms += atMs - dayStartMs(today);
   }
   return out;
 }

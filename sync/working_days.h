@@ -84,8 +84,11 @@ struct DueDate {
 DueDate dueDate(const LimitClock& clock, int days, const HolidayCalendar& calendar);
 
 struct DaysUsed {
-  double days = 0;  // whole counted days passed, plus the elapsed share of the current one
+  // Whole counted days passed, times kDayMs, plus the time elapsed in the current counted day: an
+  // exact integer, so that "used up" at the due instant compares equal to the limit.
+  int64_t ms = 0;
   bool provisional = false;
+  double days() const { return static_cast<double>(ms) / static_cast<double>(kDayMs); }
 };
 
 // How many counted days of the limit are used at `atMs`.

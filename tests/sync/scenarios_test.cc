@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <functional>
 
+#include "admin/calendar_file.h"
 #include "crypto/certificate.h"
 #include "crypto/hash.h"
 #include "protocol/certificate_codec.h"
@@ -33,6 +35,38 @@ RecordRef openCase(Scenario& s, const std::string& id, const std::string& item =
                    const std::string& handler = "430102", const std::string& region = "430102") {
   s.put(handler == region ? handler : region, Scenario::received(id, item, handler, region));
   return s.put(handler, Scenario::event(id, T::kAccepted));
+}
+
+// An instant in UTC+8, and the end (24:00 UTC+8) of a day.
+int64_t at(int y, int m, int d, int hour = 10, int minute = 0) {
+  return dayStartMs(*dayFromCivil({y, m, d})) + (hour * 60 + minute) * 60'000LL;
+}
+int64_t endOf(int y, int m, int d) { return dayStartMs(*dayFromCivil({y, m, d}) + 1); }
+
+// A case of `item` received and accepted at 芙蓉区 at `when`; the acceptance's ref.
+RecordRef clockCase(Scenario& s, const std::string& id, int64_t when,
+                    const std::string& item = "XK-COUNTY") {
+  s.put("430102", Scenario::received(id, item, "430102", "430102"), std::nullopt, when);
+  return s.put("430102", Scenario::event(id, T::kAccepted), std::nullopt, when);
+}
+
+const HolidayCalendar& calendarOf(Scenario& s) {
+  return s.replica().engine().authority().calendar();
+}
+
+// The province publishes the shipped 2026 calendar (data/calendar/cn-public-holidays.csv).
+void publishCalendar2026(Scenario& s) {
+  auto file = admin::readCalendarFile(std::filesystem::path(GOVBUS_TEST_DATA_DIR) / "calendar" /
+                                      "cn-public-holidays.csv");
+  ASSERT_TRUE(file.ok() && file->ok());
+  for (const WorkingCalendar& y : file->years) {
+    if (y.year == 2026) expectValid(s, s.put("430000", y));
+  }
+}
+
+// `by` states it had stored `record`'s feed up to that record at `when`.
+RecordRef witness(Scenario& s, const std::string& by, const RecordRef& record, int64_t when) {
+  return s.put(by, Witness{{{record.author, record.seq}}}, std::nullopt, when);
 }
 
 const std::vector<Spec>& specs() {
@@ -451,52 +485,210 @@ const std::vector<Spec>& specs() {
       // ---------------- deadlines and cards ----------------
       {"MaterialsRequestPausesTheClock",
        [](Scenario& s) {
-         int64_t t0 = s.now();
-         s.put("430102", Scenario::received("430102-21", "XK-COUNTY", "430102", "430102"),
-               std::nullopt, t0);
-         s.put("430102", Scenario::event("430102-21", T::kAccepted), std::nullopt, t0);
+         // Working days, Monday–Friday (no calendar yet). Accepted Mon 03-02; materials requested
+         // Wed 03-04, supplied Mon 03-09 afternoon: Thu, Fri and Mon were paused at their start.
+         clockCase(s, "430102-21", at(2026, 3, 2));
          s.put("430102", Scenario::event("430102-21", T::kMaterialsRequested), std::nullopt,
-               t0 + 2 * kDay);
+               at(2026, 3, 4));
          s.put("430102", Scenario::event("430102-21", T::kMaterialsSupplied), std::nullopt,
-               t0 + 5 * kDay);
-         Deadline d = deadlineAt(s.caseOf("430102-21"), t0 + 8 * kDay);
-         EXPECT_EQ(d.usedMs, 5 * kDay);
-         EXPECT_EQ(d.dueAtMs, t0 + 3 * kDay + 10 * kDay);
+               at(2026, 3, 9, 15));
+         CaseSummary c = s.caseOf("430102-21");
+         Deadline d = deadlineAt(c, at(2026, 3, 12, 0), calendarOf(s));
+         EXPECT_EQ(d.usedMs, 4 * kDay) << "Tue 3, Wed 4, Tue 10, Wed 11";
+         EXPECT_EQ(d.dueAtMs, endOf(2026, 3, 19)) << "10 working days, three of them paused";
+         EXPECT_TRUE(d.provisional) << "no 2026 calendar published in this scenario";
        }},
       {"SuspensionStopsTheClockUntilResumed",
        [](Scenario& s) {
-         int64_t t0 = s.now();
-         s.put("430102", Scenario::received("430102-22", "XK-COUNTY", "430102", "430102"),
-               std::nullopt, t0);
-         s.put("430102", Scenario::event("430102-22", T::kAccepted), std::nullopt, t0);
+         clockCase(s, "430102-22", at(2026, 3, 2));
          s.put("430102", Scenario::event("430102-22", T::kSuspended, "听证"), std::nullopt,
-               t0 + kDay);
-         EXPECT_EQ(deadlineAt(s.caseOf("430102-22"), t0 + 30 * kDay).usedMs, kDay) << "paused";
-         EXPECT_EQ(deadlineAt(s.caseOf("430102-22"), t0 + 30 * kDay).card, Card::kGreen);
-         s.put("430102", Scenario::event("430102-22", T::kResumed), std::nullopt, t0 + 4 * kDay);
-         EXPECT_EQ(deadlineAt(s.caseOf("430102-22"), t0 + 6 * kDay).usedMs, 3 * kDay);
+               at(2026, 3, 3));
+         CaseSummary c = s.caseOf("430102-22");
+         EXPECT_EQ(deadlineAt(c, at(2026, 3, 31), calendarOf(s)).usedMs, kDay) << "Tue 3 only";
+         EXPECT_EQ(deadlineAt(c, at(2026, 3, 31), calendarOf(s)).card, Card::kGreen);
+         EXPECT_EQ(c.dueAtMs, 0) << "unknown while paused";
+         s.put("430102", Scenario::event("430102-22", T::kResumed), std::nullopt, at(2026, 3, 5));
+         EXPECT_EQ(deadlineAt(s.caseOf("430102-22"), at(2026, 3, 9, 0), calendarOf(s)).usedMs,
+                   2 * kDay)
+             << "Tue 3 and Fri 6: Wed 4 and Thu 5 were paused at their start";
        }},
       {"YellowCardAtTwoThirdsOfThePromisedTime",
        [](Scenario& s) {
-         int64_t t0 = s.now();
-         s.put("430102", Scenario::received("430102-23", "XK-COUNTY", "430102", "430102"),
-               std::nullopt, t0);
-         s.put("430102", Scenario::event("430102-23", T::kAccepted), std::nullopt, t0);
-         CaseSummary c = s.caseOf("430102-23");  // promised 10 days
-         EXPECT_EQ(deadlineAt(c, t0 + 6 * kDay).card, Card::kGreen);
-         EXPECT_EQ(deadlineAt(c, t0 + 7 * kDay).card, Card::kYellow);
-         EXPECT_EQ(deadlineAt(c, t0 + 10 * kDay).card, Card::kYellow);
+         clockCase(s, "430102-23", at(2026, 3, 2));
+         CaseSummary c = s.caseOf("430102-23");  // promised 10 working days
+         // 6 days used at Wed 03-11 00:00; two thirds of 10 (6⅔) at 16:00 that day.
+         EXPECT_EQ(deadlineAt(c, at(2026, 3, 11, 15, 59), calendarOf(s)).card, Card::kGreen);
+         EXPECT_EQ(deadlineAt(c, at(2026, 3, 11, 16), calendarOf(s)).card, Card::kYellow);
+         EXPECT_EQ(deadlineAt(c, endOf(2026, 3, 16), calendarOf(s)).card, Card::kYellow)
+             << "the last instant of the 10th working day";
        }},
       {"RedCardPastThePromiseAndPastLegalBeyondTheLaw",
        [](Scenario& s) {
-         int64_t t0 = s.now();
-         s.put("430102", Scenario::received("430102-24", "XK-COUNTY", "430102", "430102"),
-               std::nullopt, t0);
-         s.put("430102", Scenario::event("430102-24", T::kAccepted), std::nullopt, t0);
-         CaseSummary c = s.caseOf("430102-24");  // promised 10, legal 20
-         EXPECT_EQ(deadlineAt(c, t0 + 11 * kDay).card, Card::kRed);
-         EXPECT_FALSE(deadlineAt(c, t0 + 11 * kDay).pastLegal);
-         EXPECT_TRUE(deadlineAt(c, t0 + 21 * kDay).pastLegal);
+         clockCase(s, "430102-24", at(2026, 3, 2));
+         CaseSummary c = s.caseOf("430102-24");  // promised 10, legal 20 working days
+         EXPECT_EQ(c.dueAtMs, endOf(2026, 3, 16));
+         EXPECT_EQ(c.legalDueAtMs, endOf(2026, 3, 30));
+         EXPECT_EQ(deadlineAt(c, endOf(2026, 3, 16) + 1, calendarOf(s)).card, Card::kRed);
+         EXPECT_FALSE(deadlineAt(c, endOf(2026, 3, 30), calendarOf(s)).pastLegal);
+         EXPECT_TRUE(deadlineAt(c, endOf(2026, 3, 30) + 1, calendarOf(s)).pastLegal);
+       }},
+
+      // ---------------- working days (工作日) by the published calendar ----------------
+      {"TenWorkingDaysFromTheMidAutumnWeekEndOnOctoberFourteenth",
+       [](Scenario& s) {
+         publishCalendar2026(s);
+         s.put("430000", Scenario::item("XK-W10", 3, 15, 10));
+         clockCase(s, "430102-60", at(2026, 9, 23), "XK-W10");
+         CaseSummary c = s.caseOf("430102-60");
+         EXPECT_EQ(c.dueAtMs, 1791993600000) << "end of Wed 2026-10-14";
+         EXPECT_FALSE(c.provisional);
+       }},
+      {"FiveWorkingDaysAcrossSpringFestivalEndOnFebruaryTwentySixth",
+       [](Scenario& s) {
+         publishCalendar2026(s);
+         s.put("430000", Scenario::item("XK-W5", 3, 9, 5));
+         clockCase(s, "430102-61", at(2026, 2, 12), "XK-W5");
+         EXPECT_EQ(s.caseOf("430102-61").dueAtMs, 1772121600000) << "end of Thu 2026-02-26";
+       }},
+      {"TwentyWorkingDaysIntoAYearWithoutACalendarAreProvisionalUntilItsCalendarArrives",
+       [](Scenario& s) {
+         publishCalendar2026(s);
+         s.put("430000", Scenario::item("XK-W20", 3, 30, 20));
+         clockCase(s, "430102-62", at(2026, 12, 31), "XK-W20");
+         CaseSummary c = s.caseOf("430102-62");
+         EXPECT_EQ(c.dueAtMs, 1801152000000) << "end of 2027-01-28, Monday to Friday";
+         EXPECT_TRUE(c.provisional);
+         // The 2027 calendar arrives: New Year's Day is a holiday, so one more day is needed.
+         s.put("430000", WorkingCalendar{2027, {"2027-01-01"}, {}, "test"});
+         c = s.caseOf("430102-62");
+         EXPECT_EQ(c.dueAtMs, endOf(2027, 1, 29));
+         EXPECT_FALSE(c.provisional);
+       }},
+      {"CalendarDayItemCountsEveryDay",
+       [](Scenario& s) {
+         publishCalendar2026(s);
+         s.put("430000", Scenario::item("XK-C10", 3, 15, 10, true, CatalogOp::kInsert,
+                                        LimitUnit::kCalendarDays));
+         clockCase(s, "430102-63", at(2026, 9, 23), "XK-C10");
+         CaseSummary c = s.caseOf("430102-63");
+         EXPECT_EQ(c.dueAtMs, endOf(2026, 10, 3)) << "through the 国庆 holidays";
+         EXPECT_FALSE(c.provisional);
+         EXPECT_EQ(deadlineAt(c, at(2026, 10, 1, 12), calendarOf(s)).card, Card::kYellow)
+             << "7.5 of 10 calendar days used";
+       }},
+      {"ALaterCalendarForTheSameYearReplacesTheEarlierOne",
+       [](Scenario& s) {
+         publishCalendar2026(s);
+         s.put("430000", Scenario::item("XK-W10", 3, 15, 10));
+         clockCase(s, "430102-64", at(2026, 9, 23), "XK-W10");
+         RecordRef second = s.put("430000", WorkingCalendar{2026, {}, {}, "corrected"});
+         expectValid(s, second);
+         EXPECT_EQ(s.caseOf("430102-64").dueAtMs, endOf(2026, 10, 7))
+             << "Monday to Friday only, by the newer publication";
+         EXPECT_EQ(s.replica().engine().authority().calendarRecords().at(2026), second);
+       }},
+      {"CalendarNotByTheProvinceIsVoid",
+       [](Scenario& s) {
+         expectVoid(s, s.put("430100", WorkingCalendar{2026, {"2026-03-03"}, {}, ""}),
+                    VoidReason::kCalendarNotByProvince);
+         EXPECT_FALSE(s.replica().engine().authority().calendar().hasYear(2026));
+       }},
+      {"SettingsAreTheProvincesKnownAndWithinRange",
+       [](Scenario& s) {
+         expectVoid(s, s.put("430100", ProvinceSetting{"witness_tolerance_ms", 60'000}),
+                    VoidReason::kSettingNotByProvince);
+         expectVoid(s, s.put("430000", ProvinceSetting{"witness_tolerance_days", 1}),
+                    VoidReason::kSettingUnknown);
+         expectVoid(s, s.put("430000", ProvinceSetting{"witness_tolerance_ms", -1}),
+                    VoidReason::kSettingOutOfRange);
+         expectVoid(s, s.put("430000", ProvinceSetting{"witness_tolerance_ms", 7 * kDay + 1}),
+                    VoidReason::kSettingOutOfRange);
+         EXPECT_EQ(s.replica().engine().authority().setting("witness_tolerance_ms"),
+                   15 * 60'000)
+             << "the default";
+         expectValid(s, s.put("430000", ProvinceSetting{"witness_tolerance_ms", 7 * kDay}));
+         EXPECT_EQ(s.replica().engine().authority().setting("witness_tolerance_ms"), 7 * kDay);
+       }},
+
+      // ---------------- witnessed time ----------------
+      {"BackdatedApprovalCountsAtItsWitnessedTimeAndGetsTheRedCard",
+       [](Scenario& s) {
+         publishCalendar2026(s);
+         s.put("430000", Scenario::item("XK-W10", 3, 15, 10));
+         RecordRef accepted = clockCase(s, "430102-65", at(2026, 9, 23), "XK-W10");
+         witness(s, "430100", accepted, at(2026, 9, 23, 10, 1));
+         // Approved really on 10-20 (past the due date 10-14), claimed as Monday 10-12 00:00.
+         RecordRef approved = s.put("430102", Scenario::event("430102-65", T::kApproved, "证-1"),
+                                    std::nullopt, at(2026, 10, 12, 0));
+         EXPECT_EQ(deadlineAt(s.caseOf("430102-65"), at(2026, 10, 25), calendarOf(s)).usedMs,
+                   7 * kDay)
+             << "before the witness, the claimed time counts";
+         witness(s, "430100", approved, at(2026, 10, 20));
+         CaseSummary c = s.caseOf("430102-65");
+         ASSERT_EQ(c.flaggedTimes.size(), 1u);
+         EXPECT_EQ(c.flaggedTimes[0].ref, approved);
+         EXPECT_EQ(c.flaggedTimes[0].lateMs(), at(2026, 10, 20) - at(2026, 10, 12, 0));
+         EXPECT_EQ(c.endedAtMs, at(2026, 10, 20)) << "the clock stopped when it was witnessed";
+         Deadline d = deadlineAt(c, at(2026, 10, 25), calendarOf(s));
+         EXPECT_TRUE(d.overdue());
+       }},
+      {"AnEventWitnessedWithinTheToleranceIsNotFlagged",
+       [](Scenario& s) {
+         RecordRef accepted = clockCase(s, "430102-66", at(2026, 3, 2));
+         witness(s, "430100", accepted, at(2026, 3, 2) + 15 * 60'000);
+         EXPECT_TRUE(s.caseOf("430102-66").flaggedTimes.empty()) << "exactly the tolerance";
+         RecordRef step = s.put("430102", Scenario::event("430102-66", T::kStepCompleted, "审查"),
+                                std::nullopt, at(2026, 3, 3));
+         witness(s, "430100", step, at(2026, 3, 3) + 15 * 60'000 + 1);
+         EXPECT_EQ(s.caseOf("430102-66").flaggedTimes.size(), 1u) << "one millisecond more";
+       }},
+      {"FutureDatedAcceptanceStartsTheClockAtItsWitness",
+       [](Scenario& s) {
+         s.put("430102", Scenario::received("430102-67", "XK-COUNTY", "430102", "430102"),
+               std::nullopt, at(2026, 3, 2));
+         RecordRef accepted = s.put("430102", Scenario::event("430102-67", T::kAccepted),
+                                    std::nullopt, at(2026, 3, 9));
+         witness(s, "430100", accepted, at(2026, 3, 2, 10, 10));
+         CaseSummary c = s.caseOf("430102-67");
+         EXPECT_EQ(c.acceptedAtMs, at(2026, 3, 2, 10, 10));
+         ASSERT_EQ(c.flaggedTimes.size(), 1u);
+         EXPECT_LT(c.flaggedTimes[0].lateMs(), 0) << "future-dated";
+       }},
+      {"TheEarliestWitnessOfAnyAncestorCounts",
+       [](Scenario& s) {
+         RecordRef accepted = clockCase(s, "430102-68", at(2026, 3, 2));
+         witness(s, "430100", accepted, at(2026, 3, 2, 10, 5));
+         RecordRef step = s.put("430102", Scenario::event("430102-68", T::kStepCompleted, "审查"),
+                                std::nullopt, at(2026, 3, 3));
+         witness(s, "430000", step, at(2026, 3, 6));
+         EXPECT_EQ(s.caseOf("430102-68").flaggedTimes.at(0).witnessedMs, at(2026, 3, 6));
+         witness(s, "430100", step, at(2026, 3, 4));  // the city had it earlier
+         EXPECT_EQ(s.caseOf("430102-68").flaggedTimes.at(0).witnessedMs, at(2026, 3, 4));
+       }},
+      {"AWitnessThatIsNotAnAncestorInTheTreeDoesNotCount",
+       [](Scenario& s) {
+         // 浏阳市 430181 lies inside 长沙市's code region but is enrolled by the province.
+         s.put("430181", Scenario::received("430181-1", "XK-COUNTY", "430181", "430181"),
+               std::nullopt, at(2026, 3, 2));
+         RecordRef accepted = s.put("430181", Scenario::event("430181-1", T::kAccepted),
+                                    std::nullopt, at(2026, 3, 2));
+         expectValid(s, witness(s, "430100", accepted, at(2026, 3, 20)));
+         EXPECT_TRUE(s.caseOf("430181-1").flaggedTimes.empty());
+       }},
+      {"WitnessNamingAFeedOutsideItsRegionIsVoid",
+       [](Scenario& s) {
+         RecordRef accepted = clockCase(s, "430102-69", at(2026, 3, 2));
+         expectVoid(s, witness(s, "430200", accepted, at(2026, 3, 20)),
+                    VoidReason::kWitnessNotByAncestor);
+         EXPECT_TRUE(s.caseOf("430102-69").flaggedTimes.empty());
+       }},
+      {"TheWitnessToleranceIsAProvinceSetting",
+       [](Scenario& s) {
+         RecordRef accepted = clockCase(s, "430102-70", at(2026, 3, 2));
+         witness(s, "430100", accepted, at(2026, 3, 2, 11));  // an hour later
+         EXPECT_EQ(s.caseOf("430102-70").flaggedTimes.size(), 2u) << "received and accepted";
+         s.put("430000", ProvinceSetting{"witness_tolerance_ms", 2 * 3600 * 1000});
+         EXPECT_TRUE(s.caseOf("430102-70").flaggedTimes.empty());
        }},
       {"SecondMaterialsRequestIsListedAsAFinding",
        [](Scenario& s) {
@@ -513,18 +705,20 @@ const std::vector<Spec>& specs() {
        }},
       {"ProvinceOverdueCountsAreTheSumOverItsSubtree",
        [](Scenario& s) {
-         int64_t t0 = s.now();
          int n = 0;
          for (const char* county : {"430102", "430103", "430211", "430181"}) {
            for (int i = 0; i < 2; ++i) {
+             // Accepted Mon 03-02 (red by 03-18) and Mon 03-09 (6.75 of 10 days used: yellow).
              std::string id = std::string(county) + "-od" + std::to_string(n++);
-             s.put(county, Scenario::received(id, "XK-COUNTY", county, county), std::nullopt, t0);
-             s.put(county, Scenario::event(id, T::kAccepted), std::nullopt, t0 + i * 5 * kDay);
+             int64_t accepted = at(2026, 3, 2 + 7 * i);
+             s.put(county, Scenario::received(id, "XK-COUNTY", county, county), std::nullopt,
+                   accepted);
+             s.put(county, Scenario::event(id, T::kAccepted), std::nullopt, accepted);
            }
          }
          auto view = s.replica().store().beginRead();
-         auto board =
-             supervisionView(**view, s.replica().engine().authority(), "430000", t0 + 12 * kDay);
+         auto board = supervisionView(**view, s.replica().engine().authority(), "430000",
+                                      at(2026, 3, 18, 18));
          ASSERT_TRUE(board.ok());
          EXPECT_EQ(board->total().red, 4u);
          EXPECT_EQ(board->total().yellow, 4u);

@@ -113,22 +113,23 @@ TEST(WorkingDaysTest, WhilePausedTheDueDateIsUnknownUnlessTheLimitRanOutBefore) 
 TEST(WorkingDaysTest, DaysUsedCountWholeCountedDaysAndTheShareOfTheCurrentOne) {
   HolidayCalendar cal = calendar2026();
   LimitClock c = clock(at(2026, 9, 23));
-  EXPECT_DOUBLE_EQ(daysUsed(c, at(2026, 9, 23, 18), cal).days, 0) << "the day of acceptance";
-  EXPECT_DOUBLE_EQ(daysUsed(c, at(2026, 9, 24, 12), cal).days, 0.5);
-  EXPECT_DOUBLE_EQ(daysUsed(c, at(2026, 9, 27, 12), cal).days, 1) << "holidays do not count";
-  EXPECT_DOUBLE_EQ(daysUsed(c, at(2026, 10, 8, 0), cal).days, 4);
-  EXPECT_DOUBLE_EQ(daysUsed(c, at(2026, 10, 11, 0), cal).days, 7) << "Saturday 10-10 worked";
-  EXPECT_DOUBLE_EQ(daysUsed(c, 1791993600000, cal).days, 10) << "used up at the due date";
-  EXPECT_GT(daysUsed(c, 1791993600000 + 1, cal).days, 10);
+  EXPECT_DOUBLE_EQ(daysUsed(c, at(2026, 9, 23, 18), cal).days(), 0) << "the day of acceptance";
+  EXPECT_DOUBLE_EQ(daysUsed(c, at(2026, 9, 24, 12), cal).days(), 0.5);
+  EXPECT_DOUBLE_EQ(daysUsed(c, at(2026, 9, 27, 12), cal).days(), 1) << "holidays do not count";
+  EXPECT_DOUBLE_EQ(daysUsed(c, at(2026, 10, 8, 0), cal).days(), 4);
+  EXPECT_DOUBLE_EQ(daysUsed(c, at(2026, 10, 11, 0), cal).days(), 7) << "Saturday 10-10 worked";
+  EXPECT_DOUBLE_EQ(daysUsed(c, 1791993600000, cal).days(), 10) << "used up at the due date";
+  EXPECT_EQ(daysUsed(c, 1791993600000, cal).ms, 10 * kDayMs) << "exactly";
+  EXPECT_GT(daysUsed(c, 1791993600000 + 1, cal).ms, 10 * kDayMs);
 }
 
 TEST(WorkingDaysTest, DaysUsedStopAtAPauseAndResumeAfterTheDayItEnds) {
   HolidayCalendar cal = calendar2026();
   LimitClock c = clock(at(2026, 11, 2));
   c.pauses.push_back({at(2026, 11, 4), at(2026, 11, 9, 15)});
-  EXPECT_DOUBLE_EQ(daysUsed(c, at(2026, 11, 5, 0), cal).days, 2) << "Tue and Wed";
-  EXPECT_DOUBLE_EQ(daysUsed(c, at(2026, 11, 9, 23), cal).days, 2) << "paused through Mon 9";
-  EXPECT_DOUBLE_EQ(daysUsed(c, at(2026, 11, 10, 12), cal).days, 2.5);
+  EXPECT_DOUBLE_EQ(daysUsed(c, at(2026, 11, 5, 0), cal).days(), 2) << "Tue and Wed";
+  EXPECT_DOUBLE_EQ(daysUsed(c, at(2026, 11, 9, 23), cal).days(), 2) << "paused through Mon 9";
+  EXPECT_DOUBLE_EQ(daysUsed(c, at(2026, 11, 10, 12), cal).days(), 2.5);
 }
 
 TEST(WorkingDaysTest, ALaterCalendarForTheSameYearReplacesTheEarlierOne) {
