@@ -11,6 +11,8 @@
 #include "admin/node_api.h"
 #include "admin/progress.h"
 #include "protocol/division_code.h"
+#include "base/civil_date.h"
+#include "sync/working_days.h"
 #include "protocol/limits.h"
 
 namespace govbus::admin {
@@ -48,14 +50,27 @@ std::string refText(const Json& ref) {
   return str(ref, "author") + "#" + std::to_string(num(ref, "seq"));
 }
 
+// Times are shown in China Standard Time (UTC+8), the time deadlines are counted in, whatever the
+// machine's time zone.
 std::string localTime(int64_t ms) {
   if (ms <= 0) return "-";
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  const DayNumber day = dayOf(ms);
+  const int64_t s = (ms - dayStartMs(day)) / 1000;
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%s %02lld:%02lld:%02lld", isoDate(day).c_str(),
+                static_cast<long long>(s / 3600), static_cast<long long>(s / 60 % 60),
+                static_cast<long long>(s % 60));
   return buf;
+}
+
+// A due date: the end of its last counted day reads "YYYY-MM-DD 24:00"; "*" marks a provisional
+// one (a year without a published calendar was counted Monday to Friday).
+std::string dueText(const Json& deadline) {
+  const int64_t ms = num(deadline, "due_at_ms");
+  if (ms <= 0) return "-";
+  const DayNumber day = dayOf(ms);
+  std::string out = ms == dayStartMs(day) ? isoDate(day - 1) + " 24:00" : localTime(ms);
+  return flag(deadline, "provisional") ? out + " *" : out;
 }
 
 std::string days(int64_t ms) {
@@ -79,12 +94,13 @@ Json itemJson(const CatalogItem& item) {
               {"legal_days", item.legalDays},
               {"promised_days", item.promisedDays},
               {"delegable", item.delegable},
-              {"materials", item.materials}};
+              {"materials", item.materials},
+              {"limit_unit", limitUnitName(item.limitUnit)}};
 }
 
 bool sameItem(const Json& published, const Json& wanted) {
   for (const char* key :
-       {"name", "level", "legal_days", "promised_days", "delegable", "materials"}) {
+       {"name", "level", "legal_days", "promised_days", "delegable", "materials", "limit_unit"}) {
     if (!published.contains(key) || published[key] != wanted[key]) return false;
   }
   return true;
@@ -280,16 +296,17 @@ Status catalogList(const NodeQueryOptions& o) {
         "  govbus-admin catalog publish FILE.csv --dir <province dir>\n");
     return Status::Ok();
   }
-  std::printf("%-14s %-9s %5s %8s %-9s %-12s %s\n", "ITEM", "LEVEL", "LEGAL", "PROMISED",
-              "DELEGABLE", "RECORD", "NAME");
+  std::printf("%-14s %-9s %5s %8s %-13s %-9s %-12s %s\n", "ITEM", "LEVEL", "LEGAL", "PROMISED",
+              "UNIT", "DELEGABLE", "RECORD", "NAME");
   for (const Json& e : items) {
-    std::printf("%-14s %-9s %5lld %8lld %-9s %-12s %s\n", str(e, "code").c_str(),
+    std::printf("%-14s %-9s %5lld %8lld %-13s %-9s %-12s %s\n", str(e, "code").c_str(),
                 str(e, "level").c_str(), static_cast<long long>(num(e, "legal_days")),
-                static_cast<long long>(num(e, "promised_days")),
+                static_cast<long long>(num(e, "promised_days")), str(e, "limit_unit").c_str(),
                 flag(e, "delegable") ? "yes" : "no", refText(e.value("record", Json())).c_str(),
                 str(e, "name").c_str());
   }
-  std::printf("%zu items (days are calendar days)\n", items.size());
+  std::printf("%zu items (working_days: 工作日, by the province's calendar; calendar_days: 自然日)\n",
+              items.size());
   return Status::Ok();
 }
 
@@ -423,10 +440,10 @@ Status authority(const AuthorityOptions& o) {
   std::printf("  %s\n", str(x, "summary").c_str());
   if (x["catalog"].is_object()) {
     const Json& c = x["catalog"];
-    std::printf("catalog: %s (%s level, legal %lld days, promised %lld days, %s; record %s)\n",
+    std::printf("catalog: %s (%s level, legal %lld, promised %lld %s, %s; record %s)\n",
                 str(c, "name").c_str(), str(c, "level").c_str(),
                 static_cast<long long>(num(c, "legal_days")),
-                static_cast<long long>(num(c, "promised_days")),
+                static_cast<long long>(num(c, "promised_days")), str(c, "limit_unit").c_str(),
                 flag(c, "delegable") ? "delegable" : "not delegable",
                 refText(c.value("record", Json())).c_str());
   }
@@ -472,7 +489,8 @@ Status cases(const CasesOptions& o) {
     return Status::Ok();
   }
   std::printf("%-16s %-12s %-7s %-7s %-18s %-6s %-12s %s\n", "CASE", "ITEM", "REGION", "HANDLER",
-              "STATUS", "CARD", "USED/DAYS", "DUE");
+              "STATUS", "CARD", "USED/DAYS", "DUE (UTC+8)");
+  bool provisional = false;
   for (const Json& c : all) {
     const Json d = c.value("deadline", Json::object());
     std::string used = days(num(d, "used_ms")) + "/" + std::to_string(num(c, "promised_days"));
@@ -481,11 +499,15 @@ Status cases(const CasesOptions& o) {
     if (flag(c, "authority_conflict")) status += ",conflict";
     std::printf("%-16s %-12s %-7s %-7s %-18s %-6s %-12s %s\n", str(c, "case_id").c_str(),
                 str(c, "item").c_str(), str(c, "region").c_str(), str(c, "handler").c_str(),
-                status.c_str(), str(d, "card").c_str(), used.c_str(),
-                localTime(num(d, "due_at_ms")).c_str());
+                status.c_str(), str(d, "card").c_str(), used.c_str(), dueText(d).c_str());
+    provisional = provisional || flag(d, "provisional");
   }
   std::printf("%zu case%s%s\n", all.size(), all.size() == 1 ? "" : "s",
               flag(list, "truncated") ? " (more match: raise --limit)" : "");
+  if (provisional) {
+    std::printf("* provisional: counted Monday to Friday for a year whose working-day calendar "
+                "is not published yet\n");
+  }
   return Status::Ok();
 }
 
@@ -515,7 +537,7 @@ Status caseShow(const CaseShowOptions& o) {
               str(c, "status").c_str(), flag(c, "halted") ? " (halted)" : "",
               flag(c, "authority_conflict") ? " (authority conflict)" : "", str(d, "card").c_str(),
               days(num(d, "used_ms")).c_str(), static_cast<long long>(num(c, "promised_days")),
-              localTime(num(d, "due_at_ms")).c_str(), static_cast<long long>(num(c, "legal_days")),
+              dueText(d).c_str(), static_cast<long long>(num(c, "legal_days")),
               flag(d, "past_legal") ? ", PAST the legal time" : "");
   std::printf("received %s, accepted %s, ended %s; materials requests %lld, urges %lld\n",
               localTime(num(c, "received_at_ms")).c_str(),

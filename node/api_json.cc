@@ -329,7 +329,7 @@ Result<std::vector<CatalogItem>> catalogFromJson(const Json& body) {
     if (!e.is_object())
       return fieldError(at.empty() ? "body" : at.substr(0, at.size() - 1), "must be an object");
     if (Status s = onlyFields(e, {"op", "code", "name", "level", "legal_days", "promised_days",
-                                  "delegable", "materials"});
+                                  "delegable", "materials", "limit_unit"});
         !s) {
       return wrap(s.error());
     }
@@ -367,6 +367,10 @@ Result<std::vector<CatalogItem>> catalogFromJson(const Json& body) {
     auto materials = stringList(e, "materials", false);
     if (!materials) return wrap(materials.error());
     item.materials = *materials;
+    static constexpr std::array<std::string_view, 2> kUnits = {"working_days", "calendar_days"};
+    auto unit = enumName(e, "limit_unit", kUnits, size_t{0});
+    if (!unit) return wrap(unit.error());
+    item.limitUnit = static_cast<LimitUnit>(*unit);
     out.push_back(std::move(item));
   }
   return out;
