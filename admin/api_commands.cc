@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <map>
 #include <set>
 
 #include "admin/admin_commands.h"
+#include "admin/calendar_file.h"
 #include "admin/catalog_file.h"
 #include "admin/node_api.h"
 #include "admin/progress.h"
@@ -468,9 +470,45 @@ Status authority(const AuthorityOptions& o) {
 
 // --- cases ------------------------------------------------------------------------------------
 
+// Every event reported late or future-dated, with the outages its author recorded at the time:
+// a late report during an outage is explained; one without is a backdating to look into.
+Status printLateEvents(const NodeApi& api, const Json& cases) {
+  std::printf("%-16s %-12s %-14s %-19s %-19s %10s  %s\n", "CASE", "EVENT", "RECORD",
+              "CLAIMED (UTC+8)", "WITNESSED (UTC+8)", "LATE", "OUTAGE REPORTED");
+  size_t events = 0;
+  for (const Json& c : cases) {
+    GOVBUS_ASSIGN_OR_RETURN(Json detail, api.get("/v1/cases/" + urlEncode(str(c, "case_id"))));
+    std::map<std::string, std::string> types;  // "author#seq" → event type
+    for (const Json& r : detail.value("records", Json::array()))
+      types[refText(r.value("record", Json()))] = str(r, "type");
+    for (const Json& f : detail.value("flagged_times", Json::array())) {
+      const std::string ref = refText(f.value("record", Json()));
+      const int64_t late = num(f, "reported_late_ms");
+      char delay[32];
+      std::snprintf(delay, sizeof delay, "%s%.1f h", late < 0 ? "-" : "",
+                    static_cast<double>(late < 0 ? -late : late) / 3'600'000.0);
+      std::string outage = "none";
+      for (const Json& out : f.value("outages", Json::array())) {
+        outage = "cut off from " + str(out, "peer") + " " + localTime(num(out, "from_ms")) +
+                 " – " + localTime(num(out, "until_ms"));
+      }
+      if (late < 0) outage = "future-dated";
+      std::printf("%-16s %-12s %-14s %-19s %-19s %10s  %s\n", str(c, "case_id").c_str(),
+                  types[ref].c_str(), ref.c_str(), localTime(num(f, "claimed_ms")).c_str(),
+                  localTime(num(f, "witnessed_ms")).c_str(), delay, outage.c_str());
+      ++events;
+    }
+  }
+  std::printf("%zu event%s in %zu case%s reported late or future-dated (beyond the province's "
+              "witness tolerance)\n",
+              events, events == 1 ? "" : "s", cases.size(), cases.size() == 1 ? "" : "s");
+  return Status::Ok();
+}
+
 Status cases(const CasesOptions& o) {
   std::string query = "/v1/cases?limit=" + std::to_string(o.limit);
   if (o.overdue) query += "&overdue=1";
+  if (o.late) query += "&late=1";
   if (!o.region.empty()) {
     if (auto r = DivisionCode::parse(o.region); !r)
       return refused("--region: " + r.error().message);
@@ -488,6 +526,7 @@ Status cases(const CasesOptions& o) {
     std::printf("no cases match\n");
     return Status::Ok();
   }
+  if (o.late) return printLateEvents(api, all);
   std::printf("%-16s %-12s %-7s %-7s %-18s %-6s %-12s %s\n", "CASE", "ITEM", "REGION", "HANDLER",
               "STATUS", "CARD", "USED/DAYS", "DUE (UTC+8)");
   bool provisional = false;
@@ -587,14 +626,17 @@ Status supervision(const NodeQueryOptions& o) {
 
   std::printf("supervision board of %s at %s — cases each node handles itself\n", root.c_str(),
               localTime(num(v, "now_ms")).c_str());
-  std::printf("%-12s %5s %6s %7s %4s %10s %8s %10s\n", "NODE", "OPEN", "GREEN", "YELLOW", "RED",
-              "PAST_LEGAL", "DENIALS", "COMPLAINTS");
+  std::printf("%-12s %5s %6s %7s %4s %10s %11s %8s %10s %12s\n", "NODE", "OPEN", "GREEN",
+              "YELLOW", "RED", "PAST_LEGAL", "CLOSED_LATE", "DENIALS", "COMPLAINTS",
+              "LATE_REPORTS");
   auto row = [&](const std::string& label, const Json& c, int64_t denied) {
-    std::printf("%-12s %5lld %6lld %7lld %4lld %10lld %8lld %10lld\n", label.c_str(),
-                static_cast<long long>(num(c, "open")), static_cast<long long>(num(c, "green")),
-                static_cast<long long>(num(c, "yellow")), static_cast<long long>(num(c, "red")),
-                static_cast<long long>(num(c, "past_legal")), static_cast<long long>(denied),
-                static_cast<long long>(num(c, "open_complaints")));
+    std::printf("%-12s %5lld %6lld %7lld %4lld %10lld %11lld %8lld %10lld %12lld\n",
+                label.c_str(), static_cast<long long>(num(c, "open")),
+                static_cast<long long>(num(c, "green")), static_cast<long long>(num(c, "yellow")),
+                static_cast<long long>(num(c, "red")), static_cast<long long>(num(c, "past_legal")),
+                static_cast<long long>(num(c, "closed_late")), static_cast<long long>(denied),
+                static_cast<long long>(num(c, "open_complaints")),
+                static_cast<long long>(num(c, "late_reports")));
   };
   int64_t totalDenials = 0;
   for (const std::string& node : nodes) {
@@ -607,8 +649,10 @@ Status supervision(const NodeQueryOptions& o) {
   row("TOTAL", v.value("total", Json::object()), totalDenials);
   std::printf(
       "OPEN: received, not yet decided; cards: green on time, yellow ≥ 2/3 of the promised time "
-      "used, red past it.\nCOMPLAINTS: open complaints routed to that node (the parent of the node "
-      "complained about).\n");
+      "used, red past it.\nCLOSED_LATE: decided after the promised limit (超期办结). "
+      "COMPLAINTS: open complaints routed to that node (the parent of the node complained "
+      "about).\nLATE_REPORTS: events that node reported later than the province's witness "
+      "tolerance (govbus-admin cases --late).\n");
 
   const Json denied = v.value("denials", Json::array());
   if (!denied.empty()) std::printf("denials for review (否定报备):\n");
@@ -630,7 +674,86 @@ Status supervision(const NodeQueryOptions& o) {
   for (const Json& c : overdue) {
     std::printf("  %-16s %-12s handler %s, due %s\n", str(c, "case_id").c_str(),
                 str(c, "item").c_str(), str(c, "handler").c_str(),
-                localTime(num(c.value("deadline", Json::object()), "due_at_ms")).c_str());
+                dueText(c.value("deadline", Json::object())).c_str());
+  }
+  return Status::Ok();
+}
+
+// --- working-day calendar and province settings -------------------------------------------------
+
+Status calendarPublish(const CalendarPublishOptions& o) {
+  GOVBUS_ASSIGN_OR_RETURN(CalendarFile file, readCalendarFile(o.file));
+  if (!file.ok()) return reportProblems(o.file, file.problems, o.node.json);
+  GOVBUS_ASSIGN_OR_RETURN(NodeApi api, apiFor(o.node, true));
+  size_t published = 0;
+  for (const WorkingCalendar& y : file.years) {
+    if (o.year != 0 && y.year != o.year) continue;
+    Json body{{"year", y.year}, {"holidays", y.holidays}, {"workdays", y.workdays},
+              {"note", "published from " + std::filesystem::path(o.file).filename().string()}};
+    GOVBUS_ASSIGN_OR_RETURN(Json r, api.post("/v1/calendar", body));
+    std::printf("%d: %zu holidays, %zu adjusted working days (调休上班) — record %s\n", y.year,
+                y.holidays.size(), y.workdays.size(), refText(r).c_str());
+    ++published;
+  }
+  if (published == 0) return refused(o.file + " has no dates for " + std::to_string(o.year));
+  std::printf("published %zu year%s; deadlines of cases in %s now count by %s\n", published,
+              published == 1 ? "" : "s", published == 1 ? "that year" : "those years",
+              published == 1 ? "it" : "them");
+  return Status::Ok();
+}
+
+Status calendarShow(const CalendarShowOptions& o) {
+  GOVBUS_ASSIGN_OR_RETURN(NodeApi api, apiFor(o.node, false));
+  GOVBUS_ASSIGN_OR_RETURN(Json v, api.get("/v1/calendar"));
+  Json years = Json::array();
+  for (const Json& y : v.value("years", Json::array())) {
+    if (o.year == 0 || num(y, "year") == o.year) years.push_back(y);
+  }
+  if (o.node.json) {
+    printJson(Json{{"years", years}});
+    return Status::Ok();
+  }
+  if (years.empty()) {
+    std::printf("no working-day calendar %s is in force on this node: deadlines in %s count "
+                "Monday to Friday and are provisional\n",
+                o.year == 0 ? "" : ("for " + std::to_string(o.year)).c_str(),
+                o.year == 0 ? "every year" : "that year");
+    return Status::Ok();
+  }
+  for (const Json& y : years) {
+    std::printf("%lld (record %s)\n", static_cast<long long>(num(y, "year")),
+                refText(y.value("record", Json())).c_str());
+    for (const char* kind : {"holidays", "workdays"}) {
+      std::string days;
+      for (const Json& d : y.value(kind, Json::array())) days += " " + d.get<std::string>();
+      std::printf("  %s:%s\n",
+                  std::string_view(kind) == "holidays" ? "holidays (休)" : "working weekend days (班)",
+                  days.empty() ? " none" : days.c_str());
+    }
+  }
+  return Status::Ok();
+}
+
+Status setting(const SettingOptions& o) {
+  GOVBUS_ASSIGN_OR_RETURN(NodeApi api, apiFor(o.node, o.value.has_value()));
+  if (o.value) {
+    GOVBUS_ASSIGN_OR_RETURN(Json r, api.post("/v1/settings", Json{{"name", o.name}, {"value", *o.value}}));
+    std::printf("%s = %lld — record %s\n", o.name.c_str(), static_cast<long long>(*o.value),
+                refText(r).c_str());
+    return Status::Ok();
+  }
+  GOVBUS_ASSIGN_OR_RETURN(Json v, api.get("/v1/settings"));
+  if (o.node.json) {
+    printJson(v);
+    return Status::Ok();
+  }
+  for (const Json& e : v.value("settings", Json::array())) {
+    if (!o.name.empty() && str(e, "name") != o.name) continue;
+    std::printf("%-22s %lld (%s; range %lld..%lld)\n", str(e, "name").c_str(),
+                static_cast<long long>(num(e, "value")),
+                e["record"].is_object() ? ("set by record " + refText(e["record"])).c_str()
+                                        : "the default",
+                static_cast<long long>(num(e, "min")), static_cast<long long>(num(e, "max")));
   }
   return Status::Ok();
 }

@@ -1,9 +1,12 @@
 #include "node/api_json.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <limits>
+#include <set>
 
+#include "base/civil_date.h"
 #include "crypto/hash.h"
 #include "protocol/certificate_codec.h"
 #include "protocol/division_code.h"
@@ -159,6 +162,54 @@ Status checkCode(const std::string& c, const std::string& field) {
   if (auto parsed = DivisionCode::parse(c); !parsed)
     return fieldError(field, parsed.error().message);
   return Status::Ok();
+}
+
+Result<WorkingCalendar> calendarFromJson(const Json& body) {
+  GOVBUS_TRY(requireObject(body));
+  GOVBUS_TRY(onlyFields(body, {"year", "holidays", "workdays", "note"}));
+  WorkingCalendar c;
+  GOVBUS_ASSIGN_OR_RETURN(int64_t year,
+                          integer(body, "year", true, kFirstCalendarYear, kLastCalendarYear));
+  c.year = static_cast<uint16_t>(year);
+  for (const char* field : {"holidays", "workdays"}) {
+    auto it = body.find(field);
+    std::vector<std::string>& out = std::string_view(field) == "holidays" ? c.holidays : c.workdays;
+    if (it == body.end() || it->is_null()) continue;
+    if (!it->is_array() || it->size() > kMaxCalendarDays)
+      return fieldError(field, "must be a list of at most " + std::to_string(kMaxCalendarDays) +
+                                   " dates YYYY-MM-DD");
+    std::set<DayNumber> days;
+    for (const Json& e : *it) {
+      std::optional<DayNumber> d = e.is_string() ? parseIsoDate(e.get<std::string>()) : std::nullopt;
+      if (!d) return fieldError(field, "every entry must be a date YYYY-MM-DD");
+      if (civilDateOf(*d).year != c.year)
+        return fieldError(field, isoDate(*d) + " is not in " + std::to_string(c.year));
+      days.insert(*d);
+    }
+    for (DayNumber d : days) out.push_back(isoDate(d));
+  }
+  for (const std::string& d : c.workdays) {
+    if (std::binary_search(c.holidays.begin(), c.holidays.end(), d))
+      return fieldError("workdays", d + " is also a holiday");
+  }
+  GOVBUS_ASSIGN_OR_RETURN(c.note, str(body, "note", false));
+  return c;
+}
+
+Result<ProvinceSetting> settingFromJson(const Json& body) {
+  GOVBUS_TRY(requireObject(body));
+  GOVBUS_TRY(onlyFields(body, {"name", "value"}));
+  ProvinceSetting p;
+  GOVBUS_ASSIGN_OR_RETURN(p.name, str(body, "name", true));
+  auto spec = std::find_if(knownSettings().begin(), knownSettings().end(),
+                           [&](const SettingSpec& s) { return s.name == p.name; });
+  if (spec == knownSettings().end()) {
+    std::string names;
+    for (const SettingSpec& s : knownSettings()) names += (names.empty() ? "" : ", ") + std::string(s.name);
+    return fieldError("name", "'" + p.name + "' is not a setting (the settings are " + names + ")");
+  }
+  GOVBUS_ASSIGN_OR_RETURN(p.value, integer(body, "value", true, spec->min, spec->max));
+  return p;
 }
 
 Result<RecordRef> refFromJson(const Json& value, const std::string& field) {
@@ -563,7 +614,9 @@ Json toJson(const CardCounts& c) {
               {"past_legal", c.pastLegal},
               {"authority_conflicts", c.authorityConflicts},
               {"halted", c.halted},
-              {"open_complaints", c.openComplaints}};
+              {"open_complaints", c.openComplaints},
+              {"closed_late", c.closedLate},
+              {"late_reports", c.lateReports}};
 }
 
 Json toJson(const SupervisionView& v) {

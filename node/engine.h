@@ -57,6 +57,7 @@
 #include "node/rate_limited_log.h"
 #include "sync/replica.h"
 #include "sync/replication_link.h"
+#include "sync/witness_schedule.h"
 
 namespace govbus {
 
@@ -234,6 +235,10 @@ class Engine {
   void pumpAll();
   void tick();
   void flushPositions();
+  // Witnessed time (DESIGN §6): states how far the children's feeds are stored, at most once per
+  // witness interval; reports an upstream outage once the link is back.
+  void witnessChildren();
+  void authorOwn(Payload payload);
   void refreshLinkInfo();
   void refreshPeerKeys();
   void sendHello(const std::string& peerKey);
@@ -284,6 +289,8 @@ class Engine {
   std::atomic<bool> gateHeard_{false};
   std::atomic<uint64_t> gateTarget_{0};
   int64_t clockOffsetMs_ = 0;
+  WitnessSchedule witnessSchedule_;
+  OutageTracker upstreamOutage_;
   bool restored_ = false;
   std::function<void()> onOwnFeedConfirmed_;
   std::thread thread_;

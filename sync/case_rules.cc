@@ -411,8 +411,13 @@ Deadline deadlineAt(const CaseSummary& s, int64_t nowMs, const HolidayCalendar& 
   d.usedMs = used.ms;
   d.provisional = d.provisional || used.provisional;
   d.pastLegal = d.usedMs > int64_t{s.legalDays} * kDayMs;
-  if (!isOpen(s.status) || s.status == CaseStatus::kReceived) return d;
   const int64_t promisedMs = int64_t{s.promisedDays} * kDayMs;
+  if (s.status == CaseStatus::kApproved || s.status == CaseStatus::kDenied ||
+      s.status == CaseStatus::kClosed) {
+    if (d.usedMs > promisedMs) d.card = Card::kRed;  // decided late (超期办结): the card stays
+    return d;
+  }
+  if (!isOpen(s.status) || s.status == CaseStatus::kReceived) return d;
   if (d.usedMs > promisedMs) {
     d.card = Card::kRed;
   } else if (3 * d.usedMs >= 2 * promisedMs) {

@@ -132,14 +132,17 @@ struct Deadline {
   int64_t dueAtMs = 0;       // end of the promised limit; 0 while paused and not run out
   int64_t legalDueAtMs = 0;  // end of the legal limit, likewise
   bool provisional = false;  // counted with Monday–Friday for a year without a calendar
-  Card card = Card::kNone;   // kNone: not accepted yet, or no longer open
+  // kNone: not accepted yet, withdrawn, or decided within the limit; kRed stays on a case decided
+  // late (超期办结).
+  Card card = Card::kNone;
   bool pastLegal = false;
   double usedDays() const { return static_cast<double>(usedMs) / static_cast<double>(kDayMs); }
   bool overdue() const { return usedMs > int64_t{promisedDays} * kDayMs; }
 };
 
-// The case's deadline state at `nowMs`, counted in its item's unit with `calendar`. Yellow at
-// ≥ 2/3 of the promised days used; red past the promised days; past-legal beyond the legal days.
+// The case's deadline state at `nowMs` (or at its decision), counted in its item's unit with
+// `calendar`. Yellow at ≥ 2/3 of the promised days used; red past the promised days; past-legal
+// beyond the legal days.
 Deadline deadlineAt(const CaseSummary& summary, int64_t nowMs, const HolidayCalendar& calendar);
 
 }  // namespace govbus
