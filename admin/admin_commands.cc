@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -38,8 +39,11 @@ Error usage(const std::string& message) { return makeError(ErrorCode::kInvalidAr
 // TZ: the same --until gives the same certificate on a server set to UTC and on a desk in 长沙.
 Result<DayNumber> dayArgument(const std::string& flag, const std::string& date) {
   std::optional<DayNumber> day = parseIsoDate(date);
-  if (!day) return usage(flag + " " + date + ": give a date as YYYY-MM-DD, e.g. 2030-12-31");
-  return *day;
+  if (day) return *day;
+  const bool shaped = date.size() == 10 && date[4] == '-' && date[7] == '-' &&
+                      std::all_of(date.begin(), date.end(), [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
+  if (shaped) return usage(flag + " " + date + ": no such date (or outside 2000–2199)");
+  return usage(flag + " " + date + ": give a date as YYYY-MM-DD, e.g. 2030-12-31");
 }
 
 // The UTC+8 calendar day of `ms`, as YYYY-MM-DD.
