@@ -2,12 +2,14 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "base/civil_date.h"
 #include "crypto/certificate.h"
 #include "crypto/key_file.h"
 #include "node/chain_file.h"
@@ -35,36 +37,17 @@ Error usage(const std::string& message) { return makeError(ErrorCode::kInvalidAr
 
 // Certificate dates are read in China Standard Time (UTC+8, no daylight saving), not the host's
 // TZ: the same --until gives the same certificate on a server set to UTC and on a desk in 长沙.
-constexpr int64_t kDayMs = 86'400'000;
-constexpr int64_t kChinaOffsetMs = 8LL * 3600 * 1000;
-
-// "YYYY-MM-DD" → the last millisecond of that day, UTC+8 (a certificate's notAfter is inclusive).
-Result<int64_t> lastMsOfDayUtc8(const std::string& date) {
-  const auto bad = [&] {
-    return usage("--until " + date + ": give a date as YYYY-MM-DD, e.g. 2030-12-31");
-  };
-  if (date.size() != 10 || date[4] != '-' || date[7] != '-') return bad();
-  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
-    if (date[i] < '0' || date[i] > '9') return bad();
-  const std::chrono::year_month_day ymd{std::chrono::year{std::stoi(date.substr(0, 4))},
-                                        std::chrono::month{unsigned(std::stoi(date.substr(5, 2)))},
-                                        std::chrono::day{unsigned(std::stoi(date.substr(8, 2)))}};
-  if (!ymd.ok()) return usage("--until " + date + ": no such date");
-  const int64_t days = std::chrono::sys_days{ymd}.time_since_epoch().count();
-  return (days + 1) * kDayMs - kChinaOffsetMs - 1;
+Result<DayNumber> dayArgument(const std::string& flag, const std::string& date) {
+  std::optional<DayNumber> day = parseIsoDate(date);
+  if (day) return *day;
+  const bool shaped = date.size() == 10 && date[4] == '-' && date[7] == '-' &&
+                      std::all_of(date.begin(), date.end(), [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
+  if (shaped) return usage(flag + " " + date + ": no such date (or outside 2000–2199)");
+  return usage(flag + " " + date + ": give a date as YYYY-MM-DD, e.g. 2030-12-31");
 }
 
 // The UTC+8 calendar day of `ms`, as YYYY-MM-DD.
-std::string dateUtc8(int64_t ms) {
-  const std::chrono::sys_days day =
-      std::chrono::floor<std::chrono::days>(std::chrono::sys_time<std::chrono::milliseconds>(
-          std::chrono::milliseconds(ms + kChinaOffsetMs)));
-  const std::chrono::year_month_day ymd{day};
-  char text[16];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return text;
-}
+std::string dateUtc8(int64_t ms) { return isoDate(dayOf(ms)); }
 
 Result<Bytes> randomBytes(size_t n) {
   std::ifstream in("/dev/urandom", std::ios::binary);
@@ -235,7 +218,8 @@ Status enroll(const EnrollOptions& o) {
   const int64_t now = nowMs();
   int64_t notAfterMs = now + o.validYears * kYearMs;
   if (!o.until.empty()) {
-    GOVBUS_ASSIGN_OR_RETURN(notAfterMs, lastMsOfDayUtc8(o.until));
+    GOVBUS_ASSIGN_OR_RETURN(DayNumber last, dayArgument("--until", o.until));
+    notAfterMs = dayStartMs(last + 1) - 1;  // a certificate's notAfter is inclusive
     if (notAfterMs <= now) {
       return usage("--until " + o.until + " is in the past (today is " + dateUtc8(now) +
                    ", UTC+8): a certificate must end after it is issued");
@@ -246,6 +230,7 @@ Status enroll(const EnrollOptions& o) {
   if (!parentConfig) return parentConfig.error();
   auto parent = loadNodeIdentity(*parentConfig, now);
   if (!parent) return makeError(parent.error().code, "parent node: " + parent.error().message);
+
   if (!o.until.empty() && notAfterMs > parent->own.notAfterMs) {
     // A chain is valid only while every certificate in it is: a longer child certificate would
     // stop working when the parent's does, with no warning at enrolment. On the parent's last day

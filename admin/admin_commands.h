@@ -157,12 +157,35 @@ Status authority(const AuthorityOptions& options);
 
 struct CasesOptions {
   bool overdue = false;
+  bool late = false;  // only cases with an event reported late or future-dated (witnessed time)
   std::string region;
   std::string card;  // green | yellow | red | none; empty: any
   size_t limit = 100;
   NodeQueryOptions node;
 };
 Status cases(const CasesOptions& options);
+
+// The province's working-day calendar (节假日安排): publish a CSV file (one record per year in it),
+// or show the calendar in force.
+struct CalendarPublishOptions {
+  std::string file;
+  int year = 0;  // 0: every year in the file
+  NodeQueryOptions node;
+};
+Status calendarPublish(const CalendarPublishOptions& options);
+struct CalendarShowOptions {
+  int year = 0;  // 0: every year
+  NodeQueryOptions node;
+};
+Status calendarShow(const CalendarShowOptions& options);
+
+// Province settings (witness_tolerance_ms): show them, or set one.
+struct SettingOptions {
+  std::string name;  // empty: show every setting
+  std::optional<int64_t> value;
+  NodeQueryOptions node;
+};
+Status setting(const SettingOptions& options);
 
 struct CaseShowOptions {
   std::string id;

@@ -3,14 +3,18 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <map>
 #include <set>
 
 #include "admin/admin_commands.h"
+#include "admin/calendar_file.h"
 #include "admin/catalog_file.h"
 #include "admin/node_api.h"
 #include "admin/progress.h"
 #include "protocol/division_code.h"
+#include "base/civil_date.h"
+#include "sync/working_days.h"
 #include "protocol/limits.h"
 
 namespace govbus::admin {
@@ -48,14 +52,27 @@ std::string refText(const Json& ref) {
   return str(ref, "author") + "#" + std::to_string(num(ref, "seq"));
 }
 
+// Times are shown in China Standard Time (UTC+8), the time deadlines are counted in, whatever the
+// machine's time zone.
 std::string localTime(int64_t ms) {
   if (ms <= 0) return "-";
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  const DayNumber day = dayOf(ms);
+  const int64_t s = (ms - dayStartMs(day)) / 1000;
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%s %02lld:%02lld:%02lld", isoDate(day).c_str(),
+                static_cast<long long>(s / 3600), static_cast<long long>(s / 60 % 60),
+                static_cast<long long>(s % 60));
   return buf;
+}
+
+// A due date: the end of its last counted day reads "YYYY-MM-DD 24:00"; "*" marks a provisional
+// one (a year without a published calendar was counted Monday to Friday).
+std::string dueText(const Json& deadline) {
+  const int64_t ms = num(deadline, "due_at_ms");
+  if (ms <= 0) return "-";
+  const DayNumber day = dayOf(ms);
+  std::string out = ms == dayStartMs(day) ? isoDate(day - 1) + " 24:00" : localTime(ms);
+  return flag(deadline, "provisional") ? out + " *" : out;
 }
 
 std::string days(int64_t ms) {
@@ -79,12 +96,13 @@ Json itemJson(const CatalogItem& item) {
               {"legal_days", item.legalDays},
               {"promised_days", item.promisedDays},
               {"delegable", item.delegable},
-              {"materials", item.materials}};
+              {"materials", item.materials},
+              {"limit_unit", limitUnitName(item.limitUnit)}};
 }
 
 bool sameItem(const Json& published, const Json& wanted) {
   for (const char* key :
-       {"name", "level", "legal_days", "promised_days", "delegable", "materials"}) {
+       {"name", "level", "legal_days", "promised_days", "delegable", "materials", "limit_unit"}) {
     if (!published.contains(key) || published[key] != wanted[key]) return false;
   }
   return true;
@@ -280,16 +298,17 @@ Status catalogList(const NodeQueryOptions& o) {
         "  govbus-admin catalog publish FILE.csv --dir <province dir>\n");
     return Status::Ok();
   }
-  std::printf("%-14s %-9s %5s %8s %-9s %-12s %s\n", "ITEM", "LEVEL", "LEGAL", "PROMISED",
-              "DELEGABLE", "RECORD", "NAME");
+  std::printf("%-14s %-9s %5s %8s %-13s %-9s %-12s %s\n", "ITEM", "LEVEL", "LEGAL", "PROMISED",
+              "UNIT", "DELEGABLE", "RECORD", "NAME");
   for (const Json& e : items) {
-    std::printf("%-14s %-9s %5lld %8lld %-9s %-12s %s\n", str(e, "code").c_str(),
+    std::printf("%-14s %-9s %5lld %8lld %-13s %-9s %-12s %s\n", str(e, "code").c_str(),
                 str(e, "level").c_str(), static_cast<long long>(num(e, "legal_days")),
-                static_cast<long long>(num(e, "promised_days")),
+                static_cast<long long>(num(e, "promised_days")), str(e, "limit_unit").c_str(),
                 flag(e, "delegable") ? "yes" : "no", refText(e.value("record", Json())).c_str(),
                 str(e, "name").c_str());
   }
-  std::printf("%zu items (days are calendar days)\n", items.size());
+  std::printf("%zu items (working_days: 工作日, by the province's calendar; calendar_days: 自然日)\n",
+              items.size());
   return Status::Ok();
 }
 
@@ -423,10 +442,10 @@ Status authority(const AuthorityOptions& o) {
   std::printf("  %s\n", str(x, "summary").c_str());
   if (x["catalog"].is_object()) {
     const Json& c = x["catalog"];
-    std::printf("catalog: %s (%s level, legal %lld days, promised %lld days, %s; record %s)\n",
+    std::printf("catalog: %s (%s level, legal %lld, promised %lld %s, %s; record %s)\n",
                 str(c, "name").c_str(), str(c, "level").c_str(),
                 static_cast<long long>(num(c, "legal_days")),
-                static_cast<long long>(num(c, "promised_days")),
+                static_cast<long long>(num(c, "promised_days")), str(c, "limit_unit").c_str(),
                 flag(c, "delegable") ? "delegable" : "not delegable",
                 refText(c.value("record", Json())).c_str());
   }
@@ -451,9 +470,45 @@ Status authority(const AuthorityOptions& o) {
 
 // --- cases ------------------------------------------------------------------------------------
 
+// Every event reported late or future-dated, with the outages its author recorded at the time:
+// a late report during an outage is explained; one without is a backdating to look into.
+Status printLateEvents(const NodeApi& api, const Json& cases) {
+  std::printf("%-16s %-12s %-14s %-19s %-19s %10s  %s\n", "CASE", "EVENT", "RECORD",
+              "CLAIMED (UTC+8)", "WITNESSED (UTC+8)", "LATE", "OUTAGE REPORTED");
+  size_t events = 0;
+  for (const Json& c : cases) {
+    GOVBUS_ASSIGN_OR_RETURN(Json detail, api.get("/v1/cases/" + urlEncode(str(c, "case_id"))));
+    std::map<std::string, std::string> types;  // "author#seq" → event type
+    for (const Json& r : detail.value("records", Json::array()))
+      types[refText(r.value("record", Json()))] = str(r, "type");
+    for (const Json& f : detail.value("flagged_times", Json::array())) {
+      const std::string ref = refText(f.value("record", Json()));
+      const int64_t late = num(f, "reported_late_ms");
+      char delay[32];
+      std::snprintf(delay, sizeof delay, "%s%.1f h", late < 0 ? "-" : "",
+                    static_cast<double>(late < 0 ? -late : late) / 3'600'000.0);
+      std::string outage = "none";
+      for (const Json& out : f.value("outages", Json::array())) {
+        outage = "cut off from " + str(out, "peer") + " " + localTime(num(out, "from_ms")) +
+                 " – " + localTime(num(out, "until_ms"));
+      }
+      if (late < 0) outage = "future-dated";
+      std::printf("%-16s %-12s %-14s %-19s %-19s %10s  %s\n", str(c, "case_id").c_str(),
+                  types[ref].c_str(), ref.c_str(), localTime(num(f, "claimed_ms")).c_str(),
+                  localTime(num(f, "witnessed_ms")).c_str(), delay, outage.c_str());
+      ++events;
+    }
+  }
+  std::printf("%zu event%s in %zu case%s reported late or future-dated (beyond the province's "
+              "witness tolerance)\n",
+              events, events == 1 ? "" : "s", cases.size(), cases.size() == 1 ? "" : "s");
+  return Status::Ok();
+}
+
 Status cases(const CasesOptions& o) {
   std::string query = "/v1/cases?limit=" + std::to_string(o.limit);
   if (o.overdue) query += "&overdue=1";
+  if (o.late) query += "&late=1";
   if (!o.region.empty()) {
     if (auto r = DivisionCode::parse(o.region); !r)
       return refused("--region: " + r.error().message);
@@ -471,8 +526,10 @@ Status cases(const CasesOptions& o) {
     std::printf("no cases match\n");
     return Status::Ok();
   }
+  if (o.late) return printLateEvents(api, all);
   std::printf("%-16s %-12s %-7s %-7s %-18s %-6s %-12s %s\n", "CASE", "ITEM", "REGION", "HANDLER",
-              "STATUS", "CARD", "USED/DAYS", "DUE");
+              "STATUS", "CARD", "USED/DAYS", "DUE (UTC+8)");
+  bool provisional = false;
   for (const Json& c : all) {
     const Json d = c.value("deadline", Json::object());
     std::string used = days(num(d, "used_ms")) + "/" + std::to_string(num(c, "promised_days"));
@@ -481,11 +538,15 @@ Status cases(const CasesOptions& o) {
     if (flag(c, "authority_conflict")) status += ",conflict";
     std::printf("%-16s %-12s %-7s %-7s %-18s %-6s %-12s %s\n", str(c, "case_id").c_str(),
                 str(c, "item").c_str(), str(c, "region").c_str(), str(c, "handler").c_str(),
-                status.c_str(), str(d, "card").c_str(), used.c_str(),
-                localTime(num(d, "due_at_ms")).c_str());
+                status.c_str(), str(d, "card").c_str(), used.c_str(), dueText(d).c_str());
+    provisional = provisional || flag(d, "provisional");
   }
   std::printf("%zu case%s%s\n", all.size(), all.size() == 1 ? "" : "s",
               flag(list, "truncated") ? " (more match: raise --limit)" : "");
+  if (provisional) {
+    std::printf("* provisional: counted Monday to Friday for a year whose working-day calendar "
+                "is not published yet\n");
+  }
   return Status::Ok();
 }
 
@@ -515,7 +576,7 @@ Status caseShow(const CaseShowOptions& o) {
               str(c, "status").c_str(), flag(c, "halted") ? " (halted)" : "",
               flag(c, "authority_conflict") ? " (authority conflict)" : "", str(d, "card").c_str(),
               days(num(d, "used_ms")).c_str(), static_cast<long long>(num(c, "promised_days")),
-              localTime(num(d, "due_at_ms")).c_str(), static_cast<long long>(num(c, "legal_days")),
+              dueText(d).c_str(), static_cast<long long>(num(c, "legal_days")),
               flag(d, "past_legal") ? ", PAST the legal time" : "");
   std::printf("received %s, accepted %s, ended %s; materials requests %lld, urges %lld\n",
               localTime(num(c, "received_at_ms")).c_str(),
@@ -565,14 +626,17 @@ Status supervision(const NodeQueryOptions& o) {
 
   std::printf("supervision board of %s at %s — cases each node handles itself\n", root.c_str(),
               localTime(num(v, "now_ms")).c_str());
-  std::printf("%-12s %5s %6s %7s %4s %10s %8s %10s\n", "NODE", "OPEN", "GREEN", "YELLOW", "RED",
-              "PAST_LEGAL", "DENIALS", "COMPLAINTS");
+  std::printf("%-12s %5s %6s %7s %4s %10s %11s %8s %10s %12s\n", "NODE", "OPEN", "GREEN",
+              "YELLOW", "RED", "PAST_LEGAL", "CLOSED_LATE", "DENIALS", "COMPLAINTS",
+              "LATE_REPORTS");
   auto row = [&](const std::string& label, const Json& c, int64_t denied) {
-    std::printf("%-12s %5lld %6lld %7lld %4lld %10lld %8lld %10lld\n", label.c_str(),
-                static_cast<long long>(num(c, "open")), static_cast<long long>(num(c, "green")),
-                static_cast<long long>(num(c, "yellow")), static_cast<long long>(num(c, "red")),
-                static_cast<long long>(num(c, "past_legal")), static_cast<long long>(denied),
-                static_cast<long long>(num(c, "open_complaints")));
+    std::printf("%-12s %5lld %6lld %7lld %4lld %10lld %11lld %8lld %10lld %12lld\n",
+                label.c_str(), static_cast<long long>(num(c, "open")),
+                static_cast<long long>(num(c, "green")), static_cast<long long>(num(c, "yellow")),
+                static_cast<long long>(num(c, "red")), static_cast<long long>(num(c, "past_legal")),
+                static_cast<long long>(num(c, "closed_late")), static_cast<long long>(denied),
+                static_cast<long long>(num(c, "open_complaints")),
+                static_cast<long long>(num(c, "late_reports")));
   };
   int64_t totalDenials = 0;
   for (const std::string& node : nodes) {
@@ -585,8 +649,10 @@ Status supervision(const NodeQueryOptions& o) {
   row("TOTAL", v.value("total", Json::object()), totalDenials);
   std::printf(
       "OPEN: received, not yet decided; cards: green on time, yellow ≥ 2/3 of the promised time "
-      "used, red past it.\nCOMPLAINTS: open complaints routed to that node (the parent of the node "
-      "complained about).\n");
+      "used, red past it.\nCLOSED_LATE: decided after the promised limit (超期办结). "
+      "COMPLAINTS: open complaints routed to that node (the parent of the node complained "
+      "about).\nLATE_REPORTS: events that node reported later than the province's witness "
+      "tolerance (govbus-admin cases --late).\n");
 
   const Json denied = v.value("denials", Json::array());
   if (!denied.empty()) std::printf("denials for review (否定报备):\n");
@@ -608,7 +674,86 @@ Status supervision(const NodeQueryOptions& o) {
   for (const Json& c : overdue) {
     std::printf("  %-16s %-12s handler %s, due %s\n", str(c, "case_id").c_str(),
                 str(c, "item").c_str(), str(c, "handler").c_str(),
-                localTime(num(c.value("deadline", Json::object()), "due_at_ms")).c_str());
+                dueText(c.value("deadline", Json::object())).c_str());
+  }
+  return Status::Ok();
+}
+
+// --- working-day calendar and province settings -------------------------------------------------
+
+Status calendarPublish(const CalendarPublishOptions& o) {
+  GOVBUS_ASSIGN_OR_RETURN(CalendarFile file, readCalendarFile(o.file));
+  if (!file.ok()) return reportProblems(o.file, file.problems, o.node.json);
+  GOVBUS_ASSIGN_OR_RETURN(NodeApi api, apiFor(o.node, true));
+  size_t published = 0;
+  for (const WorkingCalendar& y : file.years) {
+    if (o.year != 0 && y.year != o.year) continue;
+    Json body{{"year", y.year}, {"holidays", y.holidays}, {"workdays", y.workdays},
+              {"note", "published from " + std::filesystem::path(o.file).filename().string()}};
+    GOVBUS_ASSIGN_OR_RETURN(Json r, api.post("/v1/calendar", body));
+    std::printf("%d: %zu holidays, %zu adjusted working days (调休上班) — record %s\n", y.year,
+                y.holidays.size(), y.workdays.size(), refText(r).c_str());
+    ++published;
+  }
+  if (published == 0) return refused(o.file + " has no dates for " + std::to_string(o.year));
+  std::printf("published %zu year%s; deadlines of cases in %s now count by %s\n", published,
+              published == 1 ? "" : "s", published == 1 ? "that year" : "those years",
+              published == 1 ? "it" : "them");
+  return Status::Ok();
+}
+
+Status calendarShow(const CalendarShowOptions& o) {
+  GOVBUS_ASSIGN_OR_RETURN(NodeApi api, apiFor(o.node, false));
+  GOVBUS_ASSIGN_OR_RETURN(Json v, api.get("/v1/calendar"));
+  Json years = Json::array();
+  for (const Json& y : v.value("years", Json::array())) {
+    if (o.year == 0 || num(y, "year") == o.year) years.push_back(y);
+  }
+  if (o.node.json) {
+    printJson(Json{{"years", years}});
+    return Status::Ok();
+  }
+  if (years.empty()) {
+    std::printf("no working-day calendar %s is in force on this node: deadlines in %s count "
+                "Monday to Friday and are provisional\n",
+                o.year == 0 ? "" : ("for " + std::to_string(o.year)).c_str(),
+                o.year == 0 ? "every year" : "that year");
+    return Status::Ok();
+  }
+  for (const Json& y : years) {
+    std::printf("%lld (record %s)\n", static_cast<long long>(num(y, "year")),
+                refText(y.value("record", Json())).c_str());
+    for (const char* kind : {"holidays", "workdays"}) {
+      std::string days;
+      for (const Json& d : y.value(kind, Json::array())) days += " " + d.get<std::string>();
+      std::printf("  %s:%s\n",
+                  std::string_view(kind) == "holidays" ? "holidays (休)" : "working weekend days (班)",
+                  days.empty() ? " none" : days.c_str());
+    }
+  }
+  return Status::Ok();
+}
+
+Status setting(const SettingOptions& o) {
+  GOVBUS_ASSIGN_OR_RETURN(NodeApi api, apiFor(o.node, o.value.has_value()));
+  if (o.value) {
+    GOVBUS_ASSIGN_OR_RETURN(Json r, api.post("/v1/settings", Json{{"name", o.name}, {"value", *o.value}}));
+    std::printf("%s = %lld — record %s\n", o.name.c_str(), static_cast<long long>(*o.value),
+                refText(r).c_str());
+    return Status::Ok();
+  }
+  GOVBUS_ASSIGN_OR_RETURN(Json v, api.get("/v1/settings"));
+  if (o.node.json) {
+    printJson(v);
+    return Status::Ok();
+  }
+  for (const Json& e : v.value("settings", Json::array())) {
+    if (!o.name.empty() && str(e, "name") != o.name) continue;
+    std::printf("%-22s %lld (%s; range %lld..%lld)\n", str(e, "name").c_str(),
+                static_cast<long long>(num(e, "value")),
+                e["record"].is_object() ? ("set by record " + refText(e["record"])).c_str()
+                                        : "the default",
+                static_cast<long long>(num(e, "min")), static_cast<long long>(num(e, "max")));
   }
   return Status::Ok();
 }

@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <array>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 
 #include "admin/csv_reader.h"
+#include "admin/file_text.h"
 #include "protocol/limits.h"
 
 namespace govbus::admin {
@@ -16,112 +16,16 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr std::array<std::string_view, 7> kColumns = {
-    "item_code",     "name",      "statutory_level", "legal_days",
-    "promised_days", "delegable", "materials"};
-enum Column : size_t { kCode, kName, kLevel, kLegal, kPromised, kDelegable, kMaterials };
+constexpr std::array<std::string_view, 8> kColumns = {
+    "item_code", "name",      "statutory_level", "legal_days", "promised_days",
+    "delegable", "materials", "limit_unit"};
+enum Column : size_t { kCode, kName, kLevel, kLegal, kPromised, kDelegable, kMaterials, kUnit };
+// Columns a file may leave out, with the value every row then has.
+constexpr bool optionalColumn(size_t c) { return c == kUnit; }
 
-constexpr size_t kMaxShownBytes = 60;
 // Room left in a record body for the envelope and framing around an item's own text.
 constexpr size_t kRecordOverheadBytes = 1024;
 constexpr std::string_view kFullWidthSemicolon = "\xEF\xBC\x9B";  // ；
-
-// Length of the UTF-8 sequence at `text[pos]`, or 0 when it is not a well-formed one.
-size_t utf8Length(std::string_view text, size_t pos) {
-  const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
-  const unsigned char b = byte(pos);
-  if (b < 0x80) return 1;
-  size_t n = 0;
-  uint32_t cp = 0;
-  if (b >= 0xC2 && b <= 0xDF) {
-    n = 2;
-    cp = b & 0x1F;
-  } else if (b >= 0xE0 && b <= 0xEF) {
-    n = 3;
-    cp = b & 0x0F;
-  } else if (b >= 0xF0 && b <= 0xF4) {
-    n = 4;
-    cp = b & 0x07;
-  } else {
-    return 0;
-  }
-  if (pos + n > text.size()) return 0;
-  for (size_t i = 1; i < n; ++i) {
-    if ((byte(pos + i) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (byte(pos + i) & 0x3F);
-  }
-  if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-      (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return 0;
-  }
-  return n;
-}
-
-bool isValidUtf8(std::string_view text) {
-  for (size_t pos = 0; pos < text.size();) {
-    size_t n = utf8Length(text, pos);
-    if (n == 0) return false;
-    pos += n;
-  }
-  return true;
-}
-
-bool hasControl(std::string_view text) {
-  return std::any_of(text.begin(), text.end(), [](char c) {
-    auto u = static_cast<unsigned char>(c);
-    return u < 0x20 || u == 0x7F;
-  });
-}
-
-// A value as it can be shown in a message: quoted, at most kMaxShownBytes, bytes that are not
-// printable UTF-8 as \xNN (so a message is always valid UTF-8 and one line).
-std::string shown(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out = "'";
-  size_t pos = 0;
-  while (pos < value.size()) {
-    if (pos >= kMaxShownBytes) {
-      out += "…";
-      break;
-    }
-    size_t n = utf8Length(value, pos);
-    auto u = static_cast<unsigned char>(value[pos]);
-    if (n == 0 || u < 0x20 || u == 0x7F) {
-      out += "\\x";
-      out += kHex[u >> 4];
-      out += kHex[u & 0xF];
-      ++pos;
-    } else {
-      out.append(value.substr(pos, n));
-      pos += n;
-    }
-  }
-  return out + "'";
-}
-
-// A JSON key as a field name: plain names as they are, anything else quoted and escaped.
-std::string keyName(const std::string& key) {
-  bool plain = !key.empty() && key.size() <= kMaxShownBytes &&
-               std::all_of(key.begin(), key.end(), [](char c) {
-                 return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                        (c >= '0' && c <= '9') || c == '_';
-               });
-  return plain ? key : shown(key);
-}
-
-std::string trim(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
-  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
-  return std::string(s.substr(b, e - b));
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
-}
 
 // Collects the problems of one row.
 class RowCheck {
@@ -199,6 +103,16 @@ std::optional<uint16_t> parseDaysText(RowCheck& row, const std::string& field,
     return std::nullopt;
   }
   return static_cast<uint16_t>(v);
+}
+
+// Empty means the default, working days.
+std::optional<LimitUnit> parseUnitText(RowCheck& row, const std::string& field,
+                                       const std::string& text) {
+  const std::string l = lower(text);
+  if (l.empty() || l == "working_days" || l == "工作日") return LimitUnit::kWorkingDays;
+  if (l == "calendar_days" || l == "自然日") return LimitUnit::kCalendarDays;
+  row.fail(field, shown(text) + " is not working_days (工作日) or calendar_days (自然日)");
+  return std::nullopt;
 }
 
 std::optional<bool> parseDelegableText(RowCheck& row, const std::string& field,
@@ -294,12 +208,6 @@ void sortProblems(CatalogFile& file) {
 
 }  // namespace
 
-std::string CatalogProblem::location() const {
-  if (field == "file") return "file";
-  if (line > 0) return "line " + std::to_string(line);
-  return "items[" + std::to_string(index) + "]";
-}
-
 CatalogFile parseCatalogCsv(std::string_view text) {
   CatalogFile file;
   auto records = readCsv(text, CsvLimits{kMaxCatalogItems + 1, 32});
@@ -328,7 +236,7 @@ CatalogFile parseCatalogCsv(std::string_view text) {
       if (known == kColumns.end()) {
         row.fail("header", "unknown column " + shown(header.fields[i]) + " (the columns are " +
                                "item_code,name,statutory_level,legal_days,promised_days," +
-                               "delegable,materials)");
+                               "delegable,materials,limit_unit)");
         continue;
       }
       size_t c = static_cast<size_t>(known - kColumns.begin());
@@ -339,7 +247,7 @@ CatalogFile parseCatalogCsv(std::string_view text) {
       }
     }
     for (size_t c = 0; c < kColumns.size(); ++c) {
-      if (at[c] == SIZE_MAX)
+      if (at[c] == SIZE_MAX && !optionalColumn(c))
         row.fail("header", "missing column '" + std::string(kColumns[c]) + "'");
     }
     if (!row.clean()) return file;  // without the columns no row can be read
@@ -370,12 +278,14 @@ CatalogFile parseCatalogCsv(std::string_view text) {
     auto legal = parseDaysText(row, "legal_days", cell(kLegal));
     auto promised = parseDaysText(row, "promised_days", cell(kPromised));
     auto delegable = parseDelegableText(row, "delegable", cell(kDelegable));
+    auto unit = parseUnitText(row, "limit_unit", at[kUnit] == SIZE_MAX ? "" : cell(kUnit));
     item.materials = splitMaterials(rec.fields[at[kMaterials]]);
     checkMaterials(row, "materials", item.materials);
     item.statutoryDepth = level.value_or(0);
     item.legalDays = legal.value_or(0);
     item.promisedDays = promised.value_or(0);
     item.delegable = delegable.value_or(false);
+    item.limitUnit = unit.value_or(LimitUnit::kWorkingDays);
     checkItem(row, item, "promised_days", "legal_days");
     if (row.clean()) file.rows.push_back({rec.line, 0, std::move(item)});
   }
@@ -432,12 +342,13 @@ CatalogFile parseCatalogJson(std::string_view text) {
     for (auto it = e.begin(); it != e.end(); ++it) {
       std::string key = it.key();
       if (auto a = kAliases.find(key); a != kAliases.end()) key = a->second;
-      static constexpr std::array<std::string_view, 7> kKnown = {
-          "code", "name", "level", "legal_days", "promised_days", "delegable", "materials"};
+      static constexpr std::array<std::string_view, 8> kKnown = {
+          "code",          "name",      "level",     "legal_days",
+          "promised_days", "delegable", "materials", "limit_unit"};
       if (std::find(kKnown.begin(), kKnown.end(), key) == kKnown.end()) {
         row.fail(keyName(it.key()),
                  "unknown field (the fields are code, name, level, legal_days, "
-                 "promised_days, delegable, materials)");
+                 "promised_days, delegable, materials, limit_unit)");
         continue;
       }
       if (!fields.emplace(key, &it.value()).second) {
@@ -504,6 +415,9 @@ CatalogFile parseCatalogJson(std::string_view text) {
         checkMaterials(row, "materials", item.materials);
       }
     }
+    if (auto u = string("limit_unit")) {
+      item.limitUnit = parseUnitText(row, "limit_unit", *u).value_or(LimitUnit::kWorkingDays);
+    }
     checkItem(row, item, "promised_days", "legal_days");
     if (row.clean()) file.rows.push_back({0, i, std::move(item)});
   }
@@ -520,24 +434,7 @@ Result<CatalogFile> readCatalogFile(const std::filesystem::path& file) {
     return makeError(ErrorCode::kInvalidArgument,
                      file.string() + ": a catalog file must end in .csv or .json");
   }
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(file, ec);
-  if (ec) {
-    return makeError(
-        ec == std::errc::no_such_file_or_directory ? ErrorCode::kNotFound : ErrorCode::kIo,
-        "cannot read " + file.string() + ": " + ec.message());
-  }
-  if (size > kMaxCatalogFileBytes) {
-    return makeError(ErrorCode::kTooLarge, file.string() + " is " + std::to_string(size) +
-                                               " bytes; a catalog file is at most " +
-                                               std::to_string(kMaxCatalogFileBytes) +
-                                               " (split it)");
-  }
-  std::ifstream in(file, std::ios::binary);
-  std::string text(size, '\0');
-  if (!in.read(text.data(), static_cast<std::streamsize>(size))) {
-    return makeError(ErrorCode::kIo, "cannot read " + file.string());
-  }
+  GOVBUS_ASSIGN_OR_RETURN(std::string text, readSmallFile(file, kMaxCatalogFileBytes, "a catalog file"));
   return ext == ".csv" ? parseCatalogCsv(text) : parseCatalogJson(text);
 }
 

@@ -2,11 +2,12 @@
 // row before anything is published, so that an operator sees every bad row at once and a file with
 // any bad row publishes nothing.
 //
-// CSV (data/sample-catalog.csv): a header naming exactly these columns, in any order —
-//   item_code,name,statutory_level,legal_days,promised_days,delegable,materials
+// CSV (data/sample-catalog.csv): a header naming these columns, in any order —
+//   item_code,name,statutory_level,legal_days,promised_days,delegable,materials[,limit_unit]
 // then one item per record; materials are separated by ';' (or the full-width '；').
 // JSON: a list of item objects, or {"items": [...]}; an item has the API's fields (node/api_json.h)
 //   code, name, level, legal_days, promised_days, delegable, materials (a list of strings),
+//   limit_unit,
 // and the CSV names item_code and statutory_level are accepted for code and level.
 //
 // Rules (each broken one is one CatalogProblem naming the row, the field and the rule):
@@ -17,6 +18,8 @@
 //   promised_days    a whole number from 1 to 65535, and ≤ ⌊2/3 × legal_days⌋ (DESIGN §5)
 //   delegable        true | false (also yes/no, 1/0)
 //   materials        optional; at most 256, each non-empty, at most 4096 bytes of UTF-8
+//   limit_unit       optional column: working_days (工作日, the default when empty or absent) or
+//                    calendar_days (自然日); how legal_days and promised_days are counted
 // Text fields are trimmed of surrounding spaces and tabs. The file is at most 16 MiB and 20,000
 // items.
 //
@@ -29,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "admin/file_text.h"
 #include "base/result.h"
 #include "protocol/record.h"
 
@@ -38,14 +42,7 @@ inline constexpr size_t kMaxCatalogFileBytes = 16 * 1024 * 1024;
 inline constexpr size_t kMaxCatalogItems = 20'000;
 inline constexpr size_t kMaxItemCodeChars = 64;
 
-struct CatalogProblem {
-  size_t line = 0;    // CSV: the line where the row starts (1 is the header); JSON: 0
-  size_t index = 0;   // JSON: the item's position in the list, from 0; CSV: unused
-  std::string field;  // the column or field; "row" for the row as a whole, "file" for the file
-  std::string rule;   // what is wrong and what it must be
-  // "line 7" (CSV) or "items[3]" (JSON); "file" for a problem of the whole file.
-  std::string location() const;
-};
+using CatalogProblem = FileProblem;
 
 struct CatalogRow {
   size_t line = 0;   // CSV: the line where the row starts; JSON: 0

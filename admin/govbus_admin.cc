@@ -119,8 +119,9 @@ int main(int argc, char** argv) {
   publishCmd->add_flag("--dry-run", publish.dryRun, "only check the file; no node needed");
   publishCmd->footer(
       "\nCSV columns: item_code,name,statutory_level,legal_days,promised_days,delegable,materials"
-      "\n  statutory_level province|city|county; promised_days ≤ ⌊2/3 × legal_days⌋; materials "
-      "separated by ';'.\nItems already in force are skipped; changed ones are published as "
+      "[,limit_unit]\n  statutory_level province|city|county; promised_days ≤ ⌊2/3 × legal_days⌋; "
+      "materials separated by ';';\n  limit_unit working_days (工作日, the default) or "
+      "calendar_days (自然日).\nItems already in force are skipped; changed ones are published as "
       "updates." +
       example("  govbus-admin catalog publish data/sample-catalog.csv --dir /var/lib/govbus"));
 
@@ -128,6 +129,46 @@ int main(int argc, char** argv) {
   auto* listCmd = catalogCmd->add_subcommand("list", "the catalog items in force on a node");
   nodeOptions(listCmd, listNode);
   listCmd->footer(example("  govbus-admin catalog list --dir /var/lib/govbus"));
+
+  auto* calendarCmd =
+      app.add_subcommand("calendar", "the province's working-day calendar (节假日安排)");
+  calendarCmd->require_subcommand(1);
+  CalendarPublishOptions calendarPublishOpts;
+  auto* calendarPublishCmd = calendarCmd->add_subcommand(
+      "publish",
+      "check a holiday file, then publish one calendar record per year in it through the "
+      "province's API (a later one for a year replaces the earlier)");
+  calendarPublishCmd
+      ->add_option("file", calendarPublishOpts.file,
+                   "FILE.csv with columns date,kind (see data/calendar/cn-public-holidays.csv)")
+      ->required();
+  calendarPublishCmd->add_option("--year", calendarPublishOpts.year, "only this year of the file");
+  nodeOptions(calendarPublishCmd, calendarPublishOpts.node);
+  calendarPublishCmd->footer(
+      "\nkind: holiday (a day off, weekday or not) or workday (a weekend day worked by adjustment, "
+      "调休上班).\nDeadlines count working days by the calendar of each year; a year without one "
+      "counts Monday to Friday, flagged provisional." +
+      example("  govbus-admin calendar publish data/calendar/cn-public-holidays.csv --year 2026 "
+              "--dir /var/lib/govbus"));
+  CalendarShowOptions calendarShowOpts;
+  auto* calendarShowCmd =
+      calendarCmd->add_subcommand("show", "the working-day calendar in force on a node");
+  calendarShowCmd->add_option("--year", calendarShowOpts.year, "only this year");
+  nodeOptions(calendarShowCmd, calendarShowOpts.node);
+  calendarShowCmd->footer(example("  govbus-admin calendar show --year 2026 --dir /var/lib/govbus"));
+
+  SettingOptions settingOpts;
+  int64_t settingValue = 0;
+  auto* settingCmd = app.add_subcommand(
+      "setting", "show the province's settings, or set one (on the province)");
+  settingCmd->add_option("name", settingOpts.name, "e.g. witness_tolerance_ms");
+  auto* valueOpt = settingCmd->add_option("value", settingValue, "the new value");
+  nodeOptions(settingCmd, settingOpts.node);
+  settingCmd->footer(
+      "\nwitness_tolerance_ms: how far an event's claimed time may lie from when its parent first "
+      "stored it before it is flagged reported late (default 900000, 15 minutes)." +
+      example("  govbus-admin setting --dir /var/lib/govbus\n"
+              "  govbus-admin setting witness_tolerance_ms 1800000 --dir /var/lib/govbus"));
 
   DelegateOptions delegateOpts;
   auto* delegateCmd = app.add_subcommand(
@@ -181,6 +222,9 @@ int main(int argc, char** argv) {
   auto* casesCmd = app.add_subcommand("cases", "list cases (办件) this node knows, filtered");
   casesCmd->add_flag("--overdue", casesOpts.overdue,
                      "only red cards and cases past the legal time");
+  casesCmd->add_flag("--late", casesOpts.late,
+                     "every event reported late or future-dated (witnessed time), with the "
+                     "outages its author recorded");
   casesCmd->add_option("--region", casesOpts.region, "only applicants in this region's subtree");
   casesCmd->add_option("--card", casesOpts.card, "only this card")
       ->check(CLI::IsMember({"red", "yellow", "green", "none"}));
@@ -377,6 +421,21 @@ int main(int argc, char** argv) {
     result = catalogPublish(publish);
   } else if (*listCmd) {
     result = catalogList(listNode);
+  } else if (*calendarPublishCmd) {
+    result = calendarPublish(calendarPublishOpts);
+  } else if (*calendarShowCmd) {
+    result = calendarShow(calendarShowOpts);
+  } else if (*settingCmd) {
+    if (valueOpt->count() > 0) {
+      if (settingOpts.name.empty()) {
+        result = govbus::makeError(govbus::ErrorCode::kInvalidArgument, "name the setting to set");
+      } else {
+        settingOpts.value = settingValue;
+        result = govbus::admin::setting(settingOpts);
+      }
+    } else {
+      result = govbus::admin::setting(settingOpts);
+    }
   } else if (*delegateCmd) {
     result = govbus::admin::delegate(delegateOpts);
   } else if (*revokeCmd) {

@@ -157,6 +157,19 @@ std::vector<std::pair<std::string, Bytes>> corpusFor(const std::string& target) 
                      toBytes(asBytes(R"({"items": [{"code": "A", "name": "甲", "level": "county",)"
                                      R"( "legal_days": 20, "promised_days": 10, "delegable": true,)"
                                      R"( "materials": ["申请书"]}]})")));
+  } else if (target == "calendar_csv") {
+    out.emplace_back("csv", toBytes(asBytes("date,kind,name_zh,name_en
+"
+                                            "2026-10-01,holiday,国庆节,National Day
+"
+                                            "2026-10-10,workday,国庆节,National Day
+"
+                                            "2027-01-01,holiday,元旦,New Year's Day
+")));
+    out.emplace_back("csv-bad", toBytes(asBytes("kind,date
+workday,2026-10-09
+x,2026-13-01
+")));
   }
   return out;
 }

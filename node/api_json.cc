@@ -1,9 +1,12 @@
 #include "node/api_json.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <limits>
+#include <set>
 
+#include "base/civil_date.h"
 #include "crypto/hash.h"
 #include "protocol/certificate_codec.h"
 #include "protocol/division_code.h"
@@ -159,6 +162,54 @@ Status checkCode(const std::string& c, const std::string& field) {
   if (auto parsed = DivisionCode::parse(c); !parsed)
     return fieldError(field, parsed.error().message);
   return Status::Ok();
+}
+
+Result<WorkingCalendar> calendarFromJson(const Json& body) {
+  GOVBUS_TRY(requireObject(body));
+  GOVBUS_TRY(onlyFields(body, {"year", "holidays", "workdays", "note"}));
+  WorkingCalendar c;
+  GOVBUS_ASSIGN_OR_RETURN(int64_t year,
+                          integer(body, "year", true, kFirstCalendarYear, kLastCalendarYear));
+  c.year = static_cast<uint16_t>(year);
+  for (const char* field : {"holidays", "workdays"}) {
+    auto it = body.find(field);
+    std::vector<std::string>& out = std::string_view(field) == "holidays" ? c.holidays : c.workdays;
+    if (it == body.end() || it->is_null()) continue;
+    if (!it->is_array() || it->size() > kMaxCalendarDays)
+      return fieldError(field, "must be a list of at most " + std::to_string(kMaxCalendarDays) +
+                                   " dates YYYY-MM-DD");
+    std::set<DayNumber> days;
+    for (const Json& e : *it) {
+      std::optional<DayNumber> d = e.is_string() ? parseIsoDate(e.get<std::string>()) : std::nullopt;
+      if (!d) return fieldError(field, "every entry must be a date YYYY-MM-DD");
+      if (civilDateOf(*d).year != c.year)
+        return fieldError(field, isoDate(*d) + " is not in " + std::to_string(c.year));
+      days.insert(*d);
+    }
+    for (DayNumber d : days) out.push_back(isoDate(d));
+  }
+  for (const std::string& d : c.workdays) {
+    if (std::binary_search(c.holidays.begin(), c.holidays.end(), d))
+      return fieldError("workdays", d + " is also a holiday");
+  }
+  GOVBUS_ASSIGN_OR_RETURN(c.note, str(body, "note", false));
+  return c;
+}
+
+Result<ProvinceSetting> settingFromJson(const Json& body) {
+  GOVBUS_TRY(requireObject(body));
+  GOVBUS_TRY(onlyFields(body, {"name", "value"}));
+  ProvinceSetting p;
+  GOVBUS_ASSIGN_OR_RETURN(p.name, str(body, "name", true));
+  auto spec = std::find_if(knownSettings().begin(), knownSettings().end(),
+                           [&](const SettingSpec& s) { return s.name == p.name; });
+  if (spec == knownSettings().end()) {
+    std::string names;
+    for (const SettingSpec& s : knownSettings()) names += (names.empty() ? "" : ", ") + std::string(s.name);
+    return fieldError("name", "'" + p.name + "' is not a setting (the settings are " + names + ")");
+  }
+  GOVBUS_ASSIGN_OR_RETURN(p.value, integer(body, "value", true, spec->min, spec->max));
+  return p;
 }
 
 Result<RecordRef> refFromJson(const Json& value, const std::string& field) {
@@ -333,7 +384,7 @@ Result<std::vector<CatalogItem>> catalogFromJson(const Json& body) {
     if (!e.is_object())
       return fieldError(at.empty() ? "body" : at.substr(0, at.size() - 1), "must be an object");
     if (Status s = onlyFields(e, {"op", "code", "name", "level", "legal_days", "promised_days",
-                                  "delegable", "materials"});
+                                  "delegable", "materials", "limit_unit"});
         !s) {
       return wrap(s.error());
     }
@@ -371,6 +422,10 @@ Result<std::vector<CatalogItem>> catalogFromJson(const Json& body) {
     auto materials = stringList(e, "materials", false);
     if (!materials) return wrap(materials.error());
     item.materials = *materials;
+    static constexpr std::array<std::string_view, 2> kUnits = {"working_days", "calendar_days"};
+    auto unit = enumName(e, "limit_unit", kUnits, size_t{0});
+    if (!unit) return wrap(unit.error());
+    item.limitUnit = static_cast<LimitUnit>(*unit);
     out.push_back(std::move(item));
   }
   return out;
@@ -469,11 +524,14 @@ Json toJson(const CaseSummary& s) {
          {"halted", s.halted},
          {"received_at_ms", s.receivedAtMs},
          {"accepted_at_ms", s.acceptedAtMs},
-         {"paused_total_ms", s.pausedTotalMs},
-         {"paused_since_ms", s.pausedSinceMs},
          {"ended_at_ms", s.endedAtMs},
          {"promised_days", s.promisedDays},
          {"legal_days", s.legalDays},
+         {"limit_unit", limitUnitName(s.limitUnit)},
+         {"due_at_ms", s.dueAtMs},
+         {"legal_due_at_ms", s.legalDueAtMs},
+         {"provisional", s.provisional},
+         {"paused", s.paused()},
          {"materials_requests", s.materialsRequests},
          {"second_materials_request", s.secondMaterialsRequest()},
          {"urges", s.urges},
@@ -483,12 +541,33 @@ Json toJson(const CaseSummary& s) {
          {"valid_events", s.validEvents}};
   j["conflict_revocation"] = s.conflictRevocation ? toJson(*s.conflictRevocation) : Json(nullptr);
   j["last_event"] = s.lastEvent ? toJson(*s.lastEvent) : Json(nullptr);
+  Json pauses = Json::array();
+  for (const ClockPause& p : s.pauses)
+    pauses.push_back(Json{{"from_ms", p.fromMs}, {"until_ms", p.untilMs}});
+  j["pauses"] = std::move(pauses);
+  Json flagged = Json::array();
+  for (const FlaggedTime& f : s.flaggedTimes) {
+    flagged.push_back(Json{{"record", toJson(f.ref)},
+                           {"claimed_ms", f.claimedMs},
+                           {"witnessed_ms", f.witnessedMs},
+                           {"reported_late_ms", f.lateMs()},
+                           {"flag", f.lateMs() > 0 ? "reported_late" : "future_dated"}});
+  }
+  j["flagged_times"] = std::move(flagged);
   return j;
 }
 
 Json toJson(const Deadline& d) {
-  return Json{{"card", cardName(d.card)}, {"used_ms", d.usedMs},    {"promised_ms", d.promisedMs},
-              {"legal_ms", d.legalMs},    {"due_at_ms", d.dueAtMs}, {"past_legal", d.pastLegal}};
+  return Json{{"card", cardName(d.card)},
+              {"used_ms", d.usedMs},
+              {"used_days", d.usedDays()},
+              {"promised_days", d.promisedDays},
+              {"legal_days", d.legalDays},
+              {"unit", limitUnitName(d.unit)},
+              {"due_at_ms", d.dueAtMs},
+              {"legal_due_at_ms", d.legalDueAtMs},
+              {"provisional", d.provisional},
+              {"past_legal", d.pastLegal}};
 }
 
 Json toJson(const ComplaintSummary& s) {
@@ -510,6 +589,7 @@ Json toJson(const CatalogEntry& c) {
               {"promised_days", c.promisedDays},
               {"delegable", c.delegable},
               {"materials", c.materials},
+              {"limit_unit", limitUnitName(c.limitUnit)},
               {"record", toJson(c.ref)}};
 }
 
@@ -538,7 +618,9 @@ Json toJson(const CardCounts& c) {
               {"past_legal", c.pastLegal},
               {"authority_conflicts", c.authorityConflicts},
               {"halted", c.halted},
-              {"open_complaints", c.openComplaints}};
+              {"open_complaints", c.openComplaints},
+              {"closed_late", c.closedLate},
+              {"late_reports", c.lateReports}};
 }
 
 Json toJson(const SupervisionView& v) {

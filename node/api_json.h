@@ -50,6 +50,10 @@ Result<SignedCertificate> enrollmentFromJson(const Json& body);
 // A key revocation (DESIGN §3): records `subject` signed with `serial` from `from_seq` on are
 // rejected at the door. Only a strict ancestor's revocation takes effect.
 Result<KeyRevocation> keyRevocationFromJson(const Json& body);
+// {year, holidays: ["YYYY-MM-DD", …], workdays: [...], note}: one year's working-day calendar.
+Result<WorkingCalendar> calendarFromJson(const Json& body);
+// {name, value}: a province setting (sync/authority.h knownSettings()).
+Result<ProvinceSetting> settingFromJson(const Json& body);
 Result<RecordRef> refFromJson(const Json& value, const std::string& field);
 // Validates a division code given in a URL or query string.
 Status checkCode(const std::string& code, const std::string& field);

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "node/api_json.h"
+#include "sync/witness_index.h"
 #include "node/board_page.h"
 #include "node/clock.h"
 #include "protocol/division_code.h"
@@ -306,6 +307,18 @@ void ApiServer::routes() {
       return Payload(std::move(r));
     });
   });
+  post("/v1/calendar", [write](const Request& req, Response& res) {
+    write(req, res, [&](const Json& j, const Request&) -> Result<Payload> {
+      GOVBUS_ASSIGN_OR_RETURN(WorkingCalendar c, calendarFromJson(j));
+      return Payload(std::move(c));
+    });
+  });
+  post("/v1/settings", [write](const Request& req, Response& res) {
+    write(req, res, [&](const Json& j, const Request&) -> Result<Payload> {
+      GOVBUS_ASSIGN_OR_RETURN(ProvinceSetting p, settingFromJson(j));
+      return Payload(std::move(p));
+    });
+  });
   post("/v1/enrollments", [write](const Request& req, Response& res) {
     write(req, res, [&](const Json& j, const Request&) -> Result<Payload> {
       GOVBUS_ASSIGN_OR_RETURN(SignedCertificate c, enrollmentFromJson(j));
@@ -321,8 +334,24 @@ void ApiServer::routes() {
     auto summary = StateEngine::caseSummary(**view, id);
     if (!summary) return failWith(res, summary.error());
     if (!*summary) return fail(res, 404, "case " + id + " is not known to this node", "not_found");
+    const auto authority = engine_.authority();
     Json out = toJson(**summary);
-    out["deadline"] = toJson(deadlineAt(**summary, now()));
+    out["deadline"] = toJson(deadlineAt(**summary, now(), authority->calendar()));
+    const int64_t tolerance = authority->setting(kWitnessToleranceSetting);
+    // Whether the author said it was cut off from its upstream while the event waited: an
+    // outage tells a late report from a backdating.
+    for (Json& f : out["flagged_times"]) {
+      const std::string author = f["record"]["author"].get<std::string>();
+      const int64_t claimed = f["claimed_ms"].get<int64_t>(), seen = f["witnessed_ms"].get<int64_t>();
+      Json outages = Json::array();
+      Status st = witness::forEachOutage(**view, author, [&](const LinkOutage& o) {
+        if (o.fromMs <= seen && o.untilMs >= claimed)
+          outages.push_back(Json{{"peer", o.peer}, {"from_ms", o.fromMs}, {"until_ms", o.untilMs}});
+        return true;
+      });
+      if (!st) return failWith(res, st.error());
+      f["outages"] = std::move(outages);
+    }
     auto refs = StateEngine::caseRecords(**view, id);
     if (!refs) return failWith(res, refs.error());
     Json records = Json::array();
@@ -334,8 +363,15 @@ void ApiServer::routes() {
       auto record = decodeRecordBody(signedRecord->body);
       if (!record) continue;
       auto verdict = StateEngine::verdict(**view, ref);
-      records.push_back(
-          caseRecordJson(ref, *record, verdict ? voidReasonName(*verdict) : "unknown"));
+      Json r = caseRecordJson(ref, *record, verdict ? voidReasonName(*verdict) : "unknown");
+      auto witnessed = witness::earliest(**view, ref.author, ref.seq, *authority);
+      if (!witnessed) return failWith(res, witnessed.error());
+      r["witnessed_at_ms"] = *witnessed == 0 ? Json(nullptr) : Json(*witnessed);
+      const int64_t late = *witnessed == 0 ? 0 : *witnessed - record->envelope.wallTimeMs;
+      r["reported_late_ms"] = late;
+      r["reported_late"] = late > tolerance;
+      r["future_dated"] = -late > tolerance;
+      records.push_back(std::move(r));
     }
     out["records"] = std::move(records);
     reply(res, 200, out);
@@ -343,6 +379,7 @@ void ApiServer::routes() {
   s.Get("/v1/cases", [this, reply, failWith, fail](const Request& req, Response& res) {
     const bool overdue =
         req.get_param_value("overdue") == "1" || req.get_param_value("overdue") == "true";
+    const bool late = req.get_param_value("late") == "1" || req.get_param_value("late") == "true";
     const std::string region = req.get_param_value("region");
     const std::string card = req.get_param_value("card");
     std::optional<DivisionCode> within;
@@ -367,6 +404,7 @@ void ApiServer::routes() {
     auto view = engine_.store().beginRead();
     if (!view) return failWith(res, view.error());
     const int64_t now = this->now();
+    const auto authority = engine_.authority();
     Json cases = Json::array();
     bool truncated = false;
     Status st = StateEngine::forEachCase(**view, [&](const CaseSummary& c) {
@@ -374,8 +412,9 @@ void ApiServer::routes() {
         auto r = DivisionCode::parse(c.region);
         if (!r || !within->containsOrEquals(*r)) return true;
       }
-      Deadline d = deadlineAt(c, now);
+      Deadline d = deadlineAt(c, now, authority->calendar());
       if (overdue && d.card != Card::kRed && !d.pastLegal) return true;
+      if (late && c.flaggedTimes.empty()) return true;
       if (!card.empty() && cardName(d.card) != card) return true;
       if (cases.size() == limit) {
         truncated = true;
@@ -406,6 +445,37 @@ void ApiServer::routes() {
     Json items = Json::array();
     for (const auto& [code, entry] : authority->catalog()) items.push_back(toJson(entry));
     reply(res, 200, Json{{"items", items}});
+  });
+  s.Get("/v1/calendar", [this, reply](const Request&, Response& res) {
+    auto authority = engine_.authority();
+    Json years = Json::array();
+    for (const auto& [year, ref] : authority->calendarRecords()) {
+      const YearCalendar* y = authority->calendar().year(year);
+      Json holidays = Json::array(), workdays = Json::array();
+      for (DayNumber d : y->holidays) holidays.push_back(isoDate(d));
+      for (DayNumber d : y->workdays) workdays.push_back(isoDate(d));
+      years.push_back(Json{{"year", year},
+                           {"holidays", holidays},
+                           {"workdays", workdays},
+                           {"record", toJson(ref)}});
+    }
+    reply(res, 200, Json{{"years", years}});
+  });
+  s.Get("/v1/settings", [this, reply](const Request&, Response& res) {
+    auto authority = engine_.authority();
+    Json settings = Json::array();
+    for (const SettingSpec& spec : knownSettings()) {
+      auto it = authority->settings().find(spec.name);
+      settings.push_back(Json{{"name", spec.name},
+                              {"value", authority->setting(spec.name)},
+                              {"default", spec.defaultValue},
+                              {"min", spec.min},
+                              {"max", spec.max},
+                              {"record", it == authority->settings().end()
+                                             ? Json(nullptr)
+                                             : toJson(it->second.second)}});
+    }
+    reply(res, 200, Json{{"settings", settings}});
   });
   s.Get("/v1/supervision", [this, reply, failWith](const Request&, Response& res) {
     auto view = engine_.store().beginRead();

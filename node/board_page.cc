@@ -44,10 +44,10 @@ constexpr std::string_view kPage = R"HTML(<!doctype html>
     <div class="totals" id="totals"></div>
     <table class="tree"><thead><tr>
       <th data-l="region"></th><th data-l="open"></th><th data-l="yellow"></th><th data-l="red"></th>
-      <th data-l="pastLegal"></th><th data-l="halted"></th><th data-l="complaints"></th>
+      <th data-l="pastLegal"></th><th data-l="closedLate"></th><th data-l="lateReports"></th><th data-l="halted"></th><th data-l="complaints"></th>
     </tr></thead><tbody id="tree"></tbody></table>
     <h2 style="margin-top:16px" data-l="overdue"></h2>
-    <table><thead><tr><th data-l="case"></th><th data-l="item"></th><th data-l="handler"></th><th data-l="card"></th></tr></thead>
+    <table><thead><tr><th data-l="case"></th><th data-l="item"></th><th data-l="handler"></th><th data-l="due"></th><th data-l="card"></th></tr></thead>
     <tbody id="overdue"></tbody></table>
   </section>
   <section>
@@ -63,13 +63,14 @@ constexpr std::string_view kPage = R"HTML(<!doctype html>
 "use strict";
 const L = {
   zh: { title: "电子监察看板", regions: "辖区办件（红黄牌）", region: "区域", open: "在办", yellow: "黄牌", red: "红牌",
-        pastLegal: "超法定时限", halted: "暂停", complaints: "投诉", overdue: "超期办件", case: "办件", item: "事项",
+        pastLegal: "超法定时限", closedLate: "超期办结", lateReports: "迟报", due: "办结时限", provisional: "暂定", halted: "暂停", complaints: "投诉", overdue: "超期办件", case: "办件", item: "事项",
         handler: "承办", card: "牌", delegations: "委托与下放", from: "委托方", to: "受托方", mode: "方式",
         until: "有效期至", openComplaints: "未办结投诉", complaint: "投诉", against: "被投诉", age: "已过",
         entrust: "委托", devolve: "下放", subtree: "含下级", none: "无", forever: "长期", switchTo: "English",
         node: "节点", updated: "更新于", total: "合计", days: "天", hours: "小时", minutes: "分钟", unreachable: "无法读取节点 API：" },
   en: { title: "Supervision board", regions: "Cases by region (red/yellow cards)", region: "Region", open: "Open",
-        yellow: "Yellow", red: "Red", pastLegal: "Past legal limit", halted: "Halted", complaints: "Complaints",
+        yellow: "Yellow", red: "Red", pastLegal: "Past legal limit", closedLate: "Decided late",
+        lateReports: "Reported late", due: "Due", provisional: "provisional", halted: "Halted", complaints: "Complaints",
         overdue: "Overdue cases", case: "Case", item: "Item", handler: "Handler", card: "Card",
         delegations: "Delegations", from: "From", to: "To", mode: "Mode", until: "Until",
         openComplaints: "Open complaints", complaint: "Complaint", against: "Against", age: "Age",
@@ -83,6 +84,9 @@ const t = (k) => L[lang][k] || k;
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 const num = (n, cls) => `<td class="n ${n ? cls || "" : "zero"}">${n || 0}</td>`;
 const day = (ms) => ms ? new Date(ms).toISOString().slice(0, 10) : t("forever");
+// A due date is the end (24:00, UTC+8) of its last counted day: show that day in China time.
+const due = (d) => d.due_at_ms ? new Date(d.due_at_ms + 8 * 3600000 - 1).toISOString().slice(0, 10) +
+  (d.provisional ? ` (${t("provisional")})` : "") : "—";
 const age = (ms) => ms >= 86400000 ? `${Math.floor(ms / 86400000)} ${t("days")}`
   : ms >= 3600000 ? `${Math.floor(ms / 3600000)} ${t("hours")}` : `${Math.floor(ms / 60000)} ${t("minutes")}`;
 
@@ -112,15 +116,16 @@ function render() {
   const walk = (code, depth) => {
     const c = board.subtree[code] || {};
     rows.push(`<tr><td style="padding-left:${6 + depth * 18}px">${who(code)}</td>${num(c.open)}${num(c.yellow, "yellow")}` +
-              `${num(c.red, "red")}${num(c.past_legal, "red")}${num(c.halted)}${num(c.open_complaints)}</tr>`);
+              `${num(c.red, "red")}${num(c.past_legal, "red")}${num(c.closed_late, "red")}${num(c.late_reports, "red")}` +
+              `${num(c.halted)}${num(c.open_complaints)}</tr>`);
     for (const k of (children[code] || []).sort()) walk(k, depth + 1);
   };
   walk(board.root, 0);
   document.getElementById("tree").innerHTML = rows.join("");
   document.getElementById("overdue").innerHTML = board.overdue.length
     ? board.overdue.slice(0, 200).map((o) => `<tr><td>${esc(o.case_id)}</td><td>${esc(o.item)}</td><td>${who(o.handler)}</td>` +
-        `<td class="${esc(o.deadline.card)}">${esc(t(o.deadline.card))}</td></tr>`).join("")
-    : `<tr><td colspan="4" class="zero">${t("none")}</td></tr>`;
+        `<td>${esc(due(o.deadline))}</td><td class="${esc(o.deadline.card)}">${esc(t(o.deadline.card))}</td></tr>`).join("")
+    : `<tr><td colspan="5" class="zero">${t("none")}</td></tr>`;
   document.getElementById("delegations").innerHTML = dels.delegations.length
     ? dels.delegations.map((d) => `<tr><td>${esc(d.item_name || d.item)} <span class="code">${esc(d.item)}</span></td>` +
         `<td>${who(d.author)}</td><td>${who(d.grantee)}${d.scope === "subtree" ? " · " + t("subtree") : ""}</td>` +

@@ -41,7 +41,8 @@ Engine::Engine(Replica& replica, const NodeIdentity& identity, Outbox& outbox,
       metrics_(metrics),
       timings_(timings),
       onFatal_(std::move(onFatal)),
-      authority_(std::make_shared<const AuthorityState>(replica.engine().authority())) {}
+      authority_(std::make_shared<const AuthorityState>(replica.engine().authority())),
+      witnessSchedule_(timings.witnessIntervalMs) {}
 
 Engine::~Engine() { stop(); }
 
@@ -187,6 +188,7 @@ void Engine::run() {
   try {
     while (true) {
       std::deque<Queued> commands;
+      bool drained = false;
       {
         std::unique_lock lock(mu_);
         cv_.wait_for(lock, std::chrono::milliseconds(kEngineTickMs),
@@ -210,9 +212,13 @@ void Engine::run() {
           records += q.records;
           commands.push_back(std::move(q));
         }
+        drained = queue_.empty();
       }
       lastLoopMs_ = steadyClockMs();
       process(commands);
+      // A backlog of peer batches (a catch-up) copies the authority state for readers at most every
+      // kAuthoritySnapshotMs; once the backlog is drained, readers see what was applied at once.
+      if (drained) publishAuthority(true);
       tick();
     }
     for (Parked& p : parked_) {
@@ -312,6 +318,7 @@ void Engine::handleClosed(const std::string& peerKey) {
   if (it == links_.end()) return;
   if (it->second.ready)
     spdlog::info("link to {} {} closed", directionName(it->second.direction), it->second.code);
+  if (it->second.direction == PeerDirection::kUpstream) upstreamOutage_.down(nowMs());
   links_.erase(it);
 }
 
@@ -347,6 +354,13 @@ void Engine::handleHello(const PeerMessage& m, const Hello& hello) {
   link.oldestUnackedSinceMs = 0;
   lastSeenMs_[m.code] = nowMs();
   spdlog::info("link to {} {} is up", directionName(m.direction), m.code);
+  if (m.direction == PeerDirection::kUpstream && ownFeedConfirmed_) {
+    if (auto outage = upstreamOutage_.up(m.code, nowMs())) {
+      spdlog::info("recording the outage of the link to {}: {} s", m.code,
+                   (outage->untilMs - outage->fromMs) / 1000);
+      authorOwn(std::move(*outage));
+    }
+  }
   // A restored root has no upstream; its children hold its feed and announce its head.
   if (!ownFeedConfirmed_ &&
       (m.direction == PeerDirection::kUpstream || (restored_ && identity_.isRoot()))) {
@@ -629,6 +643,7 @@ void Engine::tick() {
                    directionName(link.direction), link.code, now - link.oldestUnackedSinceMs);
       metrics_.add(Counter::kFramesRejected, "ack_timeout");
       outbox_.push(OutboundFrame{it->first, {}, "close", true});
+      if (link.direction == PeerDirection::kUpstream) upstreamOutage_.down(nowMs());
       it = links_.erase(it);
     } else {
       ++it;
@@ -648,6 +663,53 @@ void Engine::tick() {
   }
   if (now - lastPositionFlushMs_ >= kPositionFlushMs) flushPositions();
   if (now - lastInfoMs_ >= kLinkInfoRefreshMs) refreshLinkInfo();
+  if (ownFeedConfirmed_) witnessChildren();
+}
+
+void Engine::witnessChildren() {
+  const int64_t now = nowMs();
+  const AuthorityState& authority = replica_.engine().authority();
+  // The children in the tree, and any other descendant that talks to this node directly (a
+  // grandchild on its fallback upstream).
+  std::set<std::string> witnessed;
+  for (const auto& [child, parent] : authority.parents()) {
+    if (parent == identity_.code) witnessed.insert(child);
+  }
+  for (const auto& [key, link] : links_) {
+    if (link.direction == PeerDirection::kDownstream && link.ready &&
+        authority.isStrictAncestor(identity_.code, link.code))
+      witnessed.insert(link.code);
+  }
+  if (witnessed.empty()) return;
+  auto view = store().beginRead();
+  if (!view) return;
+  std::map<std::string, uint64_t> heads;
+  for (const std::string& feed : witnessed) {
+    auto head = (*view)->head(feed);
+    if (head && *head) heads[feed] = (*head)->seq;
+  }
+  view->reset();
+  std::optional<Witness> w = witnessSchedule_.due(heads, now);
+  if (!w) return;
+  Witness stated = *w;
+  authorOwn(std::move(*w));
+  witnessSchedule_.authored(stated, now);
+}
+
+void Engine::authorOwn(Payload payload) {
+  const std::string kind = payloadKindName(payload);
+  replica_.setClock(nowMs());
+  auto r = replica_.author(std::move(payload), nowMs());
+  if (!r) {
+    uint64_t suppressed = 0;
+    if (limiter_.allow("author:" + kind, steadyClockMs(), suppressed)) {
+      spdlog::warn("cannot author a {} record: {}{}", kind, r.error().message,
+                   suppressedNote(suppressed));
+    }
+    return;
+  }
+  metrics_.add(Counter::kRecordsAuthored, kind);
+  pumpAll();
 }
 
 void Engine::flushPositions() {

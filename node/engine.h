@@ -32,7 +32,8 @@
 // it that far; otherwise it would sign a second record #1 and fork its own feed. API writes wait
 // (at most kOwnFeedWaitMs) instead of failing. The root has no upstream and is exempt.
 // Readers (the API) see the authority state through a copy, published at once after API writes
-// and at most every kAuthoritySnapshotMs after records from peers.
+// and, while a backlog of peer batches lasts, at most every kAuthoritySnapshotMs after records
+// from peers (at once when the backlog is drained).
 // Acked positions are persisted (FeedTxn::putPeerPosition) at most every kPositionFlushMs and on
 // stop: the Hello exchange re-establishes them anyway, so a lost second costs a few resent records.
 //
@@ -62,6 +63,7 @@
 #include "node/rate_limited_log.h"
 #include "sync/replica.h"
 #include "sync/replication_link.h"
+#include "sync/witness_schedule.h"
 
 namespace govbus {
 
@@ -231,6 +233,10 @@ class Engine {
   void pumpAll();
   void tick();
   void flushPositions();
+  // Witnessed time (DESIGN §6): states how far the children's feeds are stored, at most once per
+  // witness interval; reports an upstream outage once the link is back.
+  void witnessChildren();
+  void authorOwn(Payload payload);
   void refreshLinkInfo();
   void publishAuthority(bool now);
   void refreshPeerKeys();
@@ -285,6 +291,8 @@ class Engine {
   std::atomic<bool> gateHeard_{false};
   std::atomic<uint64_t> gateTarget_{0};
   int64_t clockOffsetMs_ = 0;
+  WitnessSchedule witnessSchedule_;
+  OutageTracker upstreamOutage_;
   bool restored_ = false;
   std::function<void()> onOwnFeedConfirmed_;
   std::thread thread_;

@@ -353,6 +353,8 @@ class LmdbTxn final : public FeedTxn {
 
   Status stateScanFrom(ByteView from, ByteView prefix,
                        const std::function<bool(ByteView, ByteView)>& visit) override {
+    if (std::lexicographical_compare(from.begin(), from.end(), prefix.begin(), prefix.end()))
+      from = prefix;  // before the prefix: start at it
     MDB_cursor* cursor = nullptr;
     if (int rc = mdb_cursor_open(txn_, s_.state, &cursor); rc != 0)
       return lmdbError(rc, "open state cursor");

@@ -187,6 +187,7 @@ Result<NodeConfig> parseNodeConfig(std::string_view text, const std::filesystem:
                        : k.str() == "peer_timeout_ms"   ? &c.sync.peerTimeoutMs
                        : k.str() == "fallback_after_ms" ? &c.sync.fallbackAfterMs
                        : k.str() == "parent_probe_ms"   ? &c.sync.parentProbeMs
+                       : k.str() == "witness_interval_ms" ? &c.sync.witnessIntervalMs
                                                         : nullptr;
       if (field == nullptr) return configError(source, "unknown key '" + key + "'");
       GOVBUS_ASSIGN_OR_RETURN(*field, positiveInt(v, key, kMaxTimingMs, source));

@@ -27,6 +27,10 @@ inline constexpr size_t kMaxCertificatesPerMessage = 4096;
 inline constexpr size_t kMaxFrontierEntries = 16;
 // Entries in a hello/ack frontier: one per feed held (a province holds every feed below it).
 inline constexpr size_t kMaxFeedsPerFrontier = 65536;
+// Feeds one witness record may list: a node witnesses its children, and a node has far fewer.
+inline constexpr size_t kMaxWitnessFeeds = 1024;
+// Dates in one year's working-day calendar list (holidays, or adjusted working days).
+inline constexpr size_t kMaxCalendarDays = 366;
 // Cap'n Proto nesting depth; our deepest path (ForkReport > SignedRecord > Data) is far below.
 inline constexpr int kMaxNestingDepth = 16;
 // Cap'n Proto traversal budget as a multiple of the message size: bounds amplification attacks
@@ -51,5 +55,8 @@ static_assert(UINT64_MAX / kMaxLamportJump >= (uint64_t{1} << 32) - 1,
 static_assert(kMaxSyncMessageBytes >= 16 * kMaxSignedRecordBytes,
               "a batch holds several maximal records");
 static_assert(kMaxTextBytes < kMaxRecordBodyBytes, "one text field fits in a record");
+static_assert(kMaxWitnessFeeds * (kMaxDivisionCodeChars + 32) < kMaxRecordBodyBytes,
+              "a full witness record fits in a record body");
+static_assert(2 * kMaxCalendarDays * 24 < kMaxRecordBodyBytes, "a year's calendar fits");
 
 }  // namespace govbus

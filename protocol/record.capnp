@@ -71,6 +71,10 @@ struct Record {
     complaint @14 :Complaint;
     complaintUpdate @15 :ComplaintUpdate;
     forkReport @16 :ForkReport;
+    workingCalendar @17 :WorkingCalendar;
+    witness @18 :Witness;
+    linkOutage @19 :LinkOutage;
+    provinceSetting @20 :ProvinceSetting;
   }
 }
 
@@ -102,6 +106,15 @@ struct CatalogItem {
   # 承诺时限: must be <= floor(2/3 * legalDays).
   delegable @6 :Bool;
   materials @7 :List(Text);
+  limitUnit @8 :LimitUnit;
+  # How the legal and promised limits are counted; working days unless the item says otherwise.
+}
+
+enum LimitUnit {
+  workingDays @0;
+  # 工作日: without weekends and statutory holidays, by the province's published calendar.
+  calendarDays @1;
+  # 自然日: every day.
 }
 
 enum DelegationScope {
@@ -234,4 +247,39 @@ struct ForkReport {
   seq @1 :UInt64;
   first @2 :SignedRecord;
   second @3 :SignedRecord;
+}
+
+struct WorkingCalendar {
+  # 节假日安排: one year's working-day calendar, published by the province (the root) only. A later
+  # record for the same year replaces an earlier one, in the root's feed order.
+  year @0 :UInt16;
+  holidays @1 :List(Text);
+  # Days off, "YYYY-MM-DD" in ascending order and all in `year`: statutory holidays, weekday or not.
+  workdays @2 :List(Text);
+  # Weekend days worked by adjustment (调休上班), likewise; none of them also a holiday.
+  note @3 :Text;
+  # Where the calendar comes from (the State Council notice); informational.
+}
+
+struct Witness {
+  # A node's statement that it had stored each listed descendant feed up to the given sequence by
+  # this record's own wallTimeMs. The earliest witness of a record bounds when it really existed.
+  feeds @0 :List(FrontierEntry);
+  # Sorted by author, no repeats; each author a strict descendant of the witness's author.
+}
+
+struct LinkOutage {
+  # The author was cut off from `peer` (its upstream) from `fromMs` until `untilMs`: written when
+  # the link comes back, so that records it made offline and reported late can be told from a
+  # backdating.
+  peer @0 :Text;
+  fromMs @1 :Int64;
+  untilMs @2 :Int64;
+}
+
+struct ProvinceSetting {
+  # A province-wide setting, authored by the root only; a later record for the same name replaces
+  # an earlier one, in the root's feed order. Names and ranges: docs/PROTOCOL.md.
+  name @0 :Text;
+  value @1 :Int64;
 }

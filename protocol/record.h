@@ -53,6 +53,9 @@ struct KeyRevocation {
 
 enum class CatalogOp : uint8_t { kInsert, kUpdate };
 
+// How an item's limits are counted (DESIGN §6): working days (工作日) unless it says calendar days.
+enum class LimitUnit : uint8_t { kWorkingDays, kCalendarDays };
+
 struct CatalogItem {
   CatalogOp op = CatalogOp::kInsert;
   std::string code;
@@ -62,6 +65,7 @@ struct CatalogItem {
   uint16_t promisedDays = 0;
   bool delegable = false;
   std::vector<std::string> materials;
+  LimitUnit limitUnit = LimitUnit::kWorkingDays;
   friend bool operator==(const CatalogItem&, const CatalogItem&) = default;
 };
 
@@ -164,10 +168,39 @@ struct ForkReport {
   friend bool operator==(const ForkReport&, const ForkReport&) = default;
 };
 
+// One year's working-day calendar (节假日安排), dates as "YYYY-MM-DD", ascending.
+struct WorkingCalendar {
+  uint16_t year = 0;
+  std::vector<std::string> holidays;
+  std::vector<std::string> workdays;
+  std::string note;
+  friend bool operator==(const WorkingCalendar&, const WorkingCalendar&) = default;
+};
+
+// "I had stored these descendant feeds up to these sequences by my wallTimeMs."
+struct Witness {
+  Frontier feeds;  // sorted by author, one entry per feed
+  friend bool operator==(const Witness&, const Witness&) = default;
+};
+
+struct LinkOutage {
+  std::string peer;
+  int64_t fromMs = 0;
+  int64_t untilMs = 0;
+  friend bool operator==(const LinkOutage&, const LinkOutage&) = default;
+};
+
+struct ProvinceSetting {
+  std::string name;
+  int64_t value = 0;
+  friend bool operator==(const ProvinceSetting&, const ProvinceSetting&) = default;
+};
+
 // The payload union, in schema order. `std::variant::index()` is the record kind.
 using Payload =
     std::variant<SignedCertificate, KeyRevocation, CatalogItem, Delegation, DelegationRevocation,
-                 CaseEvent, SupervisionOrder, Complaint, ComplaintUpdate, ForkReport>;
+                 CaseEvent, SupervisionOrder, Complaint, ComplaintUpdate, ForkReport,
+                 WorkingCalendar, Witness, LinkOutage, ProvinceSetting>;
 
 // Stable names of payload kinds (metrics labels, logs, JSON).
 const char* payloadKindName(const Payload& payload);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "base/civil_date.h"
 #include "protocol/capnp_io.h"
 #include "protocol/division_code.h"
 #include "protocol/limits.h"
@@ -76,19 +77,46 @@ Result<SignedRecord> readSignedRecordStruct(wire::SignedRecord::Reader r, std::s
   return SignedRecord{readData(r.getBody()), readData(r.getSignature())};
 }
 
-Result<Frontier> readFrontier(capnp::List<wire::FrontierEntry>::Reader list) {
-  if (list.size() > kMaxFrontierEntries) {
-    return malformed("frontier", std::to_string(list.size()) + " entries exceed " +
-                                     std::to_string(kMaxFrontierEntries));
+// Per-feed positions, sorted by author without repeats (a frontier, a witness's feeds).
+Result<Frontier> readFrontier(capnp::List<wire::FrontierEntry>::Reader list,
+                              std::string_view field = "frontier",
+                              size_t maxEntries = kMaxFrontierEntries) {
+  if (list.size() > maxEntries) {
+    return malformed(field, std::to_string(list.size()) + " entries exceed " +
+                                std::to_string(maxEntries));
   }
+  const std::string authorField = std::string(field) + ".author";
   Frontier out;
   out.reserve(list.size());
   for (auto e : list) {
-    GOVBUS_ASSIGN_OR_RETURN(std::string author, readCode(e.getAuthor(), "frontier.author"));
+    GOVBUS_ASSIGN_OR_RETURN(std::string author, readCode(e.getAuthor(), authorField));
     if (!out.empty() && !(out.back().author < author)) {
-      return malformed("frontier", "entries must be sorted by author without repeats");
+      return malformed(field, "entries must be sorted by author without repeats");
     }
     out.push_back({std::move(author), e.getSeq()});
+  }
+  return out;
+}
+
+// A list of dates of one year, "YYYY-MM-DD", strictly ascending.
+Result<std::vector<std::string>> readYearDates(capnp::List<capnp::Text>::Reader list, int year,
+                                               std::string_view field) {
+  if (list.size() > kMaxCalendarDays) {
+    return malformed(field, "list of " + std::to_string(list.size()) + " dates exceeds " +
+                                std::to_string(kMaxCalendarDays));
+  }
+  std::vector<std::string> out;
+  std::optional<DayNumber> previous;
+  for (auto t : list) {
+    GOVBUS_ASSIGN_OR_RETURN(std::string date, readText(t, field, 10));
+    std::optional<DayNumber> day = parseIsoDate(date);
+    if (!day) return malformed(field, "'" + date + "' is not a date of the form YYYY-MM-DD");
+    if (civilDateOf(*day).year != year)
+      return malformed(field, date + " lies outside the calendar's year " + std::to_string(year));
+    if (previous && *day <= *previous)
+      return malformed(field, "dates must be in ascending order without repeats");
+    previous = day;
+    out.push_back(std::move(date));
   }
   return out;
 }
@@ -125,6 +153,8 @@ Result<CatalogItem> readCatalogItem(wire::CatalogItem::Reader r) {
   c.promisedDays = r.getPromisedDays();
   c.delegable = r.getDelegable();
   GOVBUS_ASSIGN_OR_RETURN(c.materials, readTextList(r.getMaterials(), "catalogItem.materials"));
+  GOVBUS_ASSIGN_OR_RETURN(c.limitUnit, readEnum<LimitUnit>(static_cast<uint16_t>(r.getLimitUnit()),
+                                                           2, "catalogItem.limitUnit"));
   return c;
 }
 
@@ -317,6 +347,52 @@ Result<Payload> readPayload(wire::Record::Reader r) {
                               readSignedRecordStruct(f.getSecond(), "forkReport.second"));
       return Payload(std::move(out));
     }
+    case wire::Record::WORKING_CALENDAR: {
+      auto c = r.getWorkingCalendar();
+      WorkingCalendar out;
+      out.year = c.getYear();
+      if (out.year < kFirstCalendarYear || out.year > kLastCalendarYear) {
+        return malformed("workingCalendar.year", "must be " + std::to_string(kFirstCalendarYear) +
+                                                     ".." + std::to_string(kLastCalendarYear));
+      }
+      GOVBUS_ASSIGN_OR_RETURN(out.holidays,
+                              readYearDates(c.getHolidays(), out.year, "workingCalendar.holidays"));
+      GOVBUS_ASSIGN_OR_RETURN(out.workdays,
+                              readYearDates(c.getWorkdays(), out.year, "workingCalendar.workdays"));
+      for (const std::string& d : out.workdays) {
+        if (std::binary_search(out.holidays.begin(), out.holidays.end(), d))
+          return malformed("workingCalendar.workdays", d + " is also listed as a holiday");
+      }
+      GOVBUS_ASSIGN_OR_RETURN(out.note, readText(c.getNote(), "workingCalendar.note"));
+      return Payload(std::move(out));
+    }
+    case wire::Record::WITNESS: {
+      Witness out;
+      GOVBUS_ASSIGN_OR_RETURN(out.feeds, readFrontier(r.getWitness().getFeeds(), "witness.feeds",
+                                                      kMaxWitnessFeeds));
+      if (out.feeds.empty()) return malformed("witness.feeds", "names no feed");
+      for (const FrontierEntry& e : out.feeds) {
+        if (e.seq == 0) return malformed("witness.feeds", "sequence must be at least 1");
+      }
+      return Payload(std::move(out));
+    }
+    case wire::Record::LINK_OUTAGE: {
+      auto o = r.getLinkOutage();
+      LinkOutage out;
+      GOVBUS_ASSIGN_OR_RETURN(out.peer, readCode(o.getPeer(), "linkOutage.peer"));
+      out.fromMs = o.getFromMs();
+      out.untilMs = o.getUntilMs();
+      if (out.untilMs < out.fromMs) return malformed("linkOutage.untilMs", "is before fromMs");
+      return Payload(std::move(out));
+    }
+    case wire::Record::PROVINCE_SETTING: {
+      auto p = r.getProvinceSetting();
+      ProvinceSetting out;
+      GOVBUS_ASSIGN_OR_RETURN(out.name, readText(p.getName(), "provinceSetting.name", 64));
+      if (out.name.empty()) return malformed("provinceSetting.name", "is required");
+      out.value = p.getValue();
+      return Payload(std::move(out));
+    }
   }
   return makeError(ErrorCode::kUnknownKind, "unknown record kind " +
                                                 std::to_string(static_cast<int>(r.which())) +
@@ -422,6 +498,7 @@ struct PayloadWriter {
     n.setPromisedDays(c.promisedDays);
     n.setDelegable(c.delegable);
     writeTextList(n.initMaterials(static_cast<unsigned>(c.materials.size())), c.materials);
+    n.setLimitUnit(static_cast<wire::LimitUnit>(c.limitUnit));
   }
   void operator()(const Delegation& d) {
     auto n = b.initDelegation();
@@ -469,6 +546,31 @@ struct PayloadWriter {
     writeSignedRecordStruct(n.initFirst(), f.first);
     writeSignedRecordStruct(n.initSecond(), f.second);
   }
+  void operator()(const WorkingCalendar& c) {
+    auto n = b.initWorkingCalendar();
+    n.setYear(c.year);
+    writeTextList(n.initHolidays(static_cast<unsigned>(c.holidays.size())), c.holidays);
+    writeTextList(n.initWorkdays(static_cast<unsigned>(c.workdays.size())), c.workdays);
+    n.setNote(text(c.note));
+  }
+  void operator()(const Witness& w) {
+    auto list = b.initWitness().initFeeds(static_cast<unsigned>(w.feeds.size()));
+    for (unsigned i = 0; i < w.feeds.size(); ++i) {
+      list[i].setAuthor(text(w.feeds[i].author));
+      list[i].setSeq(w.feeds[i].seq);
+    }
+  }
+  void operator()(const LinkOutage& o) {
+    auto n = b.initLinkOutage();
+    n.setPeer(text(o.peer));
+    n.setFromMs(o.fromMs);
+    n.setUntilMs(o.untilMs);
+  }
+  void operator()(const ProvinceSetting& p) {
+    auto n = b.initProvinceSetting();
+    n.setName(text(p.name));
+    n.setValue(p.value);
+  }
 };
 
 }  // namespace
@@ -477,7 +579,8 @@ const char* payloadKindName(const Payload& payload) {
   static constexpr const char* kNames[] = {
       "node_certificate",      "key_revocation", "catalog_item",      "delegation",
       "delegation_revocation", "case_event",     "supervision_order", "complaint",
-      "complaint_update",      "fork_report"};
+      "complaint_update",      "fork_report",    "working_calendar",  "witness",
+      "link_outage",           "province_setting"};
   static_assert(std::size(kNames) == std::variant_size_v<Payload>);
   return kNames[payload.index()];
 }

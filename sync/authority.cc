@@ -74,7 +74,8 @@ AuthorityState::AuthorityState(std::string root) : root_(std::move(root)) {}
 bool AuthorityState::isAuthorityPayload(const Payload& p) {
   return std::holds_alternative<SignedCertificate>(p) || std::holds_alternative<KeyRevocation>(p) ||
          std::holds_alternative<CatalogItem>(p) || std::holds_alternative<Delegation>(p) ||
-         std::holds_alternative<DelegationRevocation>(p) || std::holds_alternative<ForkReport>(p);
+         std::holds_alternative<DelegationRevocation>(p) || std::holds_alternative<ForkReport>(p) ||
+         std::holds_alternative<WorkingCalendar>(p) || std::holds_alternative<ProvinceSetting>(p);
 }
 
 const AuthorityRecord* AuthorityState::find(const RecordRef& ref) const {
@@ -190,6 +191,13 @@ void AuthorityState::index(const AuthorityRecord& r) {
   } else if (const auto* rv = std::get_if<DelegationRevocation>(&r.payload)) {
     revocationsOf_[rv->delegation].push_back(ref);
     onUndo([this, target = rv->delegation, ref] { eraseFrom(revocationsOf_, target, ref); });
+  } else if (std::holds_alternative<WorkingCalendar>(r.payload) ||
+             std::holds_alternative<ProvinceSetting>(r.payload)) {
+    provinceRecords_.insert(
+        std::upper_bound(provinceRecords_.begin(), provinceRecords_.end(), ref), ref);
+    onUndo([this, ref] {
+      provinceRecords_.erase(std::find(provinceRecords_.begin(), provinceRecords_.end(), ref));
+    });
   }
 }
 
@@ -227,6 +235,9 @@ bool AuthorityState::add(AuthorityRecord record) {
     addedDelegation(r);
   } else if (std::holds_alternative<DelegationRevocation>(r.payload)) {
     judgeRevocation(ref);
+  } else if (std::holds_alternative<WorkingCalendar>(r.payload) ||
+             std::holds_alternative<ProvinceSetting>(r.payload)) {
+    addedProvinceRecord();
   } else {
     reevaluateAll();  // a fork report
   }
@@ -259,6 +270,7 @@ void AuthorityState::evaluate() {
   evaluateForks();
   evaluateCatalog();
   evaluateDelegations();
+  evaluateProvinceRecords();
   // Key revocations: effective at the door (TrustStore); here only judged.
   for (const auto& [ref, r] : records_) {
     if (std::holds_alternative<KeyRevocation>(r.payload)) judgeKeyRevocation(r);
@@ -278,8 +290,8 @@ void AuthorityState::judgeKeyRevocation(const AuthorityRecord& r) {
 }
 
 AuthorityState::Derived AuthorityState::derived() const {
-  return Derived{voids_,    parent_,  keys_,       names_,     forks_,
-                 versions_, catalog_, structural_, revokedBy_, grants_};
+  return Derived{voids_,    parent_,    keys_,   names_,        forks_,    versions_, catalog_,
+                 structural_, revokedBy_, grants_, calendar_, calendarRefs_, settings_};
 }
 
 void AuthorityState::restore(Derived d) {
@@ -293,6 +305,9 @@ void AuthorityState::restore(Derived d) {
   structural_ = std::move(d.structural);
   revokedBy_ = std::move(d.revokedBy);
   grants_ = std::move(d.grants);
+  calendar_ = std::move(d.calendar);
+  calendarRefs_ = std::move(d.calendarRefs);
+  settings_ = std::move(d.settings);
 }
 
 // Re-judges everything and logs what changed: the rare path (a node moved in the tree, a fork).
@@ -304,6 +319,7 @@ void AuthorityState::reevaluateAll() {
   changedKeys(before.catalog, catalog_, c.items);
   changedKeys(before.versions, versions_, c.versioned);
   changedKeys(before.parent, parent_, c.nodes);
+  if (before.calendarRefs != calendarRefs_ || before.settings != settings_) c.clockRules = true;
   auto revocations = [](const std::map<RecordRef, std::vector<RecordRef>>& m, const RecordRef& r) {
     auto it = m.find(r);
     return it == m.end() ? std::vector<RecordRef>{} : it->second;
@@ -544,7 +560,8 @@ void AuthorityState::evaluateCatalog() {
       continue;
     }
     CatalogEntry e{c->code,         c->name,      c->statutoryDepth, c->legalDays,
-                   c->promisedDays, c->delegable, c->materials,      ref};
+                   c->promisedDays, c->delegable, c->materials,      ref,
+                   c->limitUnit};
     versions_[c->code].push_back({ref, e});
     catalog_[c->code] = std::move(e);
   }
@@ -560,7 +577,8 @@ void AuthorityState::addedCatalog(const AuthorityRecord& r, bool latest) {
   setVerdict(r.ref, reason);
   if (reason != VoidReason::kNone) return;
   CatalogEntry e{c.code,         c.name,      c.statutoryDepth, c.legalDays,
-                 c.promisedDays, c.delegable, c.materials,      r.ref};
+                 c.promisedDays, c.delegable, c.materials,      r.ref,
+                 c.limitUnit};
   versions_[c.code].push_back({r.ref, e});
   onUndo([this, code = c.code] {
     auto it = versions_.find(code);
@@ -606,6 +624,72 @@ std::optional<CatalogEntry> AuthorityState::itemSeenBy(std::string_view code,
     if (vis.sees(v.ref)) seen = v.entry;
   }
   return seen;
+}
+
+// --- province records ---
+
+const std::vector<SettingSpec>& knownSettings() {
+  static const std::vector<SettingSpec> kSpecs = {
+      {kWitnessToleranceSetting, 0, 7 * kDayMs, 15 * 60 * 1000},
+  };
+  return kSpecs;
+}
+
+int64_t AuthorityState::setting(std::string_view name) const {
+  if (auto it = settings_.find(name); it != settings_.end()) return it->second.first;
+  for (const SettingSpec& spec : knownSettings()) {
+    if (spec.name == name) return spec.defaultValue;
+  }
+  return 0;
+}
+
+// A calendar or setting (a few a year) judges them all again: cheap, and what it changed is the
+// whole of what the state engine needs to know (Changes::clockRules).
+void AuthorityState::addedProvinceRecord() {
+  onUndo([this, calendar = calendar_, refs = calendarRefs_, settings = settings_]() mutable {
+    calendar_ = std::move(calendar);
+    calendarRefs_ = std::move(refs);
+    settings_ = std::move(settings);
+  });
+  auto refs = calendarRefs_;
+  auto settings = settings_;
+  evaluateProvinceRecords();
+  if (refs != calendarRefs_ || settings != settings_) changes_.clockRules = true;
+}
+
+void AuthorityState::evaluateProvinceRecords() {
+  calendar_ = HolidayCalendar();
+  calendarRefs_.clear();
+  settings_.clear();
+  // By ref, so the root's records come in its feed order: a later publication for the same year or
+  // name replaces an earlier one.
+  for (const RecordRef& ref : provinceRecords_) {
+    const AuthorityRecord& r = records_.at(ref);
+    if (const auto* c = std::get_if<WorkingCalendar>(&r.payload)) {
+      if (r.envelope.author != root_) {
+        setVerdict(ref, VoidReason::kCalendarNotByProvince);
+      } else if (isForked(r.envelope)) {
+        setVerdict(ref, VoidReason::kAuthorForked);
+      } else {
+        calendar_.set(yearCalendarOf(*c));
+        calendarRefs_[c->year] = ref;
+      }
+    } else if (const auto* p = std::get_if<ProvinceSetting>(&r.payload)) {
+      auto spec = std::find_if(knownSettings().begin(), knownSettings().end(),
+                               [&](const SettingSpec& s) { return s.name == p->name; });
+      if (r.envelope.author != root_) {
+        setVerdict(ref, VoidReason::kSettingNotByProvince);
+      } else if (isForked(r.envelope)) {
+        setVerdict(ref, VoidReason::kAuthorForked);
+      } else if (spec == knownSettings().end()) {
+        setVerdict(ref, VoidReason::kSettingUnknown);
+      } else if (p->value < spec->min || p->value > spec->max) {
+        setVerdict(ref, VoidReason::kSettingOutOfRange);
+      } else {
+        settings_[p->name] = {p->value, ref};
+      }
+    }
+  }
 }
 
 // --- delegations ---

@@ -48,6 +48,7 @@
 #include "protocol/record.h"
 #include "sync/verdict.h"
 #include "sync/visibility.h"
+#include "sync/working_days.h"
 
 namespace govbus {
 
@@ -68,8 +69,21 @@ struct CatalogEntry {
   bool delegable = false;
   std::vector<std::string> materials;
   RecordRef ref;  // the version in force
+  LimitUnit limitUnit = LimitUnit::kWorkingDays;
   friend bool operator==(const CatalogEntry&, const CatalogEntry&) = default;
 };
+
+// Province settings a record may set (ProvinceSetting), with their range and default.
+struct SettingSpec {
+  std::string_view name;
+  int64_t min = 0;
+  int64_t max = 0;
+  int64_t defaultValue = 0;
+};
+// witness_tolerance_ms: how far a claimed time may lie from its witness (0 .. 7 days, default 15
+// minutes).
+const std::vector<SettingSpec>& knownSettings();
+inline constexpr std::string_view kWitnessToleranceSetting = "witness_tolerance_ms";
 
 struct Holding {
   bool holds = false;
@@ -127,9 +141,10 @@ class AuthorityState {
     std::set<std::string> nodes;      // nodes whose parent in the tree may have changed
     std::set<RecordRef> delegations;  // delegations whose verdict or revocations may have changed
     std::map<std::string, uint64_t> forkedFrom;  // author → lowest seq whose fork status changed
+    bool clockRules = false;  // a working-day calendar or the witness tolerance changed
     bool empty() const {
       return verdicts.empty() && items.empty() && versioned.empty() && nodes.empty() &&
-             delegations.empty() && forkedFrom.empty();
+             delegations.empty() && forkedFrom.empty() && !clockRules;
     }
   };
   Changes takeChanges();
@@ -168,6 +183,16 @@ class AuthorityState {
 
   // --- forks ---
   bool isForked(const Envelope& envelope) const;
+
+  // --- province records: working-day calendars and settings ---
+  const HolidayCalendar& calendar() const { return calendar_; }
+  // The calendar record in force for each year (the root's latest valid one).
+  const std::map<int, RecordRef>& calendarRecords() const { return calendarRefs_; }
+  // A setting's value in force, or its default.
+  int64_t setting(std::string_view name) const;
+  const std::map<std::string, std::pair<int64_t, RecordRef>, std::less<>>& settings() const {
+    return settings_;
+  }
 
   // --- authority ---
   Holding holds(std::string_view node, std::string_view item, int64_t atMs,
@@ -221,6 +246,9 @@ class AuthorityState {
     std::map<RecordRef, VoidReason> structural;
     std::map<RecordRef, std::vector<RecordRef>> revokedBy;
     std::map<std::pair<std::string, std::string>, std::vector<Grants>> grants;
+    HolidayCalendar calendar;
+    std::map<int, RecordRef> calendarRefs;
+    std::map<std::string, std::pair<int64_t, RecordRef>, std::less<>> settings;
   };
   // Undo closures; a copy of the state starts without any.
   struct Journal {
@@ -264,6 +292,8 @@ class AuthorityState {
   VoidReason structuralDelegationVerdict(const AuthorityRecord& record) const;
   VoidReason revocationVerdict(const AuthorityRecord& r) const;
   VoidReason finalDelegationVerdict(const RecordRef& ref) const;
+  void addedProvinceRecord();
+  void evaluateProvinceRecords();
   bool effectiveUnder(const RecordRef& delegation, const Visibility& vis, int guard = 0) const;
   bool revokedChain(const RecordRef& delegation) const;
   void setVerdict(const RecordRef& ref, VoidReason reason);
@@ -301,6 +331,11 @@ class AuthorityState {
   std::map<RecordRef, std::vector<RecordRef>> revokedBy_;  // delegation → valid revocations, by ref
   std::map<std::pair<std::string, std::string>, std::vector<Grants>>
       grants_;  // (item, grantee) → by author
+
+  std::vector<RecordRef> provinceRecords_;  // calendars and settings, by ref
+  HolidayCalendar calendar_;
+  std::map<int, RecordRef> calendarRefs_;  // year → the calendar record in force
+  std::map<std::string, std::pair<int64_t, RecordRef>, std::less<>> settings_;  // name → value
 
   bool bulk_ = false;  // inside evaluate(): journaled as a whole, not change by change
   Journal journal_;

@@ -55,9 +55,24 @@ std::string_view cardName(Card c) {
 
 namespace {
 
+// Events that stop or pause the clock: reported late, they count at their witnessed time, so a
+// handler cannot escape a card by backdating them.
+bool stopsClock(CaseEventType t) {
+  return t == CaseEventType::kMaterialsRequested || t == CaseEventType::kSuspended ||
+         t == CaseEventType::kApproved || t == CaseEventType::kDenied ||
+         t == CaseEventType::kClosed || t == CaseEventType::kWithdrawn;
+}
+// Events that start the clock again: future-dated, they count at their witnessed time, so a
+// handler cannot put off its clock by dating them ahead.
+bool startsClock(CaseEventType t) {
+  return t == CaseEventType::kAccepted || t == CaseEventType::kMaterialsSupplied ||
+         t == CaseEventType::kResumed;
+}
+
 class CaseMachine {
  public:
-  CaseMachine(const std::string& caseId, const AuthorityState& auth) : auth_(auth) {
+  CaseMachine(const std::string& caseId, const AuthorityState& auth, const ClockRules& rules)
+      : auth_(auth), rules_(rules) {
     s_.caseId = caseId;
   }
 
@@ -67,7 +82,7 @@ class CaseMachine {
     if (e.type == CaseEventType::kReceived) return received(in, e);
     if (s_.status == CaseStatus::kNone) return VoidReason::kUnknownCase;
     if (VoidReason r = checkHandler(in); r != VoidReason::kNone) return r;
-    const int64_t t = env.wallTimeMs;
+    const int64_t t = clockTime(in, e.type);
     switch (e.type) {
       case CaseEventType::kReceived:
         break;  // handled above
@@ -82,7 +97,7 @@ class CaseMachine {
       case CaseEventType::kMaterialsRequested:
         if (s_.status != CaseStatus::kUnderReview) return VoidReason::kIllegalTransition;
         s_.status = CaseStatus::kAwaitingMaterials;
-        s_.pausedSinceMs = t;
+        pauseClock(t);
         ++s_.materialsRequests;  // a second one is a finding, not a void record (一次告知)
         return VoidReason::kNone;
       case CaseEventType::kMaterialsSupplied:
@@ -96,7 +111,7 @@ class CaseMachine {
       case CaseEventType::kSuspended:
         if (s_.status != CaseStatus::kUnderReview) return VoidReason::kIllegalTransition;
         s_.status = CaseStatus::kSuspended;
-        s_.pausedSinceMs = t;
+        pauseClock(t);
         return VoidReason::kNone;
       case CaseEventType::kResumed:
         if (s_.status != CaseStatus::kSuspended) return VoidReason::kIllegalTransition;
@@ -125,7 +140,7 @@ class CaseMachine {
         return VoidReason::kNone;
       case CaseEventType::kWithdrawn:
         if (!isOpen(s_.status)) return VoidReason::kIllegalTransition;
-        if (s_.pausedSinceMs != 0) resumeClock(t);
+        if (s_.paused()) resumeClock(t);
         s_.status = CaseStatus::kWithdrawn;
         s_.endedAtMs = t;
         return VoidReason::kNone;
@@ -190,9 +205,25 @@ class CaseMachine {
   void recordValid(const CaseInput& in) {
     ++s_.validEvents;
     if (std::holds_alternative<CaseEvent>(in.body)) s_.lastEvent = in.ref;
+    const int64_t claimed = in.envelope.wallTimeMs;
+    if (in.witnessedAtMs != 0 && (in.witnessedAtMs - claimed > rules_.witnessToleranceMs ||
+                                  claimed - in.witnessedAtMs > rules_.witnessToleranceMs)) {
+      s_.flaggedTimes.push_back(FlaggedTime{in.ref, claimed, in.witnessedAtMs});
+    }
   }
 
-  CaseSummary take() { return std::move(s_); }
+  // The summary with its limits counted: due dates follow from the clock and the calendar alone.
+  CaseSummary take() {
+    if (s_.acceptedAtMs != 0) {
+      LimitClock clock = s_.clock();
+      DueDate promised = dueDate(clock, s_.promisedDays, *rules_.calendar);
+      DueDate legal = dueDate(clock, s_.legalDays, *rules_.calendar);
+      s_.dueAtMs = promised.dueAtMs;
+      s_.legalDueAtMs = legal.dueAtMs;
+      s_.provisional = promised.provisional || legal.provisional;
+    }
+    return std::move(s_);
+  }
   bool usedGlobalView() const { return usedGlobalView_; }
 
  private:
@@ -215,6 +246,7 @@ class CaseMachine {
     s_.receivedAtMs = in.envelope.wallTimeMs;
     s_.promisedDays = entry->promisedDays;
     s_.legalDays = entry->legalDays;
+    s_.limitUnit = entry->limitUnit;
     return VoidReason::kNone;
   }
 
@@ -275,9 +307,23 @@ class CaseMachine {
     return VoidReason::kNone;
   }
 
+  // The time an event counts at on the deadline clock (DESIGN §6, witnessed time): its claimed
+  // time, unless its witness shows it was reported late (clock-stopping events) or dated ahead
+  // (clock-starting events) by more than the tolerance.
+  int64_t clockTime(const CaseInput& in, CaseEventType type) const {
+    const int64_t claimed = in.envelope.wallTimeMs, witnessed = in.witnessedAtMs;
+    if (witnessed == 0) return claimed;
+    if (stopsClock(type) && witnessed - claimed > rules_.witnessToleranceMs) return witnessed;
+    if (startsClock(type) && claimed - witnessed > rules_.witnessToleranceMs) return witnessed;
+    return claimed;
+  }
+
+  void pauseClock(int64_t t) { s_.pauses.push_back(ClockPause{t, 0}); }
+
   void resumeClock(int64_t t) {
-    if (s_.pausedSinceMs != 0 && t > s_.pausedSinceMs) s_.pausedTotalMs += t - s_.pausedSinceMs;
-    s_.pausedSinceMs = 0;
+    if (!s_.paused()) return;
+    // Never before the pause began: effective times of a late-reported pause may cross.
+    s_.pauses.back().untilMs = std::max(t, s_.pauses.back().fromMs);
   }
 
   struct PendingTransfer {
@@ -286,6 +332,7 @@ class CaseMachine {
   };
 
   const AuthorityState& auth_;
+  const ClockRules& rules_;
   CaseSummary s_;
   std::optional<RecordRef> haltOrder_;
   std::optional<PendingTransfer> pendingTransfer_;
@@ -296,7 +343,7 @@ class CaseMachine {
 }  // namespace
 
 CaseEvaluation evaluateCase(const std::string& caseId, std::vector<CaseInput> inputs,
-                            const AuthorityState& auth) {
+                            const AuthorityState& auth, const ClockRules& rules) {
   std::vector<const CaseInput*> events;
   std::map<RecordRef, std::vector<const CaseInput*>> anchored;  // last-seen event → orders
   std::vector<const CaseInput*> unanchored;
@@ -332,7 +379,7 @@ CaseEvaluation evaluateCase(const std::string& caseId, std::vector<CaseInput> in
   for (auto& [ref, list] : anchored) std::sort(list.begin(), list.end(), byIssuer);
   std::sort(unanchored.begin(), unanchored.end(), byIssuer);
 
-  CaseMachine m(caseId, auth);
+  CaseMachine m(caseId, auth, rules);
   auto run = [&](const CaseInput* in) {
     VoidReason r = std::visit(
         [&](const auto& body) {
@@ -363,21 +410,29 @@ CaseEvaluation evaluateCase(const std::string& caseId, std::vector<CaseInput> in
   return CaseEvaluation{m.take(), std::move(voids), global};
 }
 
-Deadline deadlineAt(const CaseSummary& s, int64_t nowMs) {
+Deadline deadlineAt(const CaseSummary& s, int64_t nowMs, const HolidayCalendar& calendar) {
   Deadline d;
-  d.promisedMs = int64_t{s.promisedDays} * kDayMs;
-  d.legalMs = int64_t{s.legalDays} * kDayMs;
+  d.promisedDays = s.promisedDays;
+  d.legalDays = s.legalDays;
+  d.unit = s.limitUnit;
+  d.dueAtMs = s.dueAtMs;
+  d.legalDueAtMs = s.legalDueAtMs;
+  d.provisional = s.provisional;
   if (s.acceptedAtMs == 0) return d;
-  int64_t end = s.endedAtMs != 0 ? s.endedAtMs : (s.pausedSinceMs != 0 ? s.pausedSinceMs : nowMs);
-  d.usedMs = std::max<int64_t>(0, end - s.acceptedAtMs - s.pausedTotalMs);
-  d.dueAtMs = s.pausedSinceMs != 0 || s.endedAtMs != 0
-                  ? 0
-                  : s.acceptedAtMs + s.pausedTotalMs + d.promisedMs;
-  d.pastLegal = d.usedMs > d.legalMs;
+  DaysUsed used = daysUsed(s.clock(), s.endedAtMs != 0 ? s.endedAtMs : nowMs, calendar);
+  d.usedMs = used.ms;
+  d.provisional = d.provisional || used.provisional;
+  d.pastLegal = d.usedMs > int64_t{s.legalDays} * kDayMs;
+  const int64_t promisedMs = int64_t{s.promisedDays} * kDayMs;
+  if (s.status == CaseStatus::kApproved || s.status == CaseStatus::kDenied ||
+      s.status == CaseStatus::kClosed) {
+    if (d.usedMs > promisedMs) d.card = Card::kRed;  // decided late (超期办结): the card stays
+    return d;
+  }
   if (!isOpen(s.status) || s.status == CaseStatus::kReceived) return d;
-  if (d.usedMs > d.promisedMs) {
+  if (d.usedMs > promisedMs) {
     d.card = Card::kRed;
-  } else if (3 * d.usedMs >= 2 * d.promisedMs) {
+  } else if (3 * d.usedMs >= 2 * promisedMs) {
     d.card = Card::kYellow;
   } else {
     d.card = Card::kGreen;

@@ -28,6 +28,7 @@
 #include "protocol/record.h"
 #include "sync/authority.h"
 #include "sync/verdict.h"
+#include "sync/working_days.h"
 
 namespace govbus {
 
@@ -54,6 +55,29 @@ struct CaseInput {
   RecordRef ref;
   Envelope envelope;
   std::variant<CaseEvent, SupervisionOrder> body;
+  // Earliest time an ancestor of the author witnessed the record (sync/witness_index.h); 0 while
+  // no ancestor has.
+  int64_t witnessedAtMs = 0;
+};
+
+// How far a claimed time may lie from its witness before the event is flagged (a province
+// setting, witness_tolerance_ms): 15 minutes unless the province publishes another value.
+inline constexpr int64_t kDefaultWitnessToleranceMs = 15 * 60 * 1000;
+
+// What the deadline clock needs besides the case's own records.
+struct ClockRules {
+  const HolidayCalendar* calendar = nullptr;  // required
+  int64_t witnessToleranceMs = kDefaultWitnessToleranceMs;
+};
+
+// An event whose claimed time and earliest witness lie further apart than the tolerance:
+// reported late (witnessed after it claims to have happened) or future-dated (the reverse).
+struct FlaggedTime {
+  RecordRef ref;
+  int64_t claimedMs = 0;
+  int64_t witnessedMs = 0;
+  int64_t lateMs() const { return witnessedMs - claimedMs; }  // negative: future-dated
+  friend bool operator==(const FlaggedTime&, const FlaggedTime&) = default;
 };
 
 struct CaseSummary {
@@ -66,11 +90,17 @@ struct CaseSummary {
   bool halted = false;
   int64_t receivedAtMs = 0;
   int64_t acceptedAtMs = 0;  // 0: the clock has not started
-  int64_t pausedTotalMs = 0;
-  int64_t pausedSinceMs = 0;  // non-zero while the clock is paused
-  int64_t endedAtMs = 0;      // decision or withdrawal: the clock stops
+  int64_t endedAtMs = 0;     // decision or withdrawal: the clock stops
   uint16_t promisedDays = 0;
   uint16_t legalDays = 0;
+  LimitUnit limitUnit = LimitUnit::kWorkingDays;
+  std::vector<ClockPause> pauses;  // in time order; the last one open while the clock is paused
+  // The promised and legal limits run out at 24:00 UTC+8 of their last counted day (0 while the
+  // clock is paused and has not run out); provisional when a year without a calendar was assumed.
+  int64_t dueAtMs = 0;
+  int64_t legalDueAtMs = 0;
+  bool provisional = false;
+  std::vector<FlaggedTime> flaggedTimes;  // reported late or future-dated, in evaluation order
   uint32_t materialsRequests = 0;
   uint32_t urges = 0;
   bool authorityConflict = false;
@@ -81,6 +111,8 @@ struct CaseSummary {
   uint32_t validEvents = 0;
 
   bool secondMaterialsRequest() const { return materialsRequests > 1; }
+  bool paused() const { return !pauses.empty() && pauses.back().untilMs == 0; }
+  LimitClock clock() const { return LimitClock{acceptedAtMs, limitUnit, pauses}; }
   friend bool operator==(const CaseSummary&, const CaseSummary&) = default;
 };
 
@@ -94,26 +126,32 @@ struct CaseEvaluation {
 };
 
 CaseEvaluation evaluateCase(const std::string& caseId, std::vector<CaseInput> inputs,
-                            const AuthorityState& authority);
+                            const AuthorityState& authority, const ClockRules& rules);
 
 // --- deadlines and cards (电子监察, 红黄牌) ---
 
 enum class Card : uint8_t { kNone, kGreen, kYellow, kRed };
 std::string_view cardName(Card card);
 
-inline constexpr int64_t kDayMs = 24LL * 3600 * 1000;
-
 struct Deadline {
-  int64_t usedMs = 0;  // clock time used so far (pauses excluded)
-  int64_t promisedMs = 0;
-  int64_t legalMs = 0;
-  int64_t dueAtMs = 0;      // when the promise runs out if the clock keeps running; 0 while paused
-  Card card = Card::kNone;  // kNone: not accepted yet, or no longer open
+  int64_t usedMs = 0;  // counted days used so far, in days × kDayMs (sync/working_days.h)
+  uint16_t promisedDays = 0;
+  uint16_t legalDays = 0;
+  LimitUnit unit = LimitUnit::kWorkingDays;
+  int64_t dueAtMs = 0;       // end of the promised limit; 0 while paused and not run out
+  int64_t legalDueAtMs = 0;  // end of the legal limit, likewise
+  bool provisional = false;  // counted with Monday–Friday for a year without a calendar
+  // kNone: not accepted yet, withdrawn, or decided within the limit; kRed stays on a case decided
+  // late (超期办结).
+  Card card = Card::kNone;
   bool pastLegal = false;
+  double usedDays() const { return static_cast<double>(usedMs) / static_cast<double>(kDayMs); }
+  bool overdue() const { return usedMs > int64_t{promisedDays} * kDayMs; }
 };
 
-// The case's deadline state at `nowMs` (calendar days). Yellow at ≥ 2/3 of the promised time
-// used; red past the promised time; past-legal beyond the legal time.
-Deadline deadlineAt(const CaseSummary& summary, int64_t nowMs);
+// The case's deadline state at `nowMs` (or at its decision), counted in its item's unit with
+// `calendar`. Yellow at ≥ 2/3 of the promised days used; red past the promised days; past-legal
+// beyond the legal days.
+Deadline deadlineAt(const CaseSummary& summary, int64_t nowMs, const HolidayCalendar& calendar);
 
 }  // namespace govbus

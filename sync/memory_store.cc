@@ -253,6 +253,8 @@ class MemoryTxn final : public FeedTxn {
                        const std::function<bool(ByteView, ByteView)>& visit) override {
     GOVBUS_TRY(live());
     CallLock lock(*this);
+    if (std::lexicographical_compare(from.begin(), from.end(), prefix.begin(), prefix.end()))
+      from = prefix;  // before the prefix: start at it
     // Keys with the prefix are contiguous from lower_bound(prefix) on, in both maps.
     mergeVisit(
         t_.state.lower_bound(from), t_.state.end(), staged_.state.lower_bound(from),

@@ -7,6 +7,7 @@
 #include "base/binary.h"
 #include "protocol/division_code.h"
 #include "protocol/record_codec.h"
+#include "sync/witness_index.h"
 
 namespace govbus {
 
@@ -135,6 +136,7 @@ Bytes encodeCatalogEntry(const CatalogEntry& e) {
       .u32(static_cast<uint32_t>(e.materials.size()));
   for (const auto& m : e.materials) w.str(m);
   w.str(e.ref.author).u64(e.ref.seq);
+  w.u8(static_cast<uint8_t>(e.limitUnit));
   return w.take();
 }
 
@@ -175,11 +177,17 @@ Bytes encodeCaseSummary(const CaseSummary& s) {
       .boolean(s.halted)
       .i64(s.receivedAtMs)
       .i64(s.acceptedAtMs)
-      .i64(s.pausedTotalMs)
-      .i64(s.pausedSinceMs)
       .i64(s.endedAtMs)
       .u32(s.promisedDays)
       .u32(s.legalDays)
+      .u8(static_cast<uint8_t>(s.limitUnit))
+      .u32(static_cast<uint32_t>(s.pauses.size()));
+  for (const ClockPause& p : s.pauses) w.i64(p.fromMs).i64(p.untilMs);
+  w.i64(s.dueAtMs).i64(s.legalDueAtMs).boolean(s.provisional);
+  w.u32(static_cast<uint32_t>(s.flaggedTimes.size()));
+  for (const FlaggedTime& f : s.flaggedTimes)
+    w.str(f.ref.author).u64(f.ref.seq).i64(f.claimedMs).i64(f.witnessedMs);
+  w
       .u32(s.materialsRequests)
       .u32(s.urges)
       .boolean(s.authorityConflict);
@@ -202,11 +210,27 @@ Result<CaseSummary> decodeCaseSummary(ByteView b) {
   s.halted = r.boolean();
   s.receivedAtMs = r.i64();
   s.acceptedAtMs = r.i64();
-  s.pausedTotalMs = r.i64();
-  s.pausedSinceMs = r.i64();
   s.endedAtMs = r.i64();
   s.promisedDays = static_cast<uint16_t>(r.u32());
   s.legalDays = static_cast<uint16_t>(r.u32());
+  s.limitUnit = static_cast<LimitUnit>(r.u8());
+  for (uint32_t n = r.u32(); r.ok() && n > 0; --n) {
+    ClockPause p;
+    p.fromMs = r.i64();
+    p.untilMs = r.i64();
+    s.pauses.push_back(p);
+  }
+  s.dueAtMs = r.i64();
+  s.legalDueAtMs = r.i64();
+  s.provisional = r.boolean();
+  for (uint32_t n = r.u32(); r.ok() && n > 0; --n) {
+    FlaggedTime f;
+    f.ref.author = r.str();
+    f.ref.seq = r.u64();
+    f.claimedMs = r.i64();
+    f.witnessedMs = r.i64();
+    s.flaggedTimes.push_back(std::move(f));
+  }
   s.materialsRequests = r.u32();
   s.urges = r.u32();
   s.authorityConflict = r.boolean();
@@ -294,6 +318,12 @@ Status StateEngine::index(FeedTxn& txn, const RecordRef& ref, const Record& reco
     authority_.add(AuthorityRecord{ref, env, p});
     return txn.statePut(refKey(kAuthorityIndex, ref), {});
   }
+  if (const auto* w = std::get_if<Witness>(&p)) {
+    if (!witness::namesOnlyDescendants(record.envelope, *w))
+      return setVerdict(txn, ref, VoidReason::kWitnessNotByAncestor);
+    return witness::add(txn, record.envelope, *w, dirty.cases);
+  }
+  if (const auto* o = std::get_if<LinkOutage>(&p)) return witness::addOutage(txn, record.envelope, *o);
   std::string caseId;
   const auto* event = std::get_if<CaseEvent>(&p);
   if (event) caseId = event->caseId;
@@ -324,6 +354,7 @@ Status StateEngine::index(FeedTxn& txn, const RecordRef& ref, const Record& reco
       w.u8(kWaitingIndex).raw(f.author).u8(0).u64(f.seq).raw(caseId);
       GOVBUS_TRY(txn.statePut(w.take(), {}));
     }
+    if (std::holds_alternative<CaseEvent>(p)) GOVBUS_TRY(witness::indexCaseEvent(txn, ref, caseId));
     return txn.statePut(keyZRef(kCaseInput, caseId, ref), {});
   }
   std::string complaintId;
@@ -372,6 +403,9 @@ Status StateEngine::applyAuthorityChanges(FeedTxn& txn, const AuthorityState::Ch
                                           Dirty& dirty) {
   for (const RecordRef& ref : changes.verdicts)
     GOVBUS_TRY(setVerdict(txn, ref, authority_.verdict(ref)));
+  // A working-day calendar or the witness tolerance can move any case's deadline (rare: a few
+  // province records a year).
+  if (changes.clockRules) GOVBUS_TRY(markByCode(txn, key(kRegionIndex, ""), dirty.cases));
   // The catalog entry in force: cases that asked who handles the item now depend on it.
   for (const std::string& code : changes.items) {
     if (const CatalogEntry* e = authority_.item(code)) {
@@ -564,14 +598,17 @@ Status StateEngine::evaluateCaseInto(FeedTxn& txn, const std::string& caseId, co
   std::vector<int64_t> acceptances;
   for (const Input& in : read) {
     const Record& r = in.record;
+    GOVBUS_ASSIGN_OR_RETURN(int64_t witnessed,
+                            witness::earliest(txn, in.ref.author, in.ref.seq, authority_));
     if (const auto* e = std::get_if<CaseEvent>(&r.payload)) {
       if (e->type == CaseEventType::kAccepted) acceptances.push_back(r.envelope.wallTimeMs);
-      inputs.push_back(CaseInput{in.ref, r.envelope, *e});
+      inputs.push_back(CaseInput{in.ref, r.envelope, *e, witnessed});
     } else if (const auto* o = std::get_if<SupervisionOrder>(&r.payload)) {
-      inputs.push_back(CaseInput{in.ref, r.envelope, *o});
+      inputs.push_back(CaseInput{in.ref, r.envelope, *o, witnessed});
     }
   }
-  CaseEvaluation ev = evaluateCase(caseId, std::move(inputs), authority_);
+  const ClockRules rules{&authority_.calendar(), authority_.setting(kWitnessToleranceSetting)};
+  CaseEvaluation ev = evaluateCase(caseId, std::move(inputs), authority_, rules);
   GOVBUS_TRY(writeVerdicts(txn, prefix, read, ev.voids));
 
   const Bytes k = keyZ(kCase, caseId);

@@ -15,6 +15,8 @@ CardCounts& CardCounts::operator+=(const CardCounts& o) {
   authorityConflicts += o.authorityConflicts;
   halted += o.halted;
   openComplaints += o.openComplaints;
+  closedLate += o.closedLate;
+  lateReports += o.lateReports;
   return *this;
 }
 
@@ -35,10 +37,16 @@ Result<SupervisionView> supervisionView(FeedReader& view, const AuthorityState& 
     if (s.denied) v.denials.push_back(s);
     if (s.secondMaterialsRequest()) v.secondMaterialsRequests.push_back(s);
     if (s.authorityConflict) ++c.authorityConflicts;
-    if (!isOpen(s.status)) return true;
+    for (const FlaggedTime& f : s.flaggedTimes) {
+      if (f.lateMs() > 0 && inScope(f.ref.author)) ++v.own[f.ref.author].lateReports;
+    }
+    Deadline d = deadlineAt(s, nowMs, auth.calendar());
+    if (!isOpen(s.status)) {
+      if (d.card == Card::kRed) ++c.closedLate;
+      return true;
+    }
     ++c.open;
     if (s.halted) ++c.halted;
-    Deadline d = deadlineAt(s, nowMs);
     if (d.pastLegal) ++c.pastLegal;
     switch (d.card) {
       case Card::kGreen:
@@ -73,7 +81,8 @@ Result<SupervisionView> supervisionView(FeedReader& view, const AuthorityState& 
   }
   v.subtree.try_emplace(root);
   std::sort(v.overdue.begin(), v.overdue.end(), [](const OverdueCase& a, const OverdueCase& b) {
-    return a.deadline.usedMs - a.deadline.promisedMs > b.deadline.usedMs - b.deadline.promisedMs;
+    auto over = [](const Deadline& d) { return d.usedMs - int64_t{d.promisedDays} * kDayMs; };
+    return over(a.deadline) > over(b.deadline);
   });
   std::sort(v.openComplaints.begin(), v.openComplaints.end(),
             [](const OpenComplaint& a, const OpenComplaint& b) { return a.ageMs > b.ageMs; });

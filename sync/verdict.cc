@@ -52,6 +52,11 @@ std::string_view voidReasonName(VoidReason reason) {
       "fork_report_invalid",
       "not_the_nearest_holder",
       "case_id_not_receivers",
+      "calendar_not_by_province",
+      "setting_not_by_province",
+      "setting_unknown",
+      "setting_out_of_range",
+      "witness_not_by_ancestor",
   };
   size_t i = static_cast<size_t>(reason);
   return i < kNames.size() ? kNames[i] : "unknown";

@@ -65,6 +65,12 @@ enum class VoidReason : uint8_t {
   // Append new reasons here: the numbers are stored and hashed into the state digest.
   kNotTheNearestHolder,
   kCaseIdNotReceivers,
+  // Working days and witnessed time (DESIGN §6)
+  kCalendarNotByProvince,
+  kSettingNotByProvince,
+  kSettingUnknown,
+  kSettingOutOfRange,
+  kWitnessNotByAncestor,
   kCount,
 };
 

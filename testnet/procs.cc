@@ -1,5 +1,6 @@
 #include "testnet/procs.h"
 
+
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -18,12 +19,14 @@
 #include <sstream>
 #include <thread>
 
+#include "admin/catalog_file.h"
 #include "crypto/hash.h"
 #include "node/chain_file.h"
 #include "node/lmdb_store.h"
 #include "node/node_config.h"
 #include "protocol/division_code.h"
 #include "sync/state_engine.h"
+#include "sync/working_days.h"
 #include "testnet/procs_node.h"
 #include "testnet/procs_proxy.h"
 #include "testnet/procs_rogue.h"
@@ -61,13 +64,6 @@ constexpr int kMaxUnexpectedRestarts = 3;
 constexpr int64_t kRogueWindowMs = 12'000;
 constexpr int64_t kItemRefreshMs = 3000;
 constexpr int kReplayShuffles = 3;
-
-std::string readText(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 uint64_t seedFor(uint64_t seed, std::string_view what) {
   Blake2bHasher h;
@@ -508,28 +504,31 @@ Status Procs::setUpRogue() {
 Status Procs::publishCatalogAndDelegation() {
   say("setup: the province publishes the catalog and a delegation");
   const fs::path file = opt_.dataDir / "sample-catalog.csv";
-  std::string text = readText(file);
-  if (text.empty()) {
-    return makeError(ErrorCode::kIo, "cannot read " + file.string() +
+  auto catalog = admin::readCatalogFile(file);
+  if (!catalog) {
+    return makeError(ErrorCode::kIo, catalog.error().message +
                                          " (pass --data DIR pointing at the repository's data/)");
   }
-  GOVBUS_ASSIGN_OR_RETURN(auto rows, parseCsv(text, 7));
+  if (!catalog->ok()) {
+    return makeError(ErrorCode::kInvalidArgument,
+                     file.string() + ": " + catalog->problems.front().rule);
+  }
   Json items = Json::array();
   std::string provinceItem;
-  for (const auto& r : rows) {
-    std::vector<std::string> materials;
-    std::stringstream m(r[6]);
-    for (std::string part; std::getline(m, part, ';');) materials.push_back(part);
-    items.push_back(Json{{"code", r[0]},
-                         {"name", r[1]},
-                         {"level", r[2]},
-                         {"legal_days", std::stoi(r[3])},
-                         {"promised_days", std::stoi(r[4])},
-                         {"delegable", r[5] == "true"},
-                         {"materials", materials}});
-    catalog_.push_back(CatalogRow{r[0], materials});
-    if (provinceItem.empty() && r[2] == "province" && r[5] == "true") provinceItem = r[0];
-    if (r[2] == "city" && r[5] == "true") cityLevel_.insert(r[0]);
+  for (const admin::CatalogRow& row : catalog->rows) {
+    const CatalogItem& c = row.item;
+    const std::string level(levelNameFromDepth(c.statutoryDepth));
+    items.push_back(Json{{"code", c.code},
+                         {"name", c.name},
+                         {"level", level},
+                         {"legal_days", c.legalDays},
+                         {"promised_days", c.promisedDays},
+                         {"delegable", c.delegable},
+                         {"materials", c.materials},
+                         {"limit_unit", limitUnitName(c.limitUnit)}});
+    catalog_.push_back(CatalogRow{c.code, c.materials});
+    if (provinceItem.empty() && level == "province" && c.delegable) provinceItem = c.code;
+    if (level == "city" && c.delegable) cityLevel_.insert(c.code);
   }
   HttpReply c = root().proc->post("/v1/catalog", Json{{"items", items}}, kWriteTimeout);
   if (c.status != 201) return makeError(ErrorCode::kIo, "POST /v1/catalog: " + c.text);
@@ -586,8 +585,12 @@ Status Procs::chooseCountyItems() {
     auto items = handledItems(slot(county));
     if (!items) return makeError(ErrorCode::kIo, "GET /v1/authority on " + county + " failed");
     if (items->empty()) {
+      HttpReply why = slot(county).proc->get("/v1/authority?item=" + catalog_.front().code +
+                                                 "&region=" + county,
+                                             kReadTimeout);
       return makeError(ErrorCode::kInvalidArgument,
-                       "county " + county + " handles no item of the sample catalog");
+                       "county " + county + " handles no item of the sample catalog (" +
+                           catalog_.front().code + ": " + why.text + ")");
     }
     countyItems_[county] = std::move(*items);
   }

@@ -1,7 +1,9 @@
 #include "testnet/reference.h"
 
 #include <algorithm>
+#include <set>
 
+#include "base/civil_date.h"
 #include "crypto/keys.h"
 #include "protocol/certificate_codec.h"
 #include "protocol/record_codec.h"
@@ -22,7 +24,6 @@ int depthOf(const std::string& code) {
   return depth;
 }
 
-constexpr int64_t kDayMs = 86'400'000;
 
 }  // namespace
 
@@ -201,6 +202,62 @@ bool Reference::holds(const std::string& node, const std::string& itemCode, int6
   return false;
 }
 
+// The clock rules as PROTOCOL §11 states them, day by day: the root's latest calendar per year
+// (Monday to Friday for a year without one), its witness tolerance, and for each record of a feed
+// the earliest time a strict ancestor in the tree stated it had stored it.
+struct Reference::ClockFacts {
+  std::map<int, std::pair<std::set<DayNumber>, std::set<DayNumber>>> years;  // holidays, workdays
+  int64_t toleranceMs = 15 * 60 * 1000;
+  // feed → (seq named, earliest statement) in seq order, suffix minima applied on use
+  std::map<std::string, std::vector<std::pair<uint64_t, int64_t>>> statements;
+
+  bool counted(DayNumber d, LimitUnit unit) const {
+    if (unit == LimitUnit::kCalendarDays) return true;
+    auto y = years.find(civilDateOf(d).year);
+    if (y != years.end()) {
+      if (y->second.first.contains(d)) return false;
+      if (y->second.second.contains(d)) return true;
+    }
+    return weekdayOf(d) <= 5;
+  }
+  int64_t witnessed(const RecordRef& ref) const {
+    auto it = statements.find(ref.author);
+    if (it == statements.end()) return 0;
+    int64_t best = 0;
+    for (const auto& [seq, at] : it->second)
+      if (seq >= ref.seq && (best == 0 || at < best)) best = at;
+    return best;
+  }
+};
+
+Reference::ClockFacts Reference::clockFacts() const {
+  ClockFacts f;
+  for (const Stored& s : records_) {
+    if (s.envelope.author != root_) continue;
+    if (const auto* c = std::get_if<WorkingCalendar>(&s.payload)) {
+      auto& [holidays, workdays] = f.years[c->year];
+      holidays.clear();
+      workdays.clear();
+      for (const auto& d : c->holidays)
+        if (auto day = parseIsoDate(d)) holidays.insert(*day);
+      for (const auto& d : c->workdays)
+        if (auto day = parseIsoDate(d)) workdays.insert(*day);
+    }
+    if (const auto* p = std::get_if<ProvinceSetting>(&s.payload)) {
+      if (p->name == "witness_tolerance_ms" && p->value >= 0 && p->value <= 7 * kDayMs)
+        f.toleranceMs = p->value;
+    }
+  }
+  for (const Stored& s : records_) {
+    const auto* w = std::get_if<Witness>(&s.payload);
+    if (!w) continue;
+    for (const FrontierEntry& e : w->feeds)
+      if (strictlyBelow(e.author, s.envelope.author))
+        f.statements[e.author].push_back({e.seq, s.envelope.wallTimeMs});
+  }
+  return f;
+}
+
 Result<Reference::Cards> Reference::cards(FeedReader& view, int64_t nowMs) const {
   // The valid case records of each case, events in (lamport, author, seq) order, each valid order
   // right after the event it names.
@@ -217,6 +274,7 @@ Result<Reference::Cards> Reference::cards(FeedReader& view, int64_t nowMs) const
     auto& c = cases[e ? e->caseId : o->caseId];
     (e ? c.events : c.orders).push_back(&s);
   }
+  const ClockFacts facts = clockFacts();
   Cards out;
   for (auto& [id, c] : cases) {
     std::sort(c.events.begin(), c.events.end(), [](const Stored* a, const Stored* b) {
@@ -225,21 +283,36 @@ Result<Reference::Cards> Reference::cards(FeedReader& view, int64_t nowMs) const
       return a->ref < b->ref;
     });
     enum class S { kNone, kOpen, kDecided, kClosed, kWithdrawn } status = S::kNone;
-    int64_t accepted = 0, pausedSince = 0, paused = 0;
+    int64_t accepted = 0, pausedSince = 0;
+    std::vector<std::pair<int64_t, int64_t>> pauses;  // [from, until), until 0 while it lasts
     uint16_t promised = 0;
+    LimitUnit unit = LimitUnit::kWorkingDays;
     auto resume = [&](int64_t t) {
-      if (pausedSince != 0 && t > pausedSince) paused += t - pausedSince;
+      if (pausedSince != 0) pauses.push_back({pausedSince, t});
       pausedSince = 0;
     };
     for (const Stored* s : c.events) {
       const auto& e = std::get<CaseEvent>(s->payload);
-      const int64_t t = s->envelope.wallTimeMs;
+      // The time an event counts at: a stop or pause reported late, or a start dated ahead, by
+      // more than the tolerance counts at its witnessed time.
+      int64_t t = s->envelope.wallTimeMs;
+      if (const int64_t w = facts.witnessed(s->ref); w != 0) {
+        const bool stops = e.type == CaseEventType::kMaterialsRequested ||
+                           e.type == CaseEventType::kSuspended ||
+                           e.type == CaseEventType::kApproved || e.type == CaseEventType::kDenied ||
+                           e.type == CaseEventType::kClosed || e.type == CaseEventType::kWithdrawn;
+        const bool starts = e.type == CaseEventType::kAccepted ||
+                            e.type == CaseEventType::kMaterialsSupplied ||
+                            e.type == CaseEventType::kResumed;
+        if ((stops && w - t > facts.toleranceMs) || (starts && t - w > facts.toleranceMs)) t = w;
+      }
       switch (e.type) {
         case CaseEventType::kReceived:
           if (status == S::kNone) {
             status = S::kOpen;
             auto item = itemSeen(e.received.item, s->envelope);
             promised = item ? item->promisedDays : 0;
+            unit = item ? item->limitUnit : LimitUnit::kWorkingDays;
           }
           break;
         case CaseEventType::kAccepted:
@@ -255,7 +328,7 @@ Result<Reference::Cards> Reference::cards(FeedReader& view, int64_t nowMs) const
           break;
         case CaseEventType::kApproved:
         case CaseEventType::kDenied:
-          status = S::kDecided;  // the clock stops; a decided case carries no card
+          status = S::kDecided;  // the clock stops; only open cases are counted here
           break;
         case CaseEventType::kClosed:
           status = S::kClosed;
@@ -278,8 +351,19 @@ Result<Reference::Cards> Reference::cards(FeedReader& view, int64_t nowMs) const
     if (status != S::kOpen) continue;
     ++out.open;
     if (accepted == 0) continue;
-    int64_t end = pausedSince != 0 ? pausedSince : nowMs;
-    int64_t used = std::max<int64_t>(0, end - accepted - paused);
+    if (pausedSince != 0) pauses.push_back({pausedSince, 0});
+    // Days after the day of acceptance, each counted when it is a day of the item's unit and its
+    // start (00:00 UTC+8) lies in no pause; the current day counts its elapsed share.
+    int64_t used = 0;
+    const DayNumber today = dayOf(nowMs);
+    for (DayNumber d = dayOf(accepted) + 1; d <= today; ++d) {
+      const int64_t start = dayStartMs(d);
+      bool paused = false;
+      for (const auto& [from, until] : pauses)
+        paused = paused || (start >= from && (until == 0 || start < until));
+      if (paused || !facts.counted(d, unit)) continue;
+      used += d < today ? kDayMs : nowMs - start;
+    }
     int64_t promisedMs = int64_t{promised} * kDayMs;
     if (used > promisedMs) {
       ++out.red;

@@ -3,7 +3,9 @@
 // code of sync/, so that a bug in the core cannot vouch for itself:
 //   - did a node hold an item's authority at a time, as a record had seen things (the statutory
 //     level, or a chain of delegations from the statutory holder, none revoked as it had seen);
-//   - how many open cases of a store are green, yellow or red at a time.
+//   - how many open cases of a store are green, yellow or red at a time, counting working days
+//     day by day (the root's calendars, Monday to Friday without one) and taking each event at its
+//     witnessed time where the rules say so (§11).
 // It reads raw records only (a node's feeds), plus — for the cards — which case records its node
 // judged valid (the verdict table, checked for agreement by invariants 4 and 5). Where a rule is
 // subtle (forks, first-issuer tree rules), the reference is permissive: it may miss a bug, but it
@@ -57,6 +59,8 @@ class Reference {
     RecordRef ref;
     CatalogItem item;
   };
+  struct ClockFacts;
+  ClockFacts clockFacts() const;
   bool sees(const Envelope& by, const RecordRef& ref) const;
   bool strictlyBelow(const std::string& node, const std::string& ancestor) const;
   std::optional<CatalogItem> itemSeen(const std::string& code, const Envelope& by) const;

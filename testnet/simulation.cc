@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "admin/catalog_file.h"
 #include "crypto/certificate.h"
 #include "crypto/hash.h"
 #include "protocol/division_code.h"
@@ -20,6 +21,7 @@
 #include "sync/replication_link.h"
 #include "sync/state_digest.h"
 #include "testnet/reference.h"
+#include "sync/witness_schedule.h"
 #include "testnet/store_checks.h"
 #include "testnet/topology.h"
 
@@ -62,6 +64,12 @@ Status rewriteDigested(FeedStore& store, const Bytes& key, std::optional<Bytes> 
   GOVBUS_TRY(txn->statePut(digestKey, Bytes(digest.value().begin(), digest.value().end())));
   return txn->commit();
 }
+// Witnessed time on the case clock: a parent states what it stored every 200 ms of network time
+// (48 minutes of case time); the province's tolerance is one case day (6 s of network time), so an
+// honest county is flagged only across a long partition, and the backdating one always.
+constexpr int64_t kWitnessEveryNetworkMs = 200;
+constexpr int64_t kSimWitnessToleranceMs = 86'400'000;
+constexpr int64_t kBackdateMs = 3 * 86'400'000LL;
 
 struct SimNode {
   std::string code, name, parent;
@@ -79,6 +87,9 @@ struct SimNode {
   int64_t parentUnreachableSince = -1;
   int64_t nextDialAt = 0;
   bool dirty = true;
+  WitnessSchedule witness;
+  OutageTracker outage;
+  bool hadUpstream = false;
 };
 
 struct Conn {
@@ -154,6 +165,8 @@ class Sim {
   void manageUpstream(SimNode& n);
   void pump(SimNode& n);
   void tick();
+  void witnessChildren(SimNode& n);
+  void authorOwn(SimNode& n, Payload payload);
 
   // --- workload and faults ---
   void newCase();
@@ -176,6 +189,7 @@ class Sim {
   // The planted bugs that corrupt a node's derived state after the run (4, 5, 7).
   Status plantStateBugs();
   Status plantUnauthorisedAcceptance();
+  Result<Invariant> checkWitnessedTime(FeedReader& root);
 
   const Topology& topo_;
   SimOptions opt_;
@@ -202,6 +216,7 @@ class Sim {
   std::vector<int64_t> latencies_;
   std::set<Hash256> forgedIds_;
   std::string equivocator_;
+  std::string backdater_;
   int complaints_ = 0;
   SimReport report_;
 };
@@ -249,8 +264,13 @@ Status Sim::buildNodes() {
     else if (!t.parent.empty() && depth->depth() == leafDepth - 1)
       cities_.push_back(t.code);
     n.store = std::make_unique<MemoryStore>();
+    n.witness = WitnessSchedule(kWitnessEveryNetworkMs * opt_.caseTimeScale);
     order_.push_back(t.code);
     nodes_.emplace(t.code, std::move(n));
+  }
+  if (opt_.faults.backdating && !counties_.empty()) {
+    backdater_ = counties_[rand(counties_.size())];
+    nodes_.at(backdater_).skewMs -= kBackdateMs;
   }
   for (const std::string& code : order_) GOVBUS_TRY(openReplica(nodes_.at(code)));
   return Status::Ok();
@@ -267,28 +287,15 @@ Status Sim::openReplica(SimNode& n) {
 }
 
 Result<std::vector<CatalogItem>> Sim::loadCatalog() {
-  std::ifstream in(opt_.dataDir / "sample-catalog.csv");
-  if (!in)
-    return makeError(ErrorCode::kIo,
-                     "cannot read " + (opt_.dataDir / "sample-catalog.csv").string());
-  std::stringstream s;
-  s << in.rdbuf();
-  GOVBUS_ASSIGN_OR_RETURN(auto rows, parseCsv(s.str(), 7));
-  std::vector<CatalogItem> items;
-  for (const auto& r : rows) {
-    CatalogItem c;
-    c.code = r[0];
-    c.name = r[1];
-    GOVBUS_ASSIGN_OR_RETURN(int depth, depthFromLevelName(r[2]));
-    // The country topology has a national level above: shift catalog levels down by one.
-    c.statutoryDepth = static_cast<uint8_t>(depth + (topo_.root() == "000000" ? 0 : 0));
-    c.legalDays = static_cast<uint16_t>(std::stoi(r[3]));
-    c.promisedDays = static_cast<uint16_t>(std::stoi(r[4]));
-    c.delegable = r[5] == "true";
-    std::stringstream m(r[6]);
-    for (std::string part; std::getline(m, part, ';');) c.materials.push_back(part);
-    items.push_back(std::move(c));
+  const std::filesystem::path file = opt_.dataDir / "sample-catalog.csv";
+  GOVBUS_ASSIGN_OR_RETURN(admin::CatalogFile catalog, admin::readCatalogFile(file));
+  if (!catalog.ok()) {
+    return makeError(ErrorCode::kInvalidArgument, file.string() + ": " +
+                                                      catalog.problems.front().location() + ": " +
+                                                      catalog.problems.front().rule);
   }
+  std::vector<CatalogItem> items;
+  for (admin::CatalogRow& row : catalog.rows) items.push_back(std::move(row.item));
   return items;
 }
 
@@ -308,6 +315,8 @@ Status Sim::enrolAndPublish() {
   }
   GOVBUS_ASSIGN_OR_RETURN(catalog_, loadCatalog());
   for (const CatalogItem& c : catalog_) GOVBUS_TRY(author(root, c));
+  GOVBUS_TRY(author(root, ProvinceSetting{std::string(kWitnessToleranceSetting),
+                                          kSimWitnessToleranceMs}));
   // 强县扩权: the province devolves a province-level item to each city, which passes it on to its
   // first county.
   auto provinceItem = std::find_if(catalog_.begin(), catalog_.end(), [](const CatalogItem& c) {
@@ -515,12 +524,49 @@ void Sim::pump(SimNode& n) {
 
 void Sim::tick() {
   for (const std::string& code : order_) manageUpstream(nodes_.at(code));
+  for (const std::string& code : order_) witnessChildren(nodes_.at(code));
   for (const std::string& code : order_) pump(nodes_.at(code));
   // Links with stalled feeds need a nudge even when nothing new committed.
   if (now_ % 1000 == 0) {
     for (auto& [code, n] : nodes_) n.dirty = n.dirty || !n.links.empty();
   }
   schedule(now_ + kTickMs, [this] { tick(); });
+}
+
+void Sim::authorOwn(SimNode& n, Payload payload) {
+  n.replica->setClock(wall(n));
+  auto ref = n.replica->author(std::move(payload), wall(n));
+  if (!ref) return;
+  acknowledged_.insert(*ref);
+  authoredAt_[*ref] = now_;
+  ++report_.recordsAuthored;
+  n.dirty = true;
+}
+
+// As the daemon does (node/engine.cc): a node states how far it holds its children's feeds, and a
+// node whose upstream came back records the outage.
+void Sim::witnessChildren(SimNode& n) {
+  if (!n.up) return;
+  const bool hasUpstream = !n.upstream.empty();
+  if (!hasUpstream && n.hadUpstream) n.outage.down(wall(n));
+  if (hasUpstream && !n.hadUpstream) {
+    if (auto outage = n.outage.up(n.upstream, wall(n))) authorOwn(n, std::move(*outage));
+  }
+  n.hadUpstream = hasUpstream;
+  auto view = n.store->beginRead();
+  if (!view) return;
+  std::map<std::string, uint64_t> heads;
+  for (const std::string& code : order_) {
+    if (nodes_.at(code).parent != n.code) continue;
+    auto head = (*view)->head(code);
+    if (head && *head) heads[code] = (*head)->seq;
+  }
+  view->reset();
+  std::optional<Witness> w = n.witness.due(heads, wall(n));
+  if (!w) return;
+  Witness stated = *w;
+  authorOwn(n, std::move(*w));
+  n.witness.authored(stated, wall(n));
 }
 
 // ---------------------------------------------------------------- workload
@@ -1029,6 +1075,8 @@ Status Sim::checkInvariants() {
           "; recomputed from raw records: " + std::to_string(recomputed.red) + " red, " +
           std::to_string(recomputed.yellow) + " yellow, " + std::to_string(recomputed.green) +
           " green, " + std::to_string(recomputed.open) + " open");
+  GOVBUS_ASSIGN_OR_RETURN(Invariant witnessed, checkWitnessedTime(**rv));
+  report_.invariants.push_back(std::move(witnessed));
   GOVBUS_TRY(StateEngine::forEachVoid(**rv, [&](const RecordRef&, VoidReason r) {
     ++report_.voidsByReason[std::string(voidReasonName(r))];
     return true;
@@ -1036,6 +1084,81 @@ Status Sim::checkInvariants() {
   GOVBUS_ASSIGN_OR_RETURN(Hash256 digest, root.replica->digest());
   report_.rootDigest = toHex(digest);
   return Status::Ok();
+}
+
+// 8. Witnessed time: every decision of the backdating county is flagged at the root, and its case
+// ends at the decision's witnessed time. The witness is recomputed here from the raw Witness
+// records of the county's ancestors, not with the index the state engine uses.
+Result<Invariant> Sim::checkWitnessedTime(FeedReader& root) {
+  Invariant inv{"8 witnessed time", true, ""};
+  if (backdater_.empty()) {
+    inv.figure = "no backdating county in this run";
+    return inv;
+  }
+  const SimNode& county = nodes_.at(backdater_);
+  // (feed seq → earliest witness) from every Witness record by the county's ancestors.
+  std::vector<std::pair<uint64_t, int64_t>> statements;
+  for (const std::string& ancestor : county.ancestors) {
+    GOVBUS_ASSIGN_OR_RETURN(std::optional<FeedHead> head, root.head(ancestor));
+    for (uint64_t seq = 1; head && seq <= head->seq; ++seq) {
+      GOVBUS_ASSIGN_OR_RETURN(std::optional<ByteView> raw, root.record(ancestor, seq));
+      if (!raw) continue;
+      GOVBUS_ASSIGN_OR_RETURN(SignedRecord sr, decodeSignedRecord(*raw));
+      GOVBUS_ASSIGN_OR_RETURN(Record r, decodeRecordBody(sr.body));
+      const auto* w = std::get_if<Witness>(&r.payload);
+      if (!w) continue;
+      for (const FrontierEntry& e : w->feeds) {
+        if (e.author == backdater_) statements.emplace_back(e.seq, r.envelope.wallTimeMs);
+      }
+    }
+  }
+  auto witnessOf = [&](uint64_t seq) {
+    int64_t best = 0;
+    for (const auto& [covered, at] : statements) {
+      if (covered >= seq && (best == 0 || at < best)) best = at;
+    }
+    return best;
+  };
+  uint64_t decisions = 0, flagged = 0, wrong = 0;
+  std::map<std::string, std::pair<uint64_t, int64_t>> lastDecision;  // case → (seq, expected end)
+  GOVBUS_ASSIGN_OR_RETURN(std::optional<FeedHead> head, root.head(backdater_));
+  for (uint64_t seq = 1; head && seq <= head->seq; ++seq) {
+    GOVBUS_ASSIGN_OR_RETURN(std::optional<ByteView> raw, root.record(backdater_, seq));
+    if (!raw) continue;
+    GOVBUS_ASSIGN_OR_RETURN(SignedRecord sr, decodeSignedRecord(*raw));
+    GOVBUS_ASSIGN_OR_RETURN(Record r, decodeRecordBody(sr.body));
+    const auto* e = std::get_if<CaseEvent>(&r.payload);
+    if (!e || (e->type != CaseEventType::kApproved && e->type != CaseEventType::kDenied)) continue;
+    GOVBUS_ASSIGN_OR_RETURN(VoidReason v, StateEngine::verdict(root, RecordRef{backdater_, seq}));
+    if (v != VoidReason::kNone) continue;
+    ++decisions;
+    const int64_t witnessed = witnessOf(seq), claimed = r.envelope.wallTimeMs;
+    const bool late = witnessed != 0 && witnessed - claimed > kSimWitnessToleranceMs;
+    GOVBUS_ASSIGN_OR_RETURN(std::optional<CaseSummary> c, StateEngine::caseSummary(root, e->caseId));
+    if (!c) continue;
+    const bool isFlagged =
+        std::any_of(c->flaggedTimes.begin(), c->flaggedTimes.end(), [&](const FlaggedTime& f) {
+          return f.ref == RecordRef{backdater_, seq} && f.witnessedMs == witnessed;
+        });
+    if (late) flagged += isFlagged;
+    if (late != isFlagged) ++wrong;
+    lastDecision[e->caseId] = {seq, late ? witnessed : claimed};
+  }
+  uint64_t ends = 0;
+  for (const auto& [caseId, decision] : lastDecision) {
+    GOVBUS_ASSIGN_OR_RETURN(std::optional<CaseSummary> c, StateEngine::caseSummary(root, caseId));
+    if (!c || (c->status != CaseStatus::kApproved && c->status != CaseStatus::kDenied &&
+               c->status != CaseStatus::kClosed))
+      continue;
+    ++ends;
+    if (c->endedAtMs != decision.second) ++wrong;
+  }
+  inv.pass = wrong == 0 && flagged > 0;
+  inv.figure = std::to_string(decisions) + " decisions by the backdating county " + backdater_ +
+               ", " + std::to_string(flagged) + " flagged at the root as reported late, " +
+               std::to_string(ends) + " cases ending at their witnessed time, " +
+               std::to_string(wrong) + " wrong";
+  return inv;
 }
 
 Result<SimReport> Sim::run() {
@@ -1138,7 +1261,7 @@ Result<SimReport> Sim::run() {
 
 FaultOptions FaultOptions::all() {
   FaultOptions f;
-  f.crashes = f.partitions = f.forgeries = f.equivocation = f.clockSkew = true;
+  f.crashes = f.partitions = f.forgeries = f.equivocation = f.clockSkew = f.backdating = true;
   f.dropRate = 0.01;
   f.duplicateRate = 0.02;
   return f;

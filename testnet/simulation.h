@@ -10,7 +10,9 @@
 //   duplicates  a batch is delivered twice;
 //   forgeries   forged and bit-flipped records are injected into nodes;
 //   equivocation a county signs two different records at one sequence;
-//   clock skew  each node's wall clock is off by up to ±5 minutes.
+//   clock skew  each node's wall clock is off by up to ±5 minutes;
+//   backdating  one county's clock runs three (case) days behind, so that every decision it signs
+//               claims to be earlier than it was (the witnesses of its city must catch it).
 // After the workload, faults stop and the network runs until every node holds the same records as
 // the root for every feed in its scope; then the invariants of DESIGN §10 are checked.
 // The same seed replays the same run event for event; the fingerprint (a hash over every event
@@ -38,6 +40,7 @@ struct FaultOptions {
   bool forgeries = false;
   bool equivocation = false;
   bool clockSkew = false;
+  bool backdating = false;
   static FaultOptions all();
   static FaultOptions none() { return {}; }
 };

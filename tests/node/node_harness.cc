@@ -133,7 +133,8 @@ void NodeProcess::writeConfig(const std::vector<std::pair<std::string, std::stri
     << "[sync]\nheartbeat_ms = " << kHarnessHeartbeatMs
     << "\npeer_timeout_ms = " << kHarnessPeerTimeoutMs
     << "\nfallback_after_ms = " << kHarnessFallbackAfterMs
-    << "\nparent_probe_ms = " << kHarnessParentProbeMs << "\n";
+    << "\nparent_probe_ms = " << kHarnessParentProbeMs
+    << "\nwitness_interval_ms = " << kHarnessWitnessIntervalMs << "\n";
   std::ofstream(configFile()) << t.str();
 }
 

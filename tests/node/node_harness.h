@@ -34,6 +34,7 @@ inline constexpr int64_t kHarnessHeartbeatMs = 200;
 inline constexpr int64_t kHarnessPeerTimeoutMs = 1000;
 inline constexpr int64_t kHarnessFallbackAfterMs = 1500;
 inline constexpr int64_t kHarnessParentProbeMs = 1000;
+inline constexpr int64_t kHarnessWitnessIntervalMs = 200;
 inline constexpr auto kHarnessWait = std::chrono::seconds(20);
 
 std::string nodeBinary();

@@ -101,10 +101,9 @@ TEST(NodeIntegration, ProvinceCityCountyConvergeAfterWritesAtEveryLevel) {
           .status,
       201);
   ASSERT_EQ(k.post("/v1/cases/430102-K1/events", Json{{"type", "accepted"}}).status, 201);
-  ASSERT_EQ(
-      city.post("/v1/cases/430100-C1/events", received("XK-CITY", "430100", "430100198805050011"))
-          .status,
-      201);
+  HttpResult cityCase =
+      city.post("/v1/cases/430100-C1/events", received("XK-CITY", "430100", "430100198805050011"));
+  ASSERT_EQ(cityCase.status, 201) << cityCase.body.dump();
   ASSERT_EQ(
       city.post("/v1/complaints",
                 Json{{"against", "430102"}, {"summary", "窗口推诿"}, {"case_id", "430102-K1"}})

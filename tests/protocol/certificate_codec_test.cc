@@ -32,16 +32,16 @@ TEST(CertificateCodecTest, StructuralRulesAreEnforcedWithTheRuleNamed) {
     return d.error().message;
   };
   EXPECT_EQ(error([](Certificate& c) { c.publicKey.resize(31); }),
-            "certificate: publicKey must be 32 bytes");
-  EXPECT_NE(error([](Certificate& c) { c.subject = "4301"; }).find("certificate: subject: "),
+            "certificate.publicKey: must be 32 bytes");
+  EXPECT_NE(error([](Certificate& c) { c.subject = "4301"; }).find("certificate.subject: "),
             std::string::npos);
-  EXPECT_NE(error([](Certificate& c) { c.issuer = ""; }).find("certificate: issuer: "),
+  EXPECT_NE(error([](Certificate& c) { c.issuer = ""; }).find("certificate.issuer: "),
             std::string::npos);
-  EXPECT_EQ(error([](Certificate& c) { c.serial = 0; }), "certificate: serial must be at least 1");
+  EXPECT_EQ(error([](Certificate& c) { c.serial = 0; }), "certificate.serial: must be at least 1");
   EXPECT_EQ(error([](Certificate& c) { c.issuerSerial = 0; }),
-            "certificate: issuerSerial must be at least 1");
+            "certificate.issuerSerial: must be at least 1");
   EXPECT_EQ(error([](Certificate& c) { c.notAfterMs = c.notBeforeMs - 1; }),
-            "certificate: validity period ends before it starts");
+            "certificate.notAfterMs: validity period ends before it starts");
   // A name that long does not fit in a certificate at all: the body limit speaks first.
   Certificate longName = sample();
   longName.subjectName.assign(kMaxTextBytes + 1, 'a');
@@ -62,10 +62,10 @@ TEST(CertificateCodecTest, StructuralRulesAreEnforcedWithTheRuleNamed) {
     return d.ok() ? std::string() : d.error().message;
   };
   EXPECT_EQ(signedError({encodeCertificateBody(sample()), Bytes(10)}),
-            "certificate: signature must be 64 bytes");
-  EXPECT_EQ(signedError({Bytes{}, Bytes(64)}), "certificate: body must be 1..4096 bytes");
+            "signedCertificate.signature: must be 64 bytes");
+  EXPECT_EQ(signedError({Bytes{}, Bytes(64)}), "signedCertificate.body: must be 1..4096 bytes");
   EXPECT_EQ(signedError({Bytes(kMaxCertificateBytes + 1, 1), Bytes(64)}),
-            "certificate: body must be 1..4096 bytes");
+            "signedCertificate.body: must be 1..4096 bytes");
   EXPECT_TRUE(decodeSignedCertificate(encodeSignedCertificate({Bytes(1, 1), Bytes(64)})).ok())
       << "the codec checks sizes; whether the body is a certificate is decided on use";
   EXPECT_TRUE(

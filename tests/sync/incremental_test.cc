@@ -39,20 +39,20 @@ TEST(IncrementalStateTest, ARevocationReJudgesOnlyTheCasesAcceptedUnderItsDelega
   // and county before the delegation's period.
   for (int i = 0; i < 60; ++i) {
     const std::string county = i % 3 == 0 ? "430102" : i % 3 == 1 ? "430103" : "430211";
-    acceptedCase(s, "U-" + std::to_string(i), "XK-COUNTY", county, county);
+    acceptedCase(s, county + "-U" + std::to_string(i), "XK-COUNTY", county, county);
   }
   for (int i = 0; i < 20; ++i)
-    acceptedCase(s, "S-" + std::to_string(i), "XK-CITY", "430100", "430103");
+    acceptedCase(s, "430103-S" + std::to_string(i), "XK-CITY", "430100", "430103");
   for (int i = 0; i < 20; ++i)
-    acceptedCase(s, "O-" + std::to_string(i), "XK-CITY", "430200", "430211");
+    acceptedCase(s, "430211-O" + std::to_string(i), "XK-CITY", "430200", "430211");
   for (int i = 0; i < 10; ++i)
-    acceptedCase(s, "B-" + std::to_string(i), "XK-CITY", "430100", "430102");
+    acceptedCase(s, "430102-B" + std::to_string(i), "XK-CITY", "430100", "430102");
 
   RecordRef d = s.put("430100", grantedNow(s, "XK-CITY", "430102"));
   ASSERT_EQ(s.verdict(d), VoidReason::kNone);
   const int under = 8;
   for (int i = 0; i < under; ++i)
-    acceptedCase(s, "D-" + std::to_string(i), "XK-CITY", "430102", "430102");
+    acceptedCase(s, "430102-D" + std::to_string(i), "XK-CITY", "430102", "430102");
 
   const uint64_t before = casesEvaluated(s);
   RecordRef r = s.put("430100", DelegationRevocation{d, false, "调整授权"});
@@ -60,13 +60,13 @@ TEST(IncrementalStateTest, ARevocationReJudgesOnlyTheCasesAcceptedUnderItsDelega
   EXPECT_EQ(s.verdict(d), VoidReason::kRevoked);
   EXPECT_EQ(casesEvaluated(s) - before, static_cast<uint64_t>(under))
       << "of " << 60 + 20 + 20 + 10 + under << " cases, only those accepted under the delegation";
-  EXPECT_EQ(s.caseOf("D-0").handler, "430102") << "accepted in good faith, the case stays";
+  EXPECT_EQ(s.caseOf("430102-D0").handler, "430102") << "accepted in good faith, the case stays";
 }
 
 TEST(IncrementalStateTest, ANewDelegationReJudgesNoCaseAcceptedBeforeIt) {
   Scenario s;
   for (int i = 0; i < 30; ++i)
-    acceptedCase(s, "B-" + std::to_string(i), "XK-CITY", "430100", "430102");
+    acceptedCase(s, "430102-B" + std::to_string(i), "XK-CITY", "430100", "430102");
   const uint64_t before = casesEvaluated(s);
   RecordRef d = s.put("430100", grantedNow(s, "XK-CITY", "430102"));
   EXPECT_EQ(s.verdict(d), VoidReason::kNone);
@@ -78,11 +78,11 @@ TEST(IncrementalStateTest, ARevocationLeavesAloneWhatWasAcceptedAfterItsDelegati
   Scenario s;
   // Valid for 10 minutes (records are a minute apart): two cases inside, then the city again.
   RecordRef d = s.put("430100", grantedNow(s, "XK-CITY", "430102", 10 * 60'000));
-  acceptedCase(s, "IN-1", "XK-CITY", "430102", "430102");
-  acceptedCase(s, "IN-2", "XK-CITY", "430102", "430102");
+  acceptedCase(s, "430102-IN1", "XK-CITY", "430102", "430102");
+  acceptedCase(s, "430102-IN2", "XK-CITY", "430102", "430102");
   s.advance(60 * 60'000);
   for (int i = 0; i < 12; ++i)
-    acceptedCase(s, "AFTER-" + std::to_string(i), "XK-CITY", "430100", "430102");
+    acceptedCase(s, "430102-AFTER" + std::to_string(i), "XK-CITY", "430100", "430102");
   const uint64_t before = casesEvaluated(s);
   s.put("430100", DelegationRevocation{d, false, ""});
   EXPECT_EQ(casesEvaluated(s) - before, 2u);
@@ -242,7 +242,7 @@ class FailingCommitStore final : public FeedStore {
 
 TEST(IncrementalStateTest, AFailedIngestRollsMemoryBackWithItsTransaction) {
   Scenario s;
-  acceptedCase(s, "F-1", "XK-COUNTY", "430102", "430102");
+  acceptedCase(s, "430102-F1", "XK-COUNTY", "430102", "430102");
   s.put("430100", grantedNow(s, "XK-CITY", "430103"));
   std::vector<Bytes> raw;
   for (const auto& r : s.history()) raw.push_back(wireBytes(r));
@@ -273,21 +273,21 @@ TEST(IncrementalStateTest, AFailedIngestRollsMemoryBackWithItsTransaction) {
       << "certificates admitted by the failed batch are no longer trusted";
   // And the same batch, sent again, is taken as if the failure never happened.
   ASSERT_TRUE((*replica)->ingest(rest).ok());
-  EXPECT_EQ(s.caseOf("F-1").status, CaseStatus::kUnderReview);
+  EXPECT_EQ(s.caseOf("430102-F1").status, CaseStatus::kUnderReview);
   EXPECT_EQ(*(*replica)->digest(), s.digest());
 }
 
 TEST(IncrementalStateTest, AStoreOfAnOlderLayoutIsRebuiltWhenOpened) {
   Scenario s;
   for (int i = 0; i < 5; ++i)
-    acceptedCase(s, "L-" + std::to_string(i), "XK-COUNTY", "430102", "430102");
+    acceptedCase(s, "430102-L" + std::to_string(i), "XK-COUNTY", "430102", "430102");
   City city(s);
   const Hash256 digest = *city.replica->digest();
   city.replica.reset();
   {
     auto txn = city.store->beginWrite();
     ASSERT_TRUE((*txn)->stateDel(asBytes("mlayout")).ok());
-    ASSERT_TRUE((*txn)->stateDel(BinaryWriter().u8('c').raw("L-0").u8(0).take()).ok());
+    ASSERT_TRUE((*txn)->stateDel(BinaryWriter().u8('c').raw("430102-L0").u8(0).take()).ok());
     ASSERT_TRUE((*txn)->commit().ok());
   }
   auto reopened = Replica::open(*city.store, s.network().anchor());
@@ -295,13 +295,13 @@ TEST(IncrementalStateTest, AStoreOfAnOlderLayoutIsRebuiltWhenOpened) {
   EXPECT_EQ(*(*reopened)->digest(), digest);
   auto view = city.store->beginRead();
   EXPECT_TRUE((*(*view)->stateGet(asBytes("mlayout"))).has_value());
-  EXPECT_TRUE((*StateEngine::caseSummary(**view, "L-0")).has_value());
+  EXPECT_TRUE((*StateEngine::caseSummary(**view, "430102-L0")).has_value());
 }
 
 TEST(IncrementalStateTest, AnInterruptedRebuildIsDoneAgainWhenTheStoreIsOpened) {
   Scenario s;
   for (int i = 0; i < 5; ++i)
-    acceptedCase(s, "R-" + std::to_string(i), "XK-COUNTY", "430103", "430103");
+    acceptedCase(s, "430103-R" + std::to_string(i), "XK-COUNTY", "430103", "430103");
   City city(s);
   const Hash256 digest = *city.replica->digest();
   city.replica.reset();

@@ -383,6 +383,7 @@ TEST_F(IngestTest, RecordsAtTheFirstAndLastMillisecondOfTheCertificateAreAccepte
   EXPECT_EQ(ingestOne(first).outcome, IngestOutcome::kAppended);
   net_.node("430102").seq = 1;
   net_.node("430102").lastId = blake2b256(first.body);
+  net_.node("430102").lamport += 1;  // the clock must grow past the predecessor's (PROTOCOL §9)
   IngestResult late = ingestOne(at(c.notAfterMs + 1, 2));
   EXPECT_EQ(late.outcome, IngestOutcome::kRejected);
   EXPECT_EQ(errorCodeName(late.error->code), errorCodeName(ErrorCode::kExpiredCertificate));

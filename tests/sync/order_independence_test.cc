@@ -166,7 +166,54 @@ class HistoryGenerator {
     if (w < 45) return fork(i > steps * 3 / 4);
     if (w < 46) return reportFork();
     if (w < 48) return chain();
+    if (w < 49) return clockRecord();
     return flow();
+  }
+
+  // The records the case clock reads (PROTOCOL §11): working-day calendars and settings by the
+  // province — or, void, by anyone else, with an unknown name or a value out of range — and
+  // witnesses by a parent of the feeds it names — or, void, naming a feed outside its region —
+  // and link outages.
+  void clockRecord() {
+    std::string author = chance(0.8) ? "430000" : pick(historyNodes());
+    switch (rng_() % 4) {
+      case 0: {
+        WorkingCalendar c;
+        c.year = static_cast<uint16_t>(between(2025, 2026));
+        const std::string y = std::to_string(c.year);
+        c.holidays = {y + "-01-01", y + "-05-01", y + "-10-0" + std::to_string(between(1, 7))};
+        if (chance(0.5)) c.workdays = {y + "-09-2" + std::to_string(between(0, 9))};
+        put(author, c);
+        return;
+      }
+      case 1: {
+        ProvinceSetting p{chance(0.85) ? "witness_tolerance_ms" : "no_such_setting",
+                          chance(0.8) ? between(0, 3) * 3'600'000 : 8 * kDayMs};
+        if (chance(0.1)) p.value = -1;
+        put(author, p);
+        return;
+      }
+      case 2: {
+        std::string by = pick(std::vector<std::string>{"430000", "430100", "430200", "430102"});
+        Witness w;
+        for (const std::string& n : historyNodes()) {
+          const std::string region = by == "430000" ? "43" : by.substr(0, by == "430102" ? 6 : 4);
+          const bool below = n != by && n.starts_with(region);
+          const uint64_t seq = s_.network().node(n).seq;
+          if (seq == 0 || !(below || chance(0.08))) continue;
+          if (chance(0.6)) w.feeds.push_back({n, std::max<uint64_t>(1, seq - rng_() % 3)});
+        }
+        if (w.feeds.empty()) return;
+        std::sort(w.feeds.begin(), w.feeds.end(),
+                  [](const FrontierEntry& a, const FrontierEntry& b) { return a.author < b.author; });
+        put(by, w);
+        return;
+      }
+      default:
+        put(pick(std::vector<std::string>{"430102", "430103", "430211", "430100"}),
+            LinkOutage{parentOf(author), time(-2), time(-2) + between(1, 600) * 60'000});
+        return;
+    }
   }
 
   // A case taken through its first steps at once by a county for a county item (the statutory

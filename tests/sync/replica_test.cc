@@ -4,9 +4,9 @@
 #include "base/binary.h"
 #include "crypto/hash.h"
 #include "node/lmdb_store.h"
+#include "protocol/limits.h"
 #include "protocol/record_codec.h"
 #include "sync/memory_store.h"
-#include "protocol/limits.h"
 #include "sync/replica.h"
 #include "testing/scenario.h"
 #include "testing/test_network.h"
@@ -85,8 +85,8 @@ TEST(ReplicaTest, AGroupGetsTheOutcomesOfAuthoringOneByOneAndCommitsTheValidReco
 TEST(ReplicaTest, AGroupWhoseEveryPayloadIsRefusedWritesNothing) {
   Scenario s;
   County county(s);
-  std::vector<Payload> refused = {Scenario::event("430102-X1", T::kAccepted),
-                                  Scenario::event("430102-X2", T::kClosed)};
+  std::vector<Payload> refused = {Scenario::event("X-1", T::kAccepted),
+                                  Scenario::event("X-2", T::kClosed)};
   auto results = county.replica->authorAll(std::move(refused), s.now());
   ASSERT_EQ(results.size(), 2u);
   for (const auto& r : results) {
@@ -302,6 +302,8 @@ TEST(StateEngineTest, CorruptCaseOrComplaintEntriesAreStorageErrorsNotGarbage) {
   EXPECT_EQ(cases.error().message, "corrupt case entry");
   EXPECT_EQ(visited, 0) << "nothing after a corrupt entry is visited";
   EXPECT_FALSE(decodeCaseSummary(Bytes{}).ok());
+}
+
 // A node with its own identity on a durable store, knowing every certificate of the network.
 struct Node {
   TempDir dir;

@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <functional>
 
+#include "admin/calendar_file.h"
 #include "crypto/certificate.h"
 #include "crypto/hash.h"
 #include "protocol/certificate_codec.h"
@@ -58,6 +60,7 @@ CaseEvent anEvent(const std::string& caseId, T type) {
 uint64_t forkAndReport(Scenario& s, const std::string& author, const std::string& reporter) {
   Envelope e = s.network().nextEnvelope(author);
   e.frontier = s.frontier(author);
+  e.wallTimeMs = s.now();  // not before the feed's previous record
   SignedRecord a =
       s.network().signAs(author, e, Complaint{"fork-a-" + author, "", author, "分叉 A"});
   SignedRecord b =
@@ -76,6 +79,38 @@ RecordRef openCase(Scenario& s, const std::string& id, const std::string& item =
                    const std::string& handler = "430102", const std::string& region = "430102") {
   s.put(handler == region ? handler : region, Scenario::received(id, item, handler, region));
   return s.put(handler, Scenario::event(id, T::kAccepted));
+}
+
+// An instant in UTC+8, and the end (24:00 UTC+8) of a day.
+int64_t at(int y, int m, int d, int hour = 10, int minute = 0) {
+  return dayStartMs(*dayFromCivil({y, m, d})) + (hour * 60 + minute) * 60'000LL;
+}
+int64_t endOf(int y, int m, int d) { return dayStartMs(*dayFromCivil({y, m, d}) + 1); }
+
+// A case of `item` received and accepted at 芙蓉区 at `when`; the acceptance's ref.
+RecordRef clockCase(Scenario& s, const std::string& id, int64_t when,
+                    const std::string& item = "XK-COUNTY") {
+  s.put("430102", Scenario::received(id, item, "430102", "430102"), std::nullopt, when);
+  return s.put("430102", Scenario::event(id, T::kAccepted), std::nullopt, when);
+}
+
+const HolidayCalendar& calendarOf(Scenario& s) {
+  return s.replica().engine().authority().calendar();
+}
+
+// The province publishes the shipped 2026 calendar (data/calendar/cn-public-holidays.csv).
+void publishCalendar2026(Scenario& s) {
+  auto file = admin::readCalendarFile(std::filesystem::path(GOVBUS_TEST_DATA_DIR) / "calendar" /
+                                      "cn-public-holidays.csv");
+  ASSERT_TRUE(file.ok() && file->ok());
+  for (const WorkingCalendar& y : file->years) {
+    if (y.year == 2026) expectValid(s, s.put("430000", y));
+  }
+}
+
+// `by` states it had stored `record`'s feed up to that record at `when`.
+RecordRef witness(Scenario& s, const std::string& by, const RecordRef& record, int64_t when) {
+  return s.put(by, Witness{{{record.author, record.seq}}}, std::nullopt, when);
 }
 
 const std::vector<Spec>& specs() {
@@ -467,8 +502,10 @@ const std::vector<Spec>& specs() {
          CaseSummary c = s.caseOf("430102-4");
          EXPECT_EQ(c.status, CaseStatus::kWithdrawn);
          EXPECT_EQ(c.endedAtMs, at);
-         Deadline d = deadlineAt(c, at + 30 * kDay);
-         EXPECT_EQ(d.usedMs, at - from) << "the clock stopped at the withdrawal";
+         Deadline d = deadlineAt(c, at + 30 * kDay, calendarOf(s));
+         EXPECT_EQ(d.usedMs, deadlineAt(c, at, calendarOf(s)).usedMs)
+             << "the clock stopped at the withdrawal";
+         EXPECT_GE(at, from);
          EXPECT_EQ(d.card, Card::kNone);
        }},
       {"OnlyTheHandlerAuthorsLifecycleEvents",
@@ -897,89 +934,252 @@ const std::vector<Spec>& specs() {
       // ---------------- deadlines and cards ----------------
       {"MaterialsRequestPausesTheClock",
        [](Scenario& s) {
-         int64_t t0 = s.now();
-         s.put("430102", Scenario::received("430102-21", "XK-COUNTY", "430102", "430102"),
-               std::nullopt, t0);
-         s.put("430102", Scenario::event("430102-21", T::kAccepted), std::nullopt, t0);
+         // Working days, Monday–Friday (no calendar yet). Accepted Mon 03-02; materials requested
+         // Wed 03-04, supplied Mon 03-09 afternoon: Thu, Fri and Mon were paused at their start.
+         clockCase(s, "430102-21", at(2026, 3, 2));
          s.put("430102", Scenario::event("430102-21", T::kMaterialsRequested), std::nullopt,
-               t0 + 2 * kDay);
+               at(2026, 3, 4));
          s.put("430102", Scenario::event("430102-21", T::kMaterialsSupplied), std::nullopt,
-               t0 + 5 * kDay);
-         Deadline d = deadlineAt(s.caseOf("430102-21"), t0 + 8 * kDay);
-         EXPECT_EQ(d.usedMs, 5 * kDay);
-         EXPECT_EQ(d.dueAtMs, t0 + 3 * kDay + 10 * kDay);
+               at(2026, 3, 9, 15));
+         CaseSummary c = s.caseOf("430102-21");
+         Deadline d = deadlineAt(c, at(2026, 3, 12, 0), calendarOf(s));
+         EXPECT_EQ(d.usedMs, 4 * kDay) << "Tue 3, Wed 4, Tue 10, Wed 11";
+         EXPECT_EQ(d.dueAtMs, endOf(2026, 3, 19)) << "10 working days, three of them paused";
+         EXPECT_TRUE(d.provisional) << "no 2026 calendar published in this scenario";
        }},
       {"SuspensionStopsTheClockUntilResumed",
        [](Scenario& s) {
-         int64_t t0 = s.now();
-         s.put("430102", Scenario::received("430102-22", "XK-COUNTY", "430102", "430102"),
-               std::nullopt, t0);
-         s.put("430102", Scenario::event("430102-22", T::kAccepted), std::nullopt, t0);
+         clockCase(s, "430102-22", at(2026, 3, 2));
          s.put("430102", Scenario::event("430102-22", T::kSuspended, "听证"), std::nullopt,
-               t0 + kDay);
-         EXPECT_EQ(deadlineAt(s.caseOf("430102-22"), t0 + 30 * kDay).usedMs, kDay) << "paused";
-         EXPECT_EQ(deadlineAt(s.caseOf("430102-22"), t0 + 30 * kDay).card, Card::kGreen);
-         s.put("430102", Scenario::event("430102-22", T::kResumed), std::nullopt, t0 + 4 * kDay);
-         EXPECT_EQ(deadlineAt(s.caseOf("430102-22"), t0 + 6 * kDay).usedMs, 3 * kDay);
+               at(2026, 3, 3));
+         CaseSummary c = s.caseOf("430102-22");
+         EXPECT_EQ(deadlineAt(c, at(2026, 3, 31), calendarOf(s)).usedMs, kDay) << "Tue 3 only";
+         EXPECT_EQ(deadlineAt(c, at(2026, 3, 31), calendarOf(s)).card, Card::kGreen);
+         EXPECT_EQ(c.dueAtMs, 0) << "unknown while paused";
+         s.put("430102", Scenario::event("430102-22", T::kResumed), std::nullopt, at(2026, 3, 5));
+         EXPECT_EQ(deadlineAt(s.caseOf("430102-22"), at(2026, 3, 9, 0), calendarOf(s)).usedMs,
+                   2 * kDay)
+             << "Tue 3 and Fri 6: Wed 4 and Thu 5 were paused at their start";
        }},
       {"YellowCardAtTwoThirdsOfThePromisedTime",
        [](Scenario& s) {
-         int64_t t0 = s.now();
-         s.put("430102", Scenario::received("430102-23", "XK-COUNTY", "430102", "430102"),
-               std::nullopt, t0);
-         s.put("430102", Scenario::event("430102-23", T::kAccepted), std::nullopt, t0);
-         CaseSummary c = s.caseOf("430102-23");  // promised 10 days
-         EXPECT_EQ(deadlineAt(c, t0 + 6 * kDay).card, Card::kGreen);
-         EXPECT_EQ(deadlineAt(c, t0 + 7 * kDay).card, Card::kYellow);
-         EXPECT_EQ(deadlineAt(c, t0 + 10 * kDay).card, Card::kYellow);
+         clockCase(s, "430102-23", at(2026, 3, 2));
+         CaseSummary c = s.caseOf("430102-23");  // promised 10 working days
+         // 6 days used at Wed 03-11 00:00; two thirds of 10 (6⅔) at 16:00 that day.
+         EXPECT_EQ(deadlineAt(c, at(2026, 3, 11, 15, 59), calendarOf(s)).card, Card::kGreen);
+         EXPECT_EQ(deadlineAt(c, at(2026, 3, 11, 16), calendarOf(s)).card, Card::kYellow);
+         EXPECT_EQ(deadlineAt(c, endOf(2026, 3, 16), calendarOf(s)).card, Card::kYellow)
+             << "the last instant of the 10th working day";
        }},
       {"CardsChangeAtTheExactMillisecond",
        [](Scenario& s) {
-         int64_t t0 = s.now();
+         const int64_t t0 = at(2026, 3, 2);  // a Monday; no calendar published: Mon–Fri count
          s.put("430102", Scenario::received("430102-72", "XK-COUNTY", "430102", "430102"),
                std::nullopt, t0);
          CaseSummary received = s.caseOf("430102-72");
-         Deadline before = deadlineAt(received, t0 + 30 * kDay);
+         Deadline before = deadlineAt(received, t0 + 30 * kDay, calendarOf(s));
          EXPECT_EQ(before.card, Card::kNone) << "the clock has not started";
          EXPECT_EQ(before.usedMs, 0);
          EXPECT_FALSE(before.pastLegal);
          EXPECT_EQ(before.dueAtMs, 0);
          s.put("430102", Scenario::event("430102-72", T::kAccepted), std::nullopt, t0);
-         CaseSummary c = s.caseOf("430102-72");  // promised 10 days, legal 20
-         const int64_t promised = 10 * kDay, yellowAt = promised * 2 / 3;  // 6 d 16 h exactly
-         EXPECT_EQ(deadlineAt(c, t0 + yellowAt - 1).card, Card::kGreen);
-         EXPECT_EQ(deadlineAt(c, t0 + yellowAt).card, Card::kYellow);
-         EXPECT_EQ(deadlineAt(c, t0 + promised).card, Card::kYellow) << "used = promised: not late";
-         EXPECT_EQ(deadlineAt(c, t0 + promised + 1).card, Card::kRed);
-         EXPECT_FALSE(deadlineAt(c, t0 + 20 * kDay).pastLegal);
-         EXPECT_TRUE(deadlineAt(c, t0 + 20 * kDay + 1).pastLegal);
-         EXPECT_EQ(deadlineAt(c, t0 + kDay).dueAtMs, t0 + promised);
-         // While paused or once decided, nothing is due.
+         // Promised 10 working days (Tue 03-03 … Mon 03-16), legal 20 (… Mon 03-30); two thirds
+         // of 10 is reached at 16:00 on Wed 03-11 (six whole days and two thirds of the seventh).
+         CaseSummary c = s.caseOf("430102-72");
+         const int64_t yellowAt = at(2026, 3, 11, 16), promisedEnd = endOf(2026, 3, 16);
+         const int64_t legalEnd = endOf(2026, 3, 30);
+         auto card = [&](int64_t when) { return deadlineAt(c, when, calendarOf(s)).card; };
+         EXPECT_EQ(card(yellowAt - 1), Card::kGreen);
+         EXPECT_EQ(card(yellowAt), Card::kYellow);
+         EXPECT_EQ(card(promisedEnd), Card::kYellow) << "used = promised: not late";
+         EXPECT_EQ(card(promisedEnd + 1), Card::kRed);
+         EXPECT_FALSE(deadlineAt(c, legalEnd, calendarOf(s)).pastLegal);
+         EXPECT_TRUE(deadlineAt(c, legalEnd + 1, calendarOf(s)).pastLegal);
+         EXPECT_EQ(deadlineAt(c, t0 + kDay, calendarOf(s)).dueAtMs, promisedEnd);
+         // While paused or once decided, nothing is due; Wed 04 and Thu 05 began paused, so the
+         // due date moves two working days on, to Wed 03-18.
          s.put("430102", Scenario::event("430102-72", T::kSuspended, "听证"), std::nullopt,
-               t0 + kDay);
-         Deadline paused = deadlineAt(s.caseOf("430102-72"), t0 + 3 * kDay);
-         EXPECT_EQ(paused.dueAtMs, 0);
-         EXPECT_EQ(paused.usedMs, kDay);
-         s.put("430102", Scenario::event("430102-72", T::kResumed), std::nullopt, t0 + 3 * kDay);
-         EXPECT_EQ(deadlineAt(s.caseOf("430102-72"), t0 + 4 * kDay).dueAtMs,
-                   t0 + 2 * kDay + promised);
+               at(2026, 3, 3));
+         EXPECT_EQ(deadlineAt(s.caseOf("430102-72"), at(2026, 3, 5), calendarOf(s)).dueAtMs, 0);
+         s.put("430102", Scenario::event("430102-72", T::kResumed), std::nullopt, at(2026, 3, 5));
+         EXPECT_EQ(deadlineAt(s.caseOf("430102-72"), at(2026, 3, 6), calendarOf(s)).dueAtMs,
+                   endOf(2026, 3, 18));
          s.put("430102", Scenario::event("430102-72", T::kApproved, "L"), std::nullopt,
-               t0 + 4 * kDay);
-         Deadline done = deadlineAt(s.caseOf("430102-72"), t0 + 40 * kDay);
-         EXPECT_EQ(done.dueAtMs, 0);
-         EXPECT_EQ(done.usedMs, 2 * kDay);
-         EXPECT_EQ(done.card, Card::kNone) << "decided cases carry no card";
+               at(2026, 3, 9));
+         Deadline done = deadlineAt(s.caseOf("430102-72"), at(2026, 4, 30), calendarOf(s));
+         EXPECT_EQ(done.dueAtMs, endOf(2026, 3, 18)) << "the due date stays on record";
+         EXPECT_EQ(done.usedMs,
+                   deadlineAt(s.caseOf("430102-72"), at(2026, 3, 9), calendarOf(s)).usedMs)
+             << "the clock stopped at the decision";
+         EXPECT_EQ(done.card, Card::kNone) << "decided in time: no card";
        }},
       {"RedCardPastThePromiseAndPastLegalBeyondTheLaw",
        [](Scenario& s) {
-         int64_t t0 = s.now();
-         s.put("430102", Scenario::received("430102-24", "XK-COUNTY", "430102", "430102"),
-               std::nullopt, t0);
-         s.put("430102", Scenario::event("430102-24", T::kAccepted), std::nullopt, t0);
-         CaseSummary c = s.caseOf("430102-24");  // promised 10, legal 20
-         EXPECT_EQ(deadlineAt(c, t0 + 11 * kDay).card, Card::kRed);
-         EXPECT_FALSE(deadlineAt(c, t0 + 11 * kDay).pastLegal);
-         EXPECT_TRUE(deadlineAt(c, t0 + 21 * kDay).pastLegal);
+         clockCase(s, "430102-24", at(2026, 3, 2));
+         CaseSummary c = s.caseOf("430102-24");  // promised 10, legal 20 working days
+         EXPECT_EQ(c.dueAtMs, endOf(2026, 3, 16));
+         EXPECT_EQ(c.legalDueAtMs, endOf(2026, 3, 30));
+         EXPECT_EQ(deadlineAt(c, endOf(2026, 3, 16) + 1, calendarOf(s)).card, Card::kRed);
+         EXPECT_FALSE(deadlineAt(c, endOf(2026, 3, 30), calendarOf(s)).pastLegal);
+         EXPECT_TRUE(deadlineAt(c, endOf(2026, 3, 30) + 1, calendarOf(s)).pastLegal);
+       }},
+
+      // ---------------- working days (工作日) by the published calendar ----------------
+      {"TenWorkingDaysFromTheMidAutumnWeekEndOnOctoberFourteenth",
+       [](Scenario& s) {
+         publishCalendar2026(s);
+         s.put("430000", Scenario::item("XK-W10", 3, 15, 10));
+         clockCase(s, "430102-60", at(2026, 9, 23), "XK-W10");
+         CaseSummary c = s.caseOf("430102-60");
+         EXPECT_EQ(c.dueAtMs, 1791993600000) << "end of Wed 2026-10-14";
+         EXPECT_FALSE(c.provisional);
+       }},
+      {"FiveWorkingDaysAcrossSpringFestivalEndOnFebruaryTwentySixth",
+       [](Scenario& s) {
+         publishCalendar2026(s);
+         s.put("430000", Scenario::item("XK-W5", 3, 9, 5));
+         clockCase(s, "430102-61", at(2026, 2, 12), "XK-W5");
+         EXPECT_EQ(s.caseOf("430102-61").dueAtMs, 1772121600000) << "end of Thu 2026-02-26";
+       }},
+      {"TwentyWorkingDaysIntoAYearWithoutACalendarAreProvisionalUntilItsCalendarArrives",
+       [](Scenario& s) {
+         publishCalendar2026(s);
+         s.put("430000", Scenario::item("XK-W20", 3, 30, 20));
+         clockCase(s, "430102-62", at(2026, 12, 31), "XK-W20");
+         CaseSummary c = s.caseOf("430102-62");
+         EXPECT_EQ(c.dueAtMs, 1801152000000) << "end of 2027-01-28, Monday to Friday";
+         EXPECT_TRUE(c.provisional);
+         // The 2027 calendar arrives: New Year's Day is a holiday, so one more day is needed.
+         s.put("430000", WorkingCalendar{2027, {"2027-01-01"}, {}, "test"});
+         c = s.caseOf("430102-62");
+         EXPECT_EQ(c.dueAtMs, endOf(2027, 1, 29));
+         EXPECT_FALSE(c.provisional);
+       }},
+      {"CalendarDayItemCountsEveryDay",
+       [](Scenario& s) {
+         publishCalendar2026(s);
+         s.put("430000", Scenario::item("XK-C10", 3, 15, 10, true, CatalogOp::kInsert,
+                                        LimitUnit::kCalendarDays));
+         clockCase(s, "430102-63", at(2026, 9, 23), "XK-C10");
+         CaseSummary c = s.caseOf("430102-63");
+         EXPECT_EQ(c.dueAtMs, endOf(2026, 10, 3)) << "through the 国庆 holidays";
+         EXPECT_FALSE(c.provisional);
+         EXPECT_EQ(deadlineAt(c, at(2026, 10, 1, 12), calendarOf(s)).card, Card::kYellow)
+             << "7.5 of 10 calendar days used";
+       }},
+      {"ALaterCalendarForTheSameYearReplacesTheEarlierOne",
+       [](Scenario& s) {
+         publishCalendar2026(s);
+         s.put("430000", Scenario::item("XK-W10", 3, 15, 10));
+         clockCase(s, "430102-64", at(2026, 9, 23), "XK-W10");
+         RecordRef second = s.put("430000", WorkingCalendar{2026, {}, {}, "corrected"});
+         expectValid(s, second);
+         EXPECT_EQ(s.caseOf("430102-64").dueAtMs, endOf(2026, 10, 7))
+             << "Monday to Friday only, by the newer publication";
+         EXPECT_EQ(s.replica().engine().authority().calendarRecords().at(2026), second);
+       }},
+      {"CalendarNotByTheProvinceIsVoid",
+       [](Scenario& s) {
+         expectVoid(s, s.put("430100", WorkingCalendar{2026, {"2026-03-03"}, {}, ""}),
+                    VoidReason::kCalendarNotByProvince);
+         EXPECT_FALSE(s.replica().engine().authority().calendar().hasYear(2026));
+       }},
+      {"SettingsAreTheProvincesKnownAndWithinRange",
+       [](Scenario& s) {
+         expectVoid(s, s.put("430100", ProvinceSetting{"witness_tolerance_ms", 60'000}),
+                    VoidReason::kSettingNotByProvince);
+         expectVoid(s, s.put("430000", ProvinceSetting{"witness_tolerance_days", 1}),
+                    VoidReason::kSettingUnknown);
+         expectVoid(s, s.put("430000", ProvinceSetting{"witness_tolerance_ms", -1}),
+                    VoidReason::kSettingOutOfRange);
+         expectVoid(s, s.put("430000", ProvinceSetting{"witness_tolerance_ms", 7 * kDay + 1}),
+                    VoidReason::kSettingOutOfRange);
+         EXPECT_EQ(s.replica().engine().authority().setting("witness_tolerance_ms"),
+                   15 * 60'000)
+             << "the default";
+         expectValid(s, s.put("430000", ProvinceSetting{"witness_tolerance_ms", 7 * kDay}));
+         EXPECT_EQ(s.replica().engine().authority().setting("witness_tolerance_ms"), 7 * kDay);
+       }},
+
+      // ---------------- witnessed time ----------------
+      {"BackdatedApprovalCountsAtItsWitnessedTimeAndGetsTheRedCard",
+       [](Scenario& s) {
+         publishCalendar2026(s);
+         s.put("430000", Scenario::item("XK-W10", 3, 15, 10));
+         RecordRef accepted = clockCase(s, "430102-65", at(2026, 9, 23), "XK-W10");
+         witness(s, "430100", accepted, at(2026, 9, 23, 10, 1));
+         // Approved really on 10-20 (past the due date 10-14), claimed as Monday 10-12 00:00.
+         RecordRef approved = s.put("430102", Scenario::event("430102-65", T::kApproved, "证-1"),
+                                    std::nullopt, at(2026, 10, 12, 0));
+         EXPECT_EQ(deadlineAt(s.caseOf("430102-65"), at(2026, 10, 25), calendarOf(s)).usedMs,
+                   7 * kDay)
+             << "before the witness, the claimed time counts";
+         witness(s, "430100", approved, at(2026, 10, 20));
+         CaseSummary c = s.caseOf("430102-65");
+         ASSERT_EQ(c.flaggedTimes.size(), 1u);
+         EXPECT_EQ(c.flaggedTimes[0].ref, approved);
+         EXPECT_EQ(c.flaggedTimes[0].lateMs(), at(2026, 10, 20) - at(2026, 10, 12, 0));
+         EXPECT_EQ(c.endedAtMs, at(2026, 10, 20)) << "the clock stopped when it was witnessed";
+         Deadline d = deadlineAt(c, at(2026, 10, 25), calendarOf(s));
+         EXPECT_TRUE(d.overdue());
+       }},
+      {"AnEventWitnessedWithinTheToleranceIsNotFlagged",
+       [](Scenario& s) {
+         RecordRef accepted = clockCase(s, "430102-66", at(2026, 3, 2));
+         witness(s, "430100", accepted, at(2026, 3, 2) + 15 * 60'000);
+         EXPECT_TRUE(s.caseOf("430102-66").flaggedTimes.empty()) << "exactly the tolerance";
+         RecordRef step = s.put("430102", Scenario::event("430102-66", T::kStepCompleted, "审查"),
+                                std::nullopt, at(2026, 3, 3));
+         witness(s, "430100", step, at(2026, 3, 3) + 15 * 60'000 + 1);
+         EXPECT_EQ(s.caseOf("430102-66").flaggedTimes.size(), 1u) << "one millisecond more";
+       }},
+      {"FutureDatedAcceptanceStartsTheClockAtItsWitness",
+       [](Scenario& s) {
+         s.put("430102", Scenario::received("430102-67", "XK-COUNTY", "430102", "430102"),
+               std::nullopt, at(2026, 3, 2));
+         RecordRef accepted = s.put("430102", Scenario::event("430102-67", T::kAccepted),
+                                    std::nullopt, at(2026, 3, 9));
+         witness(s, "430100", accepted, at(2026, 3, 2, 10, 10));
+         CaseSummary c = s.caseOf("430102-67");
+         EXPECT_EQ(c.acceptedAtMs, at(2026, 3, 2, 10, 10));
+         ASSERT_EQ(c.flaggedTimes.size(), 1u);
+         EXPECT_LT(c.flaggedTimes[0].lateMs(), 0) << "future-dated";
+       }},
+      {"TheEarliestWitnessOfAnyAncestorCounts",
+       [](Scenario& s) {
+         RecordRef accepted = clockCase(s, "430102-68", at(2026, 3, 2));
+         witness(s, "430100", accepted, at(2026, 3, 2, 10, 5));
+         RecordRef step = s.put("430102", Scenario::event("430102-68", T::kStepCompleted, "审查"),
+                                std::nullopt, at(2026, 3, 3));
+         witness(s, "430000", step, at(2026, 3, 6));
+         EXPECT_EQ(s.caseOf("430102-68").flaggedTimes.at(0).witnessedMs, at(2026, 3, 6));
+         witness(s, "430100", step, at(2026, 3, 4));  // the city had it earlier
+         EXPECT_EQ(s.caseOf("430102-68").flaggedTimes.at(0).witnessedMs, at(2026, 3, 4));
+       }},
+      {"AWitnessThatIsNotAnAncestorInTheTreeDoesNotCount",
+       [](Scenario& s) {
+         // 浏阳市 430181 lies inside 长沙市's code region but is enrolled by the province.
+         s.put("430181", Scenario::received("430181-1", "XK-COUNTY", "430181", "430181"),
+               std::nullopt, at(2026, 3, 2));
+         RecordRef accepted = s.put("430181", Scenario::event("430181-1", T::kAccepted),
+                                    std::nullopt, at(2026, 3, 2));
+         expectValid(s, witness(s, "430100", accepted, at(2026, 3, 20)));
+         EXPECT_TRUE(s.caseOf("430181-1").flaggedTimes.empty());
+       }},
+      {"WitnessNamingAFeedOutsideItsRegionIsVoid",
+       [](Scenario& s) {
+         RecordRef accepted = clockCase(s, "430102-69", at(2026, 3, 2));
+         expectVoid(s, witness(s, "430200", accepted, at(2026, 3, 20)),
+                    VoidReason::kWitnessNotByAncestor);
+         EXPECT_TRUE(s.caseOf("430102-69").flaggedTimes.empty());
+       }},
+      {"TheWitnessToleranceIsAProvinceSetting",
+       [](Scenario& s) {
+         RecordRef accepted = clockCase(s, "430102-70", at(2026, 3, 2));
+         witness(s, "430100", accepted, at(2026, 3, 2, 11));  // an hour later
+         EXPECT_EQ(s.caseOf("430102-70").flaggedTimes.size(), 2u) << "received and accepted";
+         s.put("430000", ProvinceSetting{"witness_tolerance_ms", 2 * 3600 * 1000});
+         EXPECT_TRUE(s.caseOf("430102-70").flaggedTimes.empty());
        }},
       {"SecondMaterialsRequestIsListedAsAFinding",
        [](Scenario& s) {
@@ -996,18 +1196,20 @@ const std::vector<Spec>& specs() {
        }},
       {"ProvinceOverdueCountsAreTheSumOverItsSubtree",
        [](Scenario& s) {
-         int64_t t0 = s.now();
          int n = 0;
          for (const char* county : {"430102", "430103", "430211", "430181"}) {
            for (int i = 0; i < 2; ++i) {
+             // Accepted Mon 03-02 (red by 03-18) and Mon 03-09 (6.75 of 10 days used: yellow).
              std::string id = std::string(county) + "-od" + std::to_string(n++);
-             s.put(county, Scenario::received(id, "XK-COUNTY", county, county), std::nullopt, t0);
-             s.put(county, Scenario::event(id, T::kAccepted), std::nullopt, t0 + i * 5 * kDay);
+             int64_t accepted = at(2026, 3, 2 + 7 * i);
+             s.put(county, Scenario::received(id, "XK-COUNTY", county, county), std::nullopt,
+                   accepted);
+             s.put(county, Scenario::event(id, T::kAccepted), std::nullopt, accepted);
            }
          }
          auto view = s.replica().store().beginRead();
-         auto board =
-             supervisionView(**view, s.replica().engine().authority(), "430000", t0 + 12 * kDay);
+         auto board = supervisionView(**view, s.replica().engine().authority(), "430000",
+                                      at(2026, 3, 18, 18));
          ASSERT_TRUE(board.ok());
          EXPECT_EQ(board->total().red, 4u);
          EXPECT_EQ(board->total().yellow, 4u);
@@ -1020,35 +1222,41 @@ const std::vector<Spec>& specs() {
 
       {"SupervisionViewCountsEveryFigureOfItsSubtreeAndListsWhatNeedsReview",
        [](Scenario& s) {
-         int64_t t0 = s.now();
-         auto accepted = [&](const std::string& county, const std::string& id, int64_t at) {
-           s.put(county, Scenario::received(id, "XK-COUNTY", county, county), std::nullopt, at);
-           return s.put(county, Scenario::event(id, T::kAccepted), std::nullopt, at);
+         // No calendar published: Monday to Friday count. XK-COUNTY: promised 10 working days,
+         // legal 20. Each feed's records in time order (a feed's wall time never goes back).
+         auto accepted = [&](const std::string& county, const std::string& id, int64_t when) {
+           s.put(county, Scenario::received(id, "XK-COUNTY", county, county), std::nullopt, when);
+           return s.put(county, Scenario::event(id, T::kAccepted), std::nullopt, when);
          };
-         const int64_t now = t0 + 12 * kDay;             // promised 10 days
-         accepted("430102", "g1", now - kDay);           // green
-         accepted("430102", "y1", now - 8 * kDay);       // yellow
-         accepted("430102", "r1", now - 11 * kDay);      // red
-         accepted("430103", "r2", now - 12 * kDay + 1);  // red, less overdue
-         accepted("430211", "r3", now - 21 * kDay - 1);  // red and past legal, most overdue
-         auto h = accepted("430211", "h1", now - kDay);  // green, halted
-         s.put("430200", Scenario::order("h1", OrderKind::kHalt, h), std::nullopt, now - kDay);
-         s.put("430102", Scenario::received("n1", "XK-COUNTY", "430102", "430102"), std::nullopt,
-               now);  // open, no card yet
-         auto denied = accepted("430103", "d1", now - kDay);
-         s.put("430103", Scenario::event("d1", T::kDenied, "不符合"), std::nullopt, now);
-         (void)denied;
+         const int64_t now = at(2026, 3, 31, 12);                 // a Tuesday, noon
+         accepted("430211", "430211-r3", at(2026, 2, 27));         // 21.5 used: past legal
+         accepted("430103", "430103-r2", at(2026, 3, 13));         // 11.5 used: red
+         accepted("430102", "430102-r1", at(2026, 3, 16));         // 10.5 used: red
+         accepted("430102", "430102-y1", at(2026, 3, 19));         // 7.5 used: yellow
+         accepted("430102", "430102-g1", at(2026, 3, 30));         // 0.5 used: green
+         auto h = accepted("430211", "430211-h1", at(2026, 3, 30));  // green, halted
+         s.put("430200", Scenario::order("430211-h1", OrderKind::kHalt, h), std::nullopt,
+               at(2026, 3, 30, 11));
+         accepted("430103", "430103-d1", at(2026, 3, 30));
+         s.put("430103", Scenario::event("430103-d1", T::kDenied, "不符合"), std::nullopt,
+               at(2026, 3, 31, 10));
          // An authority conflict (good faith under an unseen revocation) at 天心区.
-         auto d = s.put("430100", Scenario::delegation("XK-CITY", "430103"));
-         s.put("430103", Scenario::received("c1", "XK-CITY", "430103", "430103", d));
+         auto d = s.put("430100", Scenario::delegation("XK-CITY", "430103"), std::nullopt,
+                        at(2026, 3, 31, 10, 1));
+         s.put("430103", Scenario::received("430103-c1", "XK-CITY", "430103", "430103", d),
+               std::nullopt, at(2026, 3, 31, 10, 2));
          Frontier before = s.frontier("430103");
-         s.put("430100", DelegationRevocation{d, false, "收回"});
-         s.put("430103", Scenario::event("c1", T::kAccepted), before, now - kDay);
+         s.put("430100", DelegationRevocation{d, false, "收回"}, std::nullopt,
+               at(2026, 3, 31, 10, 3));
+         s.put("430103", Scenario::event("430103-c1", T::kAccepted), before,
+               at(2026, 3, 31, 10, 4));
          // Complaints: routed to the parent of the node complained about.
-         s.put("430102", Complaint{"q1", "", "430102", "推诿"}, std::nullopt, now - 3 * kDay);
-         s.put("430211", Complaint{"q2", "", "430211", "超时"}, std::nullopt, now - 5 * kDay);
-         s.put("430211", Complaint{"q3", "", "430211", "态度"}, std::nullopt, now - kDay);
+         s.put("430211", Complaint{"q2", "", "430211", "超时"}, std::nullopt, at(2026, 3, 30, 12));
+         s.put("430211", Complaint{"q3", "", "430211", "态度"}, std::nullopt, at(2026, 3, 30, 13));
+         s.put("430102", Complaint{"q1", "", "430102", "推诿"}, std::nullopt, at(2026, 3, 31, 11));
          s.put("430000", ComplaintUpdate{"q3", ComplaintStatus::kResolved, ""}, std::nullopt, now);
+         s.put("430102", Scenario::received("430102-n1", "XK-COUNTY", "430102", "430102"),
+               std::nullopt, now);  // open, no card yet
 
          auto view = s.replica().store().beginRead();
          auto board = supervisionView(**view, s.replica().engine().authority(), "430000", now);
@@ -1090,16 +1298,17 @@ const std::vector<Spec>& specs() {
          EXPECT_EQ(total.openComplaints, 2u);
          // Red cases, most overdue first; denials; open complaints, oldest first with their age.
          ASSERT_EQ(board->overdue.size(), 3u);
-         EXPECT_EQ(board->overdue[0].summary.caseId, "r3");
-         EXPECT_EQ(board->overdue[1].summary.caseId, "r2");
-         EXPECT_EQ(board->overdue[2].summary.caseId, "r1");
-         EXPECT_EQ(board->overdue[1].deadline.usedMs, 12 * kDay - 1);
+         EXPECT_EQ(board->overdue[0].summary.caseId, "430211-r3");
+         EXPECT_EQ(board->overdue[1].summary.caseId, "430103-r2");
+         EXPECT_EQ(board->overdue[2].summary.caseId, "430102-r1");
+         EXPECT_EQ(board->overdue[1].deadline.usedMs, 11 * kDay + kDay / 2)
+             << "Mon 03-16 to Mon 03-30 and half of Tue 03-31";
          ASSERT_EQ(board->denials.size(), 1u);
-         EXPECT_EQ(board->denials[0].caseId, "d1");
+         EXPECT_EQ(board->denials[0].caseId, "430103-d1");
          ASSERT_EQ(board->openComplaints.size(), 2u);
          EXPECT_EQ(board->openComplaints[0].summary.complaintId, "q2");
-         EXPECT_EQ(board->openComplaints[0].ageMs, 5 * kDay);
-         EXPECT_EQ(board->openComplaints[1].ageMs, 3 * kDay);
+         EXPECT_EQ(board->openComplaints[0].ageMs, kDay);
+         EXPECT_EQ(board->openComplaints[1].ageMs, kDay / 24);
          // A city's view is its own subtree only.
          auto city = supervisionView(**view, s.replica().engine().authority(), "430200", now);
          EXPECT_EQ(city->total(), zhuzhouTree);
@@ -1151,6 +1360,7 @@ const std::vector<Spec>& specs() {
          // every serial up to the highest one it was proven for.
          Envelope again = s.network().nextEnvelope("430102");
          again.frontier = s.frontier("430102");
+         again.wallTimeMs = s.now();
          SignedRecord c1 = s.network().signAs("430102", again, Complaint{"f-1", "", "430102", ""});
          SignedRecord c2 = s.network().signAs("430102", again, Complaint{"f-2", "", "430102", ""});
          s.deliver({c1});

@@ -74,6 +74,12 @@ const std::vector<std::pair<VoidReason, std::string>>& enumerators() {
       {VoidReason::kKeyRevocationNotByAncestor, "key_revocation_not_by_ancestor"},
       {VoidReason::kForkReportInvalid, "fork_report_invalid"},
       {VoidReason::kNotTheNearestHolder, "not_the_nearest_holder"},
+      {VoidReason::kCaseIdNotReceivers, "case_id_not_receivers"},
+      {VoidReason::kCalendarNotByProvince, "calendar_not_by_province"},
+      {VoidReason::kSettingNotByProvince, "setting_not_by_province"},
+      {VoidReason::kSettingUnknown, "setting_unknown"},
+      {VoidReason::kSettingOutOfRange, "setting_out_of_range"},
+      {VoidReason::kWitnessNotByAncestor, "witness_not_by_ancestor"},
   };
   return all;
 }
@@ -159,6 +165,12 @@ Scenario& authorDigestRecords(Scenario& s) {
   SignedRecord b = s.network().signAs("430103", e, Scenario::event("430103-1", T::kDenied, "B"));
   s.put("430103", Scenario::event("430103-1", T::kApproved, "A"));
   s.put("430100", ForkReport{"430103", e.seq, a, b});
+  // The clock rules: a calendar and a setting by the province (and a calendar by a city: void), a
+  // witness by 长沙市 of its counties' feeds.
+  s.put("430000", WorkingCalendar{2026, {"2026-01-01"}, {}, ""});
+  s.put("430000", ProvinceSetting{"witness_tolerance_ms", 3'600'000});
+  s.put("430100", WorkingCalendar{2026, {"2026-01-02"}, {}, ""});  // calendar_not_by_province
+  s.put("430100", Witness{{{"430102", 3}, {"430103", 2}}});
   // A new county enrolled by its city.
   s.network().enroll("430104", "430100");
   s.put("430100", s.network().node("430104").certificate);

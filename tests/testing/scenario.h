@@ -7,7 +7,8 @@
 //                 ├─ 430200 株洲市 ─── 430211 天元区
 //                 └─ 430181 浏阳市 (省直管: enrolled by the province)
 // Catalog: XK-COUNTY (county, 20/10 days), XK-CITY (city, 20/12), XK-PROV (province, 45/30),
-// XK-FIXED (city, not delegable).
+// XK-FIXED (city, not delegable), all in working days. No working-day calendar is published:
+// Monday to Friday count, provisionally, until a scenario publishes one.
 //
 // Every record goes into one observer replica (the province's view, holding every feed) on a real
 // LMDB in a temp dir. By default a record's ancestor frontier is everything its ancestors have
@@ -78,7 +79,8 @@ class Scenario {
   static SupervisionOrder order(const std::string& caseId, OrderKind kind,
                                 std::optional<RecordRef> lastSeen, std::string transferTo = "");
   static CatalogItem item(const std::string& code, int depth, uint16_t legal, uint16_t promised,
-                          bool delegable = true, CatalogOp op = CatalogOp::kInsert);
+                          bool delegable = true, CatalogOp op = CatalogOp::kInsert,
+                          LimitUnit unit = LimitUnit::kWorkingDays);
 
  private:
   std::vector<std::string> ancestorsOf(const std::string& node) const;

@@ -114,7 +114,9 @@ Json payload(const Payload& p) {
                     {"legalDays", v.legalDays},
                     {"promisedDays", v.promisedDays},
                     {"delegable", v.delegable},
-                    {"materials", list(v.materials)}}}};
+                    {"materials", list(v.materials)},
+                    {"limitUnit", v.limitUnit == LimitUnit::kWorkingDays ? "workingDays"
+                                                                          : "calendarDays"}}}};
         } else if constexpr (std::is_same_v<T, Delegation>) {
           return {{"delegation",
                    {{"item", v.item},
@@ -148,6 +150,18 @@ Json payload(const Payload& p) {
         } else if constexpr (std::is_same_v<T, ComplaintUpdate>) {
           return {{"complaintUpdate",
                    {{"complaintId", v.complaintId}, {"status", name(v.status)}, {"note", v.note}}}};
+        } else if constexpr (std::is_same_v<T, WorkingCalendar>) {
+          return {{"workingCalendar",
+                   {{"year", v.year},
+                    {"holidays", list(v.holidays)},
+                    {"workdays", list(v.workdays)},
+                    {"note", v.note}}}};
+        } else if constexpr (std::is_same_v<T, Witness>) {
+          return {{"witness", {{"feeds", frontier(v.feeds)}}}};
+        } else if constexpr (std::is_same_v<T, LinkOutage>) {
+          return {{"linkOutage", {{"peer", v.peer}, {"fromMs", v.fromMs}, {"untilMs", v.untilMs}}}};
+        } else if constexpr (std::is_same_v<T, ProvinceSetting>) {
+          return {{"provinceSetting", {{"name", v.name}, {"value", v.value}}}};
         } else {
           static_assert(std::is_same_v<T, ForkReport>);
           return {{"forkReport",
