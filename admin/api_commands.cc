@@ -544,8 +544,9 @@ Status cases(const CasesOptions& o) {
   std::printf("%zu case%s%s\n", all.size(), all.size() == 1 ? "" : "s",
               flag(list, "truncated") ? " (more match: raise --limit)" : "");
   if (provisional) {
-    std::printf("* provisional: counted Monday to Friday for a year whose working-day calendar "
-                "is not published yet\n");
+    std::printf("* provisional: the promised or legal limit runs into a year whose working-day "
+                "calendar is not published yet (counted Monday to Friday there; govbus-admin "
+                "calendar publish)\n");
   }
   return Status::Ok();
 }

@@ -226,6 +226,7 @@ void Engine::run() {
           makeError(ErrorCode::kBufferFull, "the node is shutting down; retry after it restarts"));
     }
     parked_.clear();
+    if (ownFeedConfirmed_) witnessChildren(/*stopping=*/true);
     flushPositions();
   } catch (const std::exception& e) {
     // Nothing will be written any more: answer the waiting API callers now instead of letting
@@ -666,7 +667,7 @@ void Engine::tick() {
   if (ownFeedConfirmed_) witnessChildren();
 }
 
-void Engine::witnessChildren() {
+void Engine::witnessChildren(bool stopping) {
   const int64_t now = nowMs();
   const AuthorityState& authority = replica_.engine().authority();
   // The children in the tree, and any other descendant that talks to this node directly (a
@@ -689,7 +690,7 @@ void Engine::witnessChildren() {
     if (head && *head) heads[feed] = (*head)->seq;
   }
   view->reset();
-  std::optional<Witness> w = witnessSchedule_.due(heads, now);
+  std::optional<Witness> w = witnessSchedule_.due(heads, now, stopping);
   if (!w) return;
   Witness stated = *w;
   authorOwn(std::move(*w));

@@ -235,7 +235,7 @@ class Engine {
   void flushPositions();
   // Witnessed time (DESIGN §6): states how far the children's feeds are stored, at most once per
   // witness interval; reports an upstream outage once the link is back.
-  void witnessChildren();
+  void witnessChildren(bool stopping = false);
   void authorOwn(Payload payload);
   void refreshLinkInfo();
   void publishAuthority(bool now);

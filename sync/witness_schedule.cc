@@ -3,8 +3,8 @@
 namespace govbus {
 
 std::optional<Witness> WitnessSchedule::due(const std::map<std::string, uint64_t>& heads,
-                                            int64_t nowMs) const {
-  if (lastMs_ != 0 && nowMs - lastMs_ < intervalMs_) return std::nullopt;
+                                            int64_t nowMs, bool stopping) const {
+  if (!stopping && lastMs_ != 0 && nowMs - lastMs_ < intervalMs_) return std::nullopt;
   Witness w;
   for (const auto& [feed, seq] : heads) {
     auto it = witnessed_.find(feed);

@@ -29,8 +29,11 @@ class WitnessSchedule {
       : intervalMs_(intervalMs) {}
 
   // The witness to author now, given the heads of the feeds this node witnesses (its children's),
-  // or nothing when the interval has not passed or no feed moved since the last one.
-  std::optional<Witness> due(const std::map<std::string, uint64_t>& heads, int64_t nowMs) const;
+  // or nothing when the interval has not passed or no feed moved since the last one. `stopping`
+  // ignores the interval: a node that stops states what it stored first, so that its children's
+  // latest records are not witnessed only after it is back (and look reported late).
+  std::optional<Witness> due(const std::map<std::string, uint64_t>& heads, int64_t nowMs,
+                             bool stopping = false) const;
   // After the witness was committed.
   void authored(const Witness& witness, int64_t nowMs);
 
