@@ -41,7 +41,8 @@ Result<DayNumber> dayArgument(const std::string& flag, const std::string& date) 
   std::optional<DayNumber> day = parseIsoDate(date);
   if (day) return *day;
   const bool shaped = date.size() == 10 && date[4] == '-' && date[7] == '-' &&
-                      std::all_of(date.begin(), date.end(), [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
+                      std::all_of(date.begin(), date.end(),
+                                  [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
   if (shaped) return usage(flag + " " + date + ": no such date (or outside 2000–2199)");
   return usage(flag + " " + date + ": give a date as YYYY-MM-DD, e.g. 2030-12-31");
 }

@@ -12,10 +12,10 @@
 #include "admin/catalog_file.h"
 #include "admin/node_api.h"
 #include "admin/progress.h"
-#include "protocol/division_code.h"
 #include "base/civil_date.h"
-#include "sync/working_days.h"
+#include "protocol/division_code.h"
 #include "protocol/limits.h"
+#include "sync/working_days.h"
 
 namespace govbus::admin {
 
@@ -307,8 +307,9 @@ Status catalogList(const NodeQueryOptions& o) {
                 flag(e, "delegable") ? "yes" : "no", refText(e.value("record", Json())).c_str(),
                 str(e, "name").c_str());
   }
-  std::printf("%zu items (working_days: 工作日, by the province's calendar; calendar_days: 自然日)\n",
-              items.size());
+  std::printf(
+      "%zu items (working_days: 工作日, by the province's calendar; calendar_days: 自然日)\n",
+      items.size());
   return Status::Ok();
 }
 
@@ -489,8 +490,8 @@ Status printLateEvents(const NodeApi& api, const Json& cases) {
                     static_cast<double>(late < 0 ? -late : late) / 3'600'000.0);
       std::string outage = "none";
       for (const Json& out : f.value("outages", Json::array())) {
-        outage = "cut off from " + str(out, "peer") + " " + localTime(num(out, "from_ms")) +
-                 " – " + localTime(num(out, "until_ms"));
+        outage = "cut off from " + str(out, "peer") + " " + localTime(num(out, "from_ms")) + " – " +
+                 localTime(num(out, "until_ms"));
       }
       if (late < 0) outage = "future-dated";
       std::printf("%-16s %-12s %-14s %-19s %-19s %10s  %s\n", str(c, "case_id").c_str(),
@@ -499,9 +500,10 @@ Status printLateEvents(const NodeApi& api, const Json& cases) {
       ++events;
     }
   }
-  std::printf("%zu event%s in %zu case%s reported late or future-dated (beyond the province's "
-              "witness tolerance)\n",
-              events, events == 1 ? "" : "s", cases.size(), cases.size() == 1 ? "" : "s");
+  std::printf(
+      "%zu event%s in %zu case%s reported late or future-dated (beyond the province's "
+      "witness tolerance)\n",
+      events, events == 1 ? "" : "s", cases.size(), cases.size() == 1 ? "" : "s");
   return Status::Ok();
 }
 
@@ -544,9 +546,10 @@ Status cases(const CasesOptions& o) {
   std::printf("%zu case%s%s\n", all.size(), all.size() == 1 ? "" : "s",
               flag(list, "truncated") ? " (more match: raise --limit)" : "");
   if (provisional) {
-    std::printf("* provisional: the promised or legal limit runs into a year whose working-day "
-                "calendar is not published yet (counted Monday to Friday there; govbus-admin "
-                "calendar publish)\n");
+    std::printf(
+        "* provisional: the promised or legal limit runs into a year whose working-day "
+        "calendar is not published yet (counted Monday to Friday there; govbus-admin "
+        "calendar publish)\n");
   }
   return Status::Ok();
 }
@@ -627,14 +630,13 @@ Status supervision(const NodeQueryOptions& o) {
 
   std::printf("supervision board of %s at %s — cases each node handles itself\n", root.c_str(),
               localTime(num(v, "now_ms")).c_str());
-  std::printf("%-12s %5s %6s %7s %4s %10s %11s %8s %10s %12s\n", "NODE", "OPEN", "GREEN",
-              "YELLOW", "RED", "PAST_LEGAL", "CLOSED_LATE", "DENIALS", "COMPLAINTS",
-              "LATE_REPORTS");
+  std::printf("%-12s %5s %6s %7s %4s %10s %11s %8s %10s %12s\n", "NODE", "OPEN", "GREEN", "YELLOW",
+              "RED", "PAST_LEGAL", "CLOSED_LATE", "DENIALS", "COMPLAINTS", "LATE_REPORTS");
   auto row = [&](const std::string& label, const Json& c, int64_t denied) {
-    std::printf("%-12s %5lld %6lld %7lld %4lld %10lld %11lld %8lld %10lld %12lld\n",
-                label.c_str(), static_cast<long long>(num(c, "open")),
-                static_cast<long long>(num(c, "green")), static_cast<long long>(num(c, "yellow")),
-                static_cast<long long>(num(c, "red")), static_cast<long long>(num(c, "past_legal")),
+    std::printf("%-12s %5lld %6lld %7lld %4lld %10lld %11lld %8lld %10lld %12lld\n", label.c_str(),
+                static_cast<long long>(num(c, "open")), static_cast<long long>(num(c, "green")),
+                static_cast<long long>(num(c, "yellow")), static_cast<long long>(num(c, "red")),
+                static_cast<long long>(num(c, "past_legal")),
                 static_cast<long long>(num(c, "closed_late")), static_cast<long long>(denied),
                 static_cast<long long>(num(c, "open_complaints")),
                 static_cast<long long>(num(c, "late_reports")));
@@ -689,7 +691,9 @@ Status calendarPublish(const CalendarPublishOptions& o) {
   size_t published = 0;
   for (const WorkingCalendar& y : file.years) {
     if (o.year != 0 && y.year != o.year) continue;
-    Json body{{"year", y.year}, {"holidays", y.holidays}, {"workdays", y.workdays},
+    Json body{{"year", y.year},
+              {"holidays", y.holidays},
+              {"workdays", y.workdays},
               {"note", "published from " + std::filesystem::path(o.file).filename().string()}};
     GOVBUS_ASSIGN_OR_RETURN(Json r, api.post("/v1/calendar", body));
     std::printf("%d: %zu holidays, %zu adjusted working days (调休上班) — record %s\n", y.year,
@@ -715,10 +719,11 @@ Status calendarShow(const CalendarShowOptions& o) {
     return Status::Ok();
   }
   if (years.empty()) {
-    std::printf("no working-day calendar %s is in force on this node: deadlines in %s count "
-                "Monday to Friday and are provisional\n",
-                o.year == 0 ? "" : ("for " + std::to_string(o.year)).c_str(),
-                o.year == 0 ? "every year" : "that year");
+    std::printf(
+        "no working-day calendar %s is in force on this node: deadlines in %s count "
+        "Monday to Friday and are provisional\n",
+        o.year == 0 ? "" : ("for " + std::to_string(o.year)).c_str(),
+        o.year == 0 ? "every year" : "that year");
     return Status::Ok();
   }
   for (const Json& y : years) {
@@ -727,9 +732,10 @@ Status calendarShow(const CalendarShowOptions& o) {
     for (const char* kind : {"holidays", "workdays"}) {
       std::string days;
       for (const Json& d : y.value(kind, Json::array())) days += " " + d.get<std::string>();
-      std::printf("  %s:%s\n",
-                  std::string_view(kind) == "holidays" ? "holidays (休)" : "working weekend days (班)",
-                  days.empty() ? " none" : days.c_str());
+      std::printf(
+          "  %s:%s\n",
+          std::string_view(kind) == "holidays" ? "holidays (休)" : "working weekend days (班)",
+          days.empty() ? " none" : days.c_str());
     }
   }
   return Status::Ok();
@@ -738,7 +744,8 @@ Status calendarShow(const CalendarShowOptions& o) {
 Status setting(const SettingOptions& o) {
   GOVBUS_ASSIGN_OR_RETURN(NodeApi api, apiFor(o.node, o.value.has_value()));
   if (o.value) {
-    GOVBUS_ASSIGN_OR_RETURN(Json r, api.post("/v1/settings", Json{{"name", o.name}, {"value", *o.value}}));
+    GOVBUS_ASSIGN_OR_RETURN(Json r,
+                            api.post("/v1/settings", Json{{"name", o.name}, {"value", *o.value}}));
     std::printf("%s = %lld — record %s\n", o.name.c_str(), static_cast<long long>(*o.value),
                 refText(r).c_str());
     return Status::Ok();
@@ -750,11 +757,11 @@ Status setting(const SettingOptions& o) {
   }
   for (const Json& e : v.value("settings", Json::array())) {
     if (!o.name.empty() && str(e, "name") != o.name) continue;
-    std::printf("%-22s %lld (%s; range %lld..%lld)\n", str(e, "name").c_str(),
-                static_cast<long long>(num(e, "value")),
-                e["record"].is_object() ? ("set by record " + refText(e["record"])).c_str()
-                                        : "the default",
-                static_cast<long long>(num(e, "min")), static_cast<long long>(num(e, "max")));
+    std::printf(
+        "%-22s %lld (%s; range %lld..%lld)\n", str(e, "name").c_str(),
+        static_cast<long long>(num(e, "value")),
+        e["record"].is_object() ? ("set by record " + refText(e["record"])).c_str() : "the default",
+        static_cast<long long>(num(e, "min")), static_cast<long long>(num(e, "max")));
   }
   return Status::Ok();
 }

@@ -103,8 +103,9 @@ CalendarFile parseCalendarCsv(std::string_view text) {
                             : shown(kindText) + " is not holiday or workday");
     } else if (!holiday && day && weekdayOf(*day) <= 5) {
       fail(rec.line, "kind",
-           dateText + " is a weekday: only a Saturday or Sunday can be an adjusted working day "
-                      "(调休上班)");
+           dateText +
+               " is a weekday: only a Saturday or Sunday can be an adjusted working day "
+               "(调休上班)");
     }
     for (Column c : {kNameZh, kNameEn}) {
       if (at[c] == SIZE_MAX) continue;
@@ -138,7 +139,8 @@ Result<CalendarFile> readCalendarFile(const std::filesystem::path& file) {
     return makeError(ErrorCode::kInvalidArgument,
                      file.string() + ": a calendar file must be a .csv file");
   }
-  GOVBUS_ASSIGN_OR_RETURN(std::string text, readSmallFile(file, kMaxCalendarFileBytes, "a calendar file"));
+  GOVBUS_ASSIGN_OR_RETURN(std::string text,
+                          readSmallFile(file, kMaxCalendarFileBytes, "a calendar file"));
   return parseCalendarCsv(text);
 }
 

@@ -1,6 +1,6 @@
-// CalendarFile: the province's working-day calendar (节假日安排) read from a CSV file and checked row
-// by row before anything is published, so that an operator sees every bad row at once and a file
-// with any bad row publishes nothing.
+// CalendarFile: the province's working-day calendar (节假日安排) read from a CSV file and checked
+// row by row before anything is published, so that an operator sees every bad row at once and a
+// file with any bad row publishes nothing.
 //
 // CSV (data/calendar/cn-public-holidays.csv): a header naming the columns, in any order —
 //   date,kind            required
@@ -30,8 +30,8 @@ namespace govbus::admin {
 inline constexpr size_t kMaxCalendarFileBytes = 1024 * 1024;
 
 struct CalendarFile {
-  std::vector<WorkingCalendar> years;   // one per year in the file, in year order
-  std::vector<FileProblem> problems;    // every problem, in file order
+  std::vector<WorkingCalendar> years;  // one per year in the file, in year order
+  std::vector<FileProblem> problems;   // every problem, in file order
   bool ok() const { return problems.empty(); }
 };
 

@@ -17,8 +17,8 @@ namespace {
 using Json = nlohmann::json;
 
 constexpr std::array<std::string_view, 8> kColumns = {
-    "item_code", "name",      "statutory_level", "legal_days", "promised_days",
-    "delegable", "materials", "limit_unit"};
+    "item_code",     "name",      "statutory_level", "legal_days",
+    "promised_days", "delegable", "materials",       "limit_unit"};
 enum Column : size_t { kCode, kName, kLevel, kLegal, kPromised, kDelegable, kMaterials, kUnit };
 // Columns a file may leave out, with the value every row then has.
 constexpr bool optionalColumn(size_t c) { return c == kUnit; }
@@ -434,7 +434,8 @@ Result<CatalogFile> readCatalogFile(const std::filesystem::path& file) {
     return makeError(ErrorCode::kInvalidArgument,
                      file.string() + ": a catalog file must end in .csv or .json");
   }
-  GOVBUS_ASSIGN_OR_RETURN(std::string text, readSmallFile(file, kMaxCatalogFileBytes, "a catalog file"));
+  GOVBUS_ASSIGN_OR_RETURN(std::string text,
+                          readSmallFile(file, kMaxCatalogFileBytes, "a catalog file"));
   return ext == ".csv" ? parseCatalogCsv(text) : parseCatalogJson(text);
 }
 

@@ -155,12 +155,13 @@ int main(int argc, char** argv) {
       calendarCmd->add_subcommand("show", "the working-day calendar in force on a node");
   calendarShowCmd->add_option("--year", calendarShowOpts.year, "only this year");
   nodeOptions(calendarShowCmd, calendarShowOpts.node);
-  calendarShowCmd->footer(example("  govbus-admin calendar show --year 2026 --dir /var/lib/govbus"));
+  calendarShowCmd->footer(
+      example("  govbus-admin calendar show --year 2026 --dir /var/lib/govbus"));
 
   SettingOptions settingOpts;
   int64_t settingValue = 0;
-  auto* settingCmd = app.add_subcommand(
-      "setting", "show the province's settings, or set one (on the province)");
+  auto* settingCmd =
+      app.add_subcommand("setting", "show the province's settings, or set one (on the province)");
   settingCmd->add_option("name", settingOpts.name, "e.g. witness_tolerance_ms");
   auto* valueOpt = settingCmd->add_option("value", settingValue, "the new value");
   nodeOptions(settingCmd, settingOpts.node);

@@ -55,8 +55,8 @@ std::optional<DayNumber> dayFromCivil(const CivilDate& date) {
   if (date.year < kFirstCalendarYear || date.year > kLastCalendarYear || date.month < 1 ||
       date.month > 12 || date.day < 1 || date.day > 31)
     return std::nullopt;
-  auto n = static_cast<DayNumber>(daysFromCivil(date.year, static_cast<unsigned>(date.month),
-                                                static_cast<unsigned>(date.day)));
+  auto n = static_cast<DayNumber>(
+      daysFromCivil(date.year, static_cast<unsigned>(date.month), static_cast<unsigned>(date.day)));
   if (civilDateOf(n) != date) return std::nullopt;  // 2026-02-30 and the like
   return n;
 }

@@ -180,7 +180,8 @@ Result<WorkingCalendar> calendarFromJson(const Json& body) {
                                    " dates YYYY-MM-DD");
     std::set<DayNumber> days;
     for (const Json& e : *it) {
-      std::optional<DayNumber> d = e.is_string() ? parseIsoDate(e.get<std::string>()) : std::nullopt;
+      std::optional<DayNumber> d =
+          e.is_string() ? parseIsoDate(e.get<std::string>()) : std::nullopt;
       if (!d) return fieldError(field, "every entry must be a date YYYY-MM-DD");
       if (civilDateOf(*d).year != c.year)
         return fieldError(field, isoDate(*d) + " is not in " + std::to_string(c.year));
@@ -205,7 +206,8 @@ Result<ProvinceSetting> settingFromJson(const Json& body) {
                            [&](const SettingSpec& s) { return s.name == p.name; });
   if (spec == knownSettings().end()) {
     std::string names;
-    for (const SettingSpec& s : knownSettings()) names += (names.empty() ? "" : ", ") + std::string(s.name);
+    for (const SettingSpec& s : knownSettings())
+      names += (names.empty() ? "" : ", ") + std::string(s.name);
     return fieldError("name", "'" + p.name + "' is not a setting (the settings are " + names + ")");
   }
   GOVBUS_ASSIGN_OR_RETURN(p.value, integer(body, "value", true, spec->min, spec->max));
@@ -558,16 +560,11 @@ Json toJson(const CaseSummary& s) {
 }
 
 Json toJson(const Deadline& d) {
-  return Json{{"card", cardName(d.card)},
-              {"used_ms", d.usedMs},
-              {"used_days", d.usedDays()},
-              {"promised_days", d.promisedDays},
-              {"legal_days", d.legalDays},
-              {"unit", limitUnitName(d.unit)},
-              {"due_at_ms", d.dueAtMs},
-              {"legal_due_at_ms", d.legalDueAtMs},
-              {"provisional", d.provisional},
-              {"past_legal", d.pastLegal}};
+  return Json{{"card", cardName(d.card)},     {"used_ms", d.usedMs},
+              {"used_days", d.usedDays()},    {"promised_days", d.promisedDays},
+              {"legal_days", d.legalDays},    {"unit", limitUnitName(d.unit)},
+              {"due_at_ms", d.dueAtMs},       {"legal_due_at_ms", d.legalDueAtMs},
+              {"provisional", d.provisional}, {"past_legal", d.pastLegal}};
 }
 
 Json toJson(const ComplaintSummary& s) {

@@ -13,8 +13,8 @@
 #include <array>
 #include <cstdio>
 #include <cstring>
-#include <optional>
 #include <fstream>
+#include <optional>
 #include <string>
 
 #include <cerrno>

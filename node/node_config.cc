@@ -183,12 +183,12 @@ Result<NodeConfig> parseNodeConfig(std::string_view text, const std::filesystem:
     constexpr int64_t kMaxTimingMs = 24LL * 3600 * 1000;
     for (auto&& [k, v] : *t) {
       std::string key = "sync." + std::string(k.str());
-      int64_t* field = k.str() == "heartbeat_ms"        ? &c.sync.heartbeatMs
-                       : k.str() == "peer_timeout_ms"   ? &c.sync.peerTimeoutMs
-                       : k.str() == "fallback_after_ms" ? &c.sync.fallbackAfterMs
-                       : k.str() == "parent_probe_ms"   ? &c.sync.parentProbeMs
+      int64_t* field = k.str() == "heartbeat_ms"          ? &c.sync.heartbeatMs
+                       : k.str() == "peer_timeout_ms"     ? &c.sync.peerTimeoutMs
+                       : k.str() == "fallback_after_ms"   ? &c.sync.fallbackAfterMs
+                       : k.str() == "parent_probe_ms"     ? &c.sync.parentProbeMs
                        : k.str() == "witness_interval_ms" ? &c.sync.witnessIntervalMs
-                                                        : nullptr;
+                                                          : nullptr;
       if (field == nullptr) return configError(source, "unknown key '" + key + "'");
       GOVBUS_ASSIGN_OR_RETURN(*field, positiveInt(v, key, kMaxTimingMs, source));
     }

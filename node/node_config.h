@@ -46,7 +46,8 @@ struct SyncTimings {
   int64_t peerTimeoutMs = 5000;     // silence after which a connection counts as dead
   int64_t fallbackAfterMs = 30000;  // parent unreachable this long → try the fallback upstreams
   int64_t parentProbeMs = 10000;    // on a fallback, check this often whether the parent is back
-  int64_t witnessIntervalMs = 60000;  // at most one Witness record this often (sync/witness_schedule.h)
+  int64_t witnessIntervalMs =
+      60000;  // at most one Witness record this often (sync/witness_schedule.h)
 };
 
 struct UpstreamConfig {

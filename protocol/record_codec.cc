@@ -82,8 +82,8 @@ Result<Frontier> readFrontier(capnp::List<wire::FrontierEntry>::Reader list,
                               std::string_view field = "frontier",
                               size_t maxEntries = kMaxFrontierEntries) {
   if (list.size() > maxEntries) {
-    return malformed(field, std::to_string(list.size()) + " entries exceed " +
-                                std::to_string(maxEntries));
+    return malformed(field,
+                     std::to_string(list.size()) + " entries exceed " + std::to_string(maxEntries));
   }
   const std::string authorField = std::string(field) + ".author";
   Frontier out;
@@ -368,8 +368,8 @@ Result<Payload> readPayload(wire::Record::Reader r) {
     }
     case wire::Record::WITNESS: {
       Witness out;
-      GOVBUS_ASSIGN_OR_RETURN(out.feeds, readFrontier(r.getWitness().getFeeds(), "witness.feeds",
-                                                      kMaxWitnessFeeds));
+      GOVBUS_ASSIGN_OR_RETURN(
+          out.feeds, readFrontier(r.getWitness().getFeeds(), "witness.feeds", kMaxWitnessFeeds));
       if (out.feeds.empty()) return malformed("witness.feeds", "names no feed");
       for (const FrontierEntry& e : out.feeds) {
         if (e.seq == 0) return malformed("witness.feeds", "sequence must be at least 1");
@@ -577,9 +577,9 @@ struct PayloadWriter {
 
 const char* payloadKindName(const Payload& payload) {
   static constexpr const char* kNames[] = {
-      "node_certificate",      "key_revocation", "catalog_item",      "delegation",
-      "delegation_revocation", "case_event",     "supervision_order", "complaint",
-      "complaint_update",      "fork_report",    "working_calendar",  "witness",
+      "node_certificate",      "key_revocation",  "catalog_item",      "delegation",
+      "delegation_revocation", "case_event",      "supervision_order", "complaint",
+      "complaint_update",      "fork_report",     "working_calendar",  "witness",
       "link_outage",           "province_setting"};
   static_assert(std::size(kNames) == std::variant_size_v<Payload>);
   return kNames[payload.index()];

@@ -193,8 +193,8 @@ void AuthorityState::index(const AuthorityRecord& r) {
     onUndo([this, target = rv->delegation, ref] { eraseFrom(revocationsOf_, target, ref); });
   } else if (std::holds_alternative<WorkingCalendar>(r.payload) ||
              std::holds_alternative<ProvinceSetting>(r.payload)) {
-    provinceRecords_.insert(
-        std::upper_bound(provinceRecords_.begin(), provinceRecords_.end(), ref), ref);
+    provinceRecords_.insert(std::upper_bound(provinceRecords_.begin(), provinceRecords_.end(), ref),
+                            ref);
     onUndo([this, ref] {
       provinceRecords_.erase(std::find(provinceRecords_.begin(), provinceRecords_.end(), ref));
     });
@@ -290,7 +290,7 @@ void AuthorityState::judgeKeyRevocation(const AuthorityRecord& r) {
 }
 
 AuthorityState::Derived AuthorityState::derived() const {
-  return Derived{voids_,    parent_,    keys_,   names_,        forks_,    versions_, catalog_,
+  return Derived{voids_,      parent_,    keys_,   names_,    forks_,        versions_, catalog_,
                  structural_, revokedBy_, grants_, calendar_, calendarRefs_, settings_};
 }
 
@@ -576,9 +576,8 @@ void AuthorityState::addedCatalog(const AuthorityRecord& r, bool latest) {
   VoidReason reason = catalogVerdict(r, c);
   setVerdict(r.ref, reason);
   if (reason != VoidReason::kNone) return;
-  CatalogEntry e{c.code,         c.name,      c.statutoryDepth, c.legalDays,
-                 c.promisedDays, c.delegable, c.materials,      r.ref,
-                 c.limitUnit};
+  CatalogEntry e{c.code,      c.name, c.statutoryDepth, c.legalDays, c.promisedDays, c.delegable,
+                 c.materials, r.ref,  c.limitUnit};
   versions_[c.code].push_back({r.ref, e});
   onUndo([this, code = c.code] {
     auto it = versions_.find(code);

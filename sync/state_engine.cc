@@ -187,10 +187,7 @@ Bytes encodeCaseSummary(const CaseSummary& s) {
   w.u32(static_cast<uint32_t>(s.flaggedTimes.size()));
   for (const FlaggedTime& f : s.flaggedTimes)
     w.str(f.ref.author).u64(f.ref.seq).i64(f.claimedMs).i64(f.witnessedMs);
-  w
-      .u32(s.materialsRequests)
-      .u32(s.urges)
-      .boolean(s.authorityConflict);
+  w.u32(s.materialsRequests).u32(s.urges).boolean(s.authorityConflict);
   putOptionalRef(w, s.conflictRevocation);
   w.boolean(s.denied).str(s.denialReason);
   putOptionalRef(w, s.lastEvent);
@@ -323,7 +320,8 @@ Status StateEngine::index(FeedTxn& txn, const RecordRef& ref, const Record& reco
       return setVerdict(txn, ref, VoidReason::kWitnessNotByAncestor);
     return witness::add(txn, record.envelope, *w, dirty.cases);
   }
-  if (const auto* o = std::get_if<LinkOutage>(&p)) return witness::addOutage(txn, record.envelope, *o);
+  if (const auto* o = std::get_if<LinkOutage>(&p))
+    return witness::addOutage(txn, record.envelope, *o);
   std::string caseId;
   const auto* event = std::get_if<CaseEvent>(&p);
   if (event) caseId = event->caseId;

@@ -27,8 +27,8 @@ struct CardCounts {
   uint64_t authorityConflicts = 0;
   uint64_t halted = 0;
   uint64_t openComplaints = 0;
-  uint64_t closedLate = 0;     // decided after the promised limit (超期办结)
-  uint64_t lateReports = 0;    // events this node reported late (witnessed time, DESIGN §6)
+  uint64_t closedLate = 0;   // decided after the promised limit (超期办结)
+  uint64_t lateReports = 0;  // events this node reported late (witnessed time, DESIGN §6)
   friend bool operator==(const CardCounts&, const CardCounts&) = default;
   CardCounts& operator+=(const CardCounts& o);
 };

@@ -67,28 +67,30 @@ Status indexCaseEvent(FeedTxn& txn, const RecordRef& event, std::string_view cas
 bool namesOnlyDescendants(const Envelope& witness, const Witness& statements) {
   auto author = DivisionCode::parse(witness.author);
   if (!author) return false;
-  return std::all_of(statements.feeds.begin(), statements.feeds.end(),
-                     [&](const FrontierEntry& e) {
-                       auto feed = DivisionCode::parse(e.author);
-                       return feed && author->strictlyContains(*feed);
-                     });
+  return std::all_of(statements.feeds.begin(), statements.feeds.end(), [&](const FrontierEntry& e) {
+    auto feed = DivisionCode::parse(e.author);
+    return feed && author->strictlyContains(*feed);
+  });
 }
 
 Status add(FeedTxn& txn, const Envelope& w, const Witness& statements,
            std::set<std::string>& dirtyCases) {
   for (const FrontierEntry& e : statements.feeds) {
-    GOVBUS_ASSIGN_OR_RETURN(std::optional<Step> next, firstStepFrom(txn, e.author, w.author, e.seq));
+    GOVBUS_ASSIGN_OR_RETURN(std::optional<Step> next,
+                            firstStepFrom(txn, e.author, w.author, e.seq));
     if (next && next->atMs <= w.wallTimeMs) continue;  // an earlier statement covers as much
     Bytes value = BinaryWriter().i64(w.wallTimeMs).u64(w.seq).u32(w.keySerial).take();
     GOVBUS_TRY(txn.statePut(stepKey(e.author, w.author, e.seq), value));
     // Events of the feed this statement may witness earlier than before: those above the last
     // statement recorded (all of them when statements arrive out of step, which only a witness
     // whose clock went back can cause).
-    GOVBUS_ASSIGN_OR_RETURN(std::optional<Bytes> lastRaw, txn.stateGet(lastKey(e.author, w.author)));
+    GOVBUS_ASSIGN_OR_RETURN(std::optional<Bytes> lastRaw,
+                            txn.stateGet(lastKey(e.author, w.author)));
     uint64_t last = 0;
     if (lastRaw && lastRaw->size() == 8) last = BinaryReader(*lastRaw).u64();
     uint64_t from = e.seq > last ? last + 1 : 1;
-    if (e.seq > last) GOVBUS_TRY(txn.statePut(lastKey(e.author, w.author), BinaryWriter().u64(e.seq).take()));
+    if (e.seq > last)
+      GOVBUS_TRY(txn.statePut(lastKey(e.author, w.author), BinaryWriter().u64(e.seq).take()));
     Bytes prefix = BinaryWriter().u8(kEventCase).raw(e.author).u8(0).take();
     GOVBUS_TRY(txn.stateScanFrom(eventKey(e.author, from), prefix, [&](ByteView k, ByteView v) {
       if (k.size() != prefix.size() + 8) return true;

@@ -1,11 +1,12 @@
 // Working days (工作日) and the counting rule for time limits (DESIGN §6; 行政许可法 arts. 42, 82).
 //
-// Dates are civil days in UTC+8 (base/civil_date.h). A limit of N days counts forward from the day of acceptance, which is not counted
-// (期间开始的当日不计入); the deadline is the end (24:00 UTC+8) of the Nth counted day. Counted days
-// are working days for items counted in working days (the default) or every day for items counted
-// in calendar days. A day on which the clock is paused at its start (00:00 UTC+8) — materials
-// requested and not yet supplied, or the case suspended — is not counted: a pause removes the days
-// it covers, and the day a pause ends is not counted, as with acceptance.
+// Dates are civil days in UTC+8 (base/civil_date.h). A limit of N days counts forward from the day
+// of acceptance, which is not counted (期间开始的当日不计入); the deadline is the end (24:00 UTC+8)
+// of the Nth counted day. Counted days are working days for items counted in working days (the
+// default) or every day for items counted in calendar days. A day on which the clock is paused at
+// its start (00:00 UTC+8) — materials requested and not yet supplied, or the case suspended — is
+// not counted: a pause removes the days it covers, and the day a pause ends is not counted, as with
+// acceptance.
 //
 // Which days are working days comes from the province's published calendar for each year
 // (HolidayCalendar, built from signed calendar records). For a year without a calendar, Monday to

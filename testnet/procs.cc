@@ -1,6 +1,5 @@
 #include "testnet/procs.h"
 
-
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -585,9 +584,8 @@ Status Procs::chooseCountyItems() {
     auto items = handledItems(slot(county));
     if (!items) return makeError(ErrorCode::kIo, "GET /v1/authority on " + county + " failed");
     if (items->empty()) {
-      HttpReply why = slot(county).proc->get("/v1/authority?item=" + catalog_.front().code +
-                                                 "&region=" + county,
-                                             kReadTimeout);
+      HttpReply why = slot(county).proc->get(
+          "/v1/authority?item=" + catalog_.front().code + "&region=" + county, kReadTimeout);
       return makeError(ErrorCode::kInvalidArgument,
                        "county " + county + " handles no item of the sample catalog (" +
                            catalog_.front().code + ": " + why.text + ")");

@@ -24,7 +24,6 @@ int depthOf(const std::string& code) {
   return depth;
 }
 
-
 }  // namespace
 
 Bytes verdictStateKey(const RecordRef& ref) {

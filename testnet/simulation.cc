@@ -20,8 +20,8 @@
 #include "sync/replica.h"
 #include "sync/replication_link.h"
 #include "sync/state_digest.h"
-#include "testnet/reference.h"
 #include "sync/witness_schedule.h"
+#include "testnet/reference.h"
 #include "testnet/store_checks.h"
 #include "testnet/topology.h"
 
@@ -315,8 +315,8 @@ Status Sim::enrolAndPublish() {
   }
   GOVBUS_ASSIGN_OR_RETURN(catalog_, loadCatalog());
   for (const CatalogItem& c : catalog_) GOVBUS_TRY(author(root, c));
-  GOVBUS_TRY(author(root, ProvinceSetting{std::string(kWitnessToleranceSetting),
-                                          kSimWitnessToleranceMs}));
+  GOVBUS_TRY(
+      author(root, ProvinceSetting{std::string(kWitnessToleranceSetting), kSimWitnessToleranceMs}));
   // 强县扩权: the province devolves a province-level item to each city, which passes it on to its
   // first county.
   auto provinceItem = std::find_if(catalog_.begin(), catalog_.end(), [](const CatalogItem& c) {
@@ -1134,7 +1134,8 @@ Result<Invariant> Sim::checkWitnessedTime(FeedReader& root) {
     ++decisions;
     const int64_t witnessed = witnessOf(seq), claimed = r.envelope.wallTimeMs;
     const bool late = witnessed != 0 && witnessed - claimed > kSimWitnessToleranceMs;
-    GOVBUS_ASSIGN_OR_RETURN(std::optional<CaseSummary> c, StateEngine::caseSummary(root, e->caseId));
+    GOVBUS_ASSIGN_OR_RETURN(std::optional<CaseSummary> c,
+                            StateEngine::caseSummary(root, e->caseId));
     if (!c) continue;
     const bool isFlagged =
         std::any_of(c->flaggedTimes.begin(), c->flaggedTimes.end(), [&](const FlaggedTime& f) {

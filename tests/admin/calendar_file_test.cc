@@ -38,7 +38,8 @@ TEST(CalendarFileTest, TheShippedFileGivesOneCalendarPerYearWithItsHolidaysAndWo
 
 TEST(CalendarFileTest, RowsInAnyOrderAreSortedWithinTheirYear) {
   auto f = parseCalendarCsv(
-      "kind,date\nholiday,2026-10-02\nholiday,2026-10-01\nworkday,2026-09-20\nholiday,2025-01-01\n");
+      "kind,date\nholiday,2026-10-02\nholiday,2026-10-01\nworkday,2026-09-20\nholiday,2025-01-"
+      "01\n");
   ASSERT_TRUE(f.ok());
   ASSERT_EQ(f.years.size(), 2u);
   EXPECT_EQ(f.years[1].holidays, (std::vector<std::string>{"2026-10-01", "2026-10-02"}));
@@ -48,18 +49,18 @@ TEST(CalendarFileTest, RowsInAnyOrderAreSortedWithinTheirYear) {
 TEST(CalendarFileTest, EveryBadRowIsReportedWithItsLineAndFieldAndNothingIsReturned) {
   auto f = parseCalendarCsv(
       "date,kind,name_zh\n"
-      "2026-02-30,holiday,春节\n"     // no such date
+      "2026-02-30,holiday,春节\n"  // no such date
       "2026-10-01,holiday,国庆\n"
-      "2026-10-01,holiday,国庆\n"     // repeated
-      "2026-10-09,workday,国庆\n"     // a Friday cannot be an adjusted working day
-      "2026-10-11,day off,国庆\n"     // unknown kind
-      "26-10-12,holiday,国庆\n"       // not YYYY-MM-DD
-      "2260-01-01,holiday,x\n"        // outside the calendar years
-      "2026-10-13,holiday\n");        // too few fields
+      "2026-10-01,holiday,国庆\n"  // repeated
+      "2026-10-09,workday,国庆\n"  // a Friday cannot be an adjusted working day
+      "2026-10-11,day off,国庆\n"  // unknown kind
+      "26-10-12,holiday,国庆\n"    // not YYYY-MM-DD
+      "2260-01-01,holiday,x\n"     // outside the calendar years
+      "2026-10-13,holiday\n");     // too few fields
   EXPECT_TRUE(f.years.empty());
-  EXPECT_EQ(where(f), (std::vector<std::string>{"line 2:date", "line 4:date", "line 5:kind",
-                                                "line 6:kind", "line 7:date", "line 8:date",
-                                                "line 9:row"}));
+  EXPECT_EQ(where(f),
+            (std::vector<std::string>{"line 2:date", "line 4:date", "line 5:kind", "line 6:kind",
+                                      "line 7:date", "line 8:date", "line 9:row"}));
   EXPECT_NE(f.problems[1].rule.find("also on line 3"), std::string::npos) << f.problems[1].rule;
   EXPECT_NE(f.problems[2].rule.find("weekday"), std::string::npos) << f.problems[2].rule;
 }

@@ -7,9 +7,9 @@
 #include <httplib.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <cstring>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <cstring>
 
 #include <algorithm>
 #include <chrono>

@@ -124,11 +124,11 @@ class RecordSet {
 
     // The clock rules' records (PROTOCOL §11).
     add("workingCalendar", "430000",
-        WorkingCalendar{2026, {"2026-01-01", "2026-10-01"}, {"2026-09-20"}, "国办发明电〔2025〕7号"});
+        WorkingCalendar{
+            2026, {"2026-01-01", "2026-10-01"}, {"2026-09-20"}, "国办发明电〔2025〕7号"});
     add("provinceSetting", "430000", ProvinceSetting{"witness_tolerance_ms", 900'000});
     add("witness", "430100", Witness{{{"430102", 3}, {"430103", 1}}});
-    add("linkOutage", "430102",
-        LinkOutage{"430100", kTestEpochMs, kTestEpochMs + 5LL * 60 * 1000});
+    add("linkOutage", "430102", LinkOutage{"430100", kTestEpochMs, kTestEpochMs + 5LL * 60 * 1000});
 
     // A body larger than the encoder's first segment (128 words): a two-segment message, which
     // every decoder must read.

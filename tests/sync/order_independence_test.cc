@@ -149,7 +149,7 @@ class HistoryGenerator {
   }
 
   void step(int i, int steps) {
-    int w = between(0, 49);
+    int w = between(0, 51);
     if (w < 2) return catalogInsert();
     if (w < 4) return catalogUpdate();
     if (w < 10) return delegate();
@@ -166,8 +166,8 @@ class HistoryGenerator {
     if (w < 45) return fork(i > steps * 3 / 4);
     if (w < 46) return reportFork();
     if (w < 48) return chain();
-    if (w < 49) return clockRecord();
-    return flow();
+    if (w < 50) return flow();
+    return clockRecord();
   }
 
   // The records the case clock reads (PROTOCOL §11): working-day calendars and settings by the
@@ -175,7 +175,7 @@ class HistoryGenerator {
   // witnesses by a parent of the feeds it names — or, void, naming a feed outside its region —
   // and link outages.
   void clockRecord() {
-    std::string author = chance(0.8) ? "430000" : pick(historyNodes());
+    std::string author = chance(0.65) ? "430000" : pick(historyNodes());
     switch (rng_() % 4) {
       case 0: {
         WorkingCalendar c;
@@ -187,7 +187,7 @@ class HistoryGenerator {
         return;
       }
       case 1: {
-        ProvinceSetting p{chance(0.85) ? "witness_tolerance_ms" : "no_such_setting",
+        ProvinceSetting p{chance(0.75) ? "witness_tolerance_ms" : "no_such_setting",
                           chance(0.8) ? between(0, 3) * 3'600'000 : 8 * kDayMs};
         if (chance(0.1)) p.value = -1;
         put(author, p);
@@ -204,8 +204,9 @@ class HistoryGenerator {
           if (chance(0.6)) w.feeds.push_back({n, std::max<uint64_t>(1, seq - rng_() % 3)});
         }
         if (w.feeds.empty()) return;
-        std::sort(w.feeds.begin(), w.feeds.end(),
-                  [](const FrontierEntry& a, const FrontierEntry& b) { return a.author < b.author; });
+        std::sort(
+            w.feeds.begin(), w.feeds.end(),
+            [](const FrontierEntry& a, const FrontierEntry& b) { return a.author < b.author; });
         put(by, w);
         return;
       }
@@ -401,7 +402,12 @@ class HistoryGenerator {
   }
 
   void receive() {
+    // A duplicate id now and then: mostly received again by the window whose code prefixes it
+    // (case_already_received), sometimes by another one (case_id_not_receivers).
+    std::optional<std::string> duplicate;
+    if (!cases_.empty() && chance(0.05)) duplicate = pick(cases_).id;
     std::string w = window();
+    if (duplicate && chance(0.7)) w = duplicate->substr(0, duplicate->find('-'));
     std::string item = chance(0.8) ? pick(goodItems_) : chance(0.9) ? pick(items_) : "XK-NEVER";
     std::string region = w;
     std::string handler;
@@ -414,8 +420,7 @@ class HistoryGenerator {
       std::vector<std::string> path = pathTo(region == kUnenrolled ? w : region);
       handler = chance(0.8) ? pick(path) : anyNode();
     }
-    std::string id = chance(0.95) || cases_.empty() ? w + "-" + std::to_string(cases_.size())
-                                                    : pick(cases_).id;  // a duplicate id
+    std::string id = duplicate ? *duplicate : w + "-" + std::to_string(cases_.size());
     RecordRef ref = put(w, Scenario::received(id, item, handler, region));
     cases_.push_back({id, handler, region, CaseStatus::kReceived, {ref}, plausible});
   }

@@ -1094,8 +1094,7 @@ const std::vector<Spec>& specs() {
                     VoidReason::kSettingOutOfRange);
          expectVoid(s, s.put("430000", ProvinceSetting{"witness_tolerance_ms", 7 * kDay + 1}),
                     VoidReason::kSettingOutOfRange);
-         EXPECT_EQ(s.replica().engine().authority().setting("witness_tolerance_ms"),
-                   15 * 60'000)
+         EXPECT_EQ(s.replica().engine().authority().setting("witness_tolerance_ms"), 15 * 60'000)
              << "the default";
          expectValid(s, s.put("430000", ProvinceSetting{"witness_tolerance_ms", 7 * kDay}));
          EXPECT_EQ(s.replica().engine().authority().setting("witness_tolerance_ms"), 7 * kDay);
@@ -1228,12 +1227,12 @@ const std::vector<Spec>& specs() {
            s.put(county, Scenario::received(id, "XK-COUNTY", county, county), std::nullopt, when);
            return s.put(county, Scenario::event(id, T::kAccepted), std::nullopt, when);
          };
-         const int64_t now = at(2026, 3, 31, 12);                 // a Tuesday, noon
-         accepted("430211", "430211-r3", at(2026, 2, 27));         // 21.5 used: past legal
-         accepted("430103", "430103-r2", at(2026, 3, 13));         // 11.5 used: red
-         accepted("430102", "430102-r1", at(2026, 3, 16));         // 10.5 used: red
-         accepted("430102", "430102-y1", at(2026, 3, 19));         // 7.5 used: yellow
-         accepted("430102", "430102-g1", at(2026, 3, 30));         // 0.5 used: green
+         const int64_t now = at(2026, 3, 31, 12);                    // a Tuesday, noon
+         accepted("430211", "430211-r3", at(2026, 2, 27));           // 21.5 used: past legal
+         accepted("430103", "430103-r2", at(2026, 3, 13));           // 11.5 used: red
+         accepted("430102", "430102-r1", at(2026, 3, 16));           // 10.5 used: red
+         accepted("430102", "430102-y1", at(2026, 3, 19));           // 7.5 used: yellow
+         accepted("430102", "430102-g1", at(2026, 3, 30));           // 0.5 used: green
          auto h = accepted("430211", "430211-h1", at(2026, 3, 30));  // green, halted
          s.put("430200", Scenario::order("430211-h1", OrderKind::kHalt, h), std::nullopt,
                at(2026, 3, 30, 11));

@@ -49,7 +49,8 @@ TEST(CivilDateTest, DatesDaysAndWeekdaysRoundTripInUtcPlus8) {
   EXPECT_EQ(dayOf(INT64_MAX), dayOf(INT64_MAX - kDayMs * 1000)) << "saturates, no overflow";
 }
 
-TEST(WorkingDaysTest, TenWorkingDaysFromTheMidAutumnWeekSkipTheHolidaysAndCountTheAdjustedSaturday) {
+TEST(WorkingDaysTest,
+     TenWorkingDaysFromTheMidAutumnWeekSkipTheHolidaysAndCountTheAdjustedSaturday) {
   HolidayCalendar cal = calendar2026();
   DueDate due = dueDate(clock(at(2026, 9, 23)), 10, cal);
   EXPECT_EQ(due.dueAtMs, 1791993600000) << "end of Wed 2026-10-14";
@@ -71,8 +72,8 @@ TEST(WorkingDaysTest, AYearWithoutACalendarCountsMondayToFridayAndIsProvisional)
 }
 
 TEST(WorkingDaysTest, ACalendarDayItemCountsEveryDayFromTheDayAfterAcceptance) {
-  DueDate due = dueDate(clock(at(2026, 9, 23, 23, 59), LimitUnit::kCalendarDays), 10,
-                        calendar2026());
+  DueDate due =
+      dueDate(clock(at(2026, 9, 23, 23, 59), LimitUnit::kCalendarDays), 10, calendar2026());
   EXPECT_EQ(due.dueAtMs, dayStartMs(*parseIsoDate("2026-10-04"))) << "end of 2026-10-03";
   EXPECT_FALSE(due.provisional) << "calendar days need no calendar";
 }
@@ -137,7 +138,8 @@ TEST(WorkingDaysTest, ALaterCalendarForTheSameYearReplacesTheEarlierOne) {
   YearCalendar noHolidays{2026, {}, {}};
   cal.set(noHolidays);
   EXPECT_EQ(dueDate(clock(at(2026, 9, 23)), 10, cal).dueAtMs,
-            dayStartMs(*parseIsoDate("2026-10-08"))) << "Mon–Fri without the 国庆 holidays";
+            dayStartMs(*parseIsoDate("2026-10-08")))
+      << "Mon–Fri without the 国庆 holidays";
 }
 
 }  // namespace

@@ -191,8 +191,8 @@ SupervisionOrder Scenario::order(const std::string& caseId, OrderKind kind,
 
 CatalogItem Scenario::item(const std::string& code, int depth, uint16_t legal, uint16_t promised,
                            bool delegable, CatalogOp op, LimitUnit unit) {
-  return CatalogItem{op,        code,    "事项 " + code, static_cast<uint8_t>(depth),
-                     legal,     promised, delegable,     {"申请书"},
+  return CatalogItem{op,    code,     "事项 " + code, static_cast<uint8_t>(depth),
+                     legal, promised, delegable,      {"申请书"},
                      unit};
 }
 

@@ -115,8 +115,8 @@ Json payload(const Payload& p) {
                     {"promisedDays", v.promisedDays},
                     {"delegable", v.delegable},
                     {"materials", list(v.materials)},
-                    {"limitUnit", v.limitUnit == LimitUnit::kWorkingDays ? "workingDays"
-                                                                          : "calendarDays"}}}};
+                    {"limitUnit",
+                     v.limitUnit == LimitUnit::kWorkingDays ? "workingDays" : "calendarDays"}}}};
         } else if constexpr (std::is_same_v<T, Delegation>) {
           return {{"delegation",
                    {{"item", v.item},
