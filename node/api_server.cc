@@ -1,5 +1,7 @@
 #include "node/api_server.h"
 
+#include <cstdio>
+
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
@@ -9,12 +11,12 @@
 #include <optional>
 
 #include "node/api_json.h"
-#include "sync/witness_index.h"
 #include "node/board_page.h"
 #include "node/clock.h"
 #include "protocol/division_code.h"
 #include "protocol/record_codec.h"
 #include "sync/state_engine.h"
+#include "sync/witness_index.h"
 
 namespace govbus {
 
@@ -342,7 +344,8 @@ void ApiServer::routes() {
     // outage tells a late report from a backdating.
     for (Json& f : out["flagged_times"]) {
       const std::string author = f["record"]["author"].get<std::string>();
-      const int64_t claimed = f["claimed_ms"].get<int64_t>(), seen = f["witnessed_ms"].get<int64_t>();
+      const int64_t claimed = f["claimed_ms"].get<int64_t>(),
+                    seen = f["witnessed_ms"].get<int64_t>();
       Json outages = Json::array();
       Status st = witness::forEachOutage(**view, author, [&](const LinkOutage& o) {
         if (o.fromMs <= seen && o.untilMs >= claimed)
@@ -454,10 +457,8 @@ void ApiServer::routes() {
       Json holidays = Json::array(), workdays = Json::array();
       for (DayNumber d : y->holidays) holidays.push_back(isoDate(d));
       for (DayNumber d : y->workdays) workdays.push_back(isoDate(d));
-      years.push_back(Json{{"year", year},
-                           {"holidays", holidays},
-                           {"workdays", workdays},
-                           {"record", toJson(ref)}});
+      years.push_back(Json{
+          {"year", year}, {"holidays", holidays}, {"workdays", workdays}, {"record", toJson(ref)}});
     }
     reply(res, 200, Json{{"years", years}});
   });
@@ -466,14 +467,14 @@ void ApiServer::routes() {
     Json settings = Json::array();
     for (const SettingSpec& spec : knownSettings()) {
       auto it = authority->settings().find(spec.name);
-      settings.push_back(Json{{"name", spec.name},
-                              {"value", authority->setting(spec.name)},
-                              {"default", spec.defaultValue},
-                              {"min", spec.min},
-                              {"max", spec.max},
-                              {"record", it == authority->settings().end()
-                                             ? Json(nullptr)
-                                             : toJson(it->second.second)}});
+      settings.push_back(
+          Json{{"name", spec.name},
+               {"value", authority->setting(spec.name)},
+               {"default", spec.defaultValue},
+               {"min", spec.min},
+               {"max", spec.max},
+               {"record",
+                it == authority->settings().end() ? Json(nullptr) : toJson(it->second.second)}});
     }
     reply(res, 200, Json{{"settings", settings}});
   });
@@ -700,6 +701,15 @@ void ApiServer::routes() {
             "# TYPE govbus_pending_records gauge\n";
         out += "govbus_pending_records " + std::to_string(*pending) + "\n";
       }
+    }
+    if (auto usage = engine_.storeUsage()) {
+      char ratio[32];
+      std::snprintf(ratio, sizeof ratio, "%.6f", usage->usedRatio);
+      out +=
+          "# HELP govbus_store_map_used_ratio Share of the LMDB map (store.map_size_mb) in use; "
+          "the node warns from 0.8 and stores nothing more at 1.\n"
+          "# TYPE govbus_store_map_used_ratio gauge\n";
+      out += std::string("govbus_store_map_used_ratio ") + ratio + "\n";
     }
     res.set_content(out, "text/plain; version=0.0.4");
   });

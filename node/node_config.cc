@@ -170,11 +170,13 @@ Result<NodeConfig> parseNodeConfig(std::string_view text, const std::filesystem:
     const toml::table* t = store->as_table();
     if (t == nullptr) return configError(source, "[store] must be a table");
     for (auto&& [k, v] : *t) {
-      if (k.str() != "map_size_mb")
-        return configError(source, "unknown key 'store." + std::string(k.str()) + "'");
-      GOVBUS_ASSIGN_OR_RETURN(int64_t mb,
-                              positiveInt(v, "store.map_size_mb", kMaxMapSizeMb, source));
-      c.mapSizeMb = static_cast<uint64_t>(mb);
+      uint64_t* field = k.str() == "map_size_mb"       ? &c.mapSizeMb
+                        : k.str() == "author_quota_mb" ? &c.authorQuotaMb
+                                                       : nullptr;
+      const std::string key = "store." + std::string(k.str());
+      if (field == nullptr) return configError(source, "unknown key '" + key + "'");
+      GOVBUS_ASSIGN_OR_RETURN(int64_t mb, positiveInt(v, key, kMaxMapSizeMb, source));
+      *field = static_cast<uint64_t>(mb);
     }
   }
   if (const toml::node* sync = root.get("sync")) {
@@ -183,12 +185,12 @@ Result<NodeConfig> parseNodeConfig(std::string_view text, const std::filesystem:
     constexpr int64_t kMaxTimingMs = 24LL * 3600 * 1000;
     for (auto&& [k, v] : *t) {
       std::string key = "sync." + std::string(k.str());
-      int64_t* field = k.str() == "heartbeat_ms"        ? &c.sync.heartbeatMs
-                       : k.str() == "peer_timeout_ms"   ? &c.sync.peerTimeoutMs
-                       : k.str() == "fallback_after_ms" ? &c.sync.fallbackAfterMs
-                       : k.str() == "parent_probe_ms"   ? &c.sync.parentProbeMs
+      int64_t* field = k.str() == "heartbeat_ms"          ? &c.sync.heartbeatMs
+                       : k.str() == "peer_timeout_ms"     ? &c.sync.peerTimeoutMs
+                       : k.str() == "fallback_after_ms"   ? &c.sync.fallbackAfterMs
+                       : k.str() == "parent_probe_ms"     ? &c.sync.parentProbeMs
                        : k.str() == "witness_interval_ms" ? &c.sync.witnessIntervalMs
-                                                        : nullptr;
+                                                          : nullptr;
       if (field == nullptr) return configError(source, "unknown key '" + key + "'");
       GOVBUS_ASSIGN_OR_RETURN(*field, positiveInt(v, key, kMaxTimingMs, source));
     }

@@ -14,6 +14,9 @@
 //   api_token_file          bearer token for API writes, mode 0600 (required)
 //   log_level               trace | debug | info | warn | error (default info)
 //   [store] map_size_mb     LMDB address space in MiB (default 65536)
+//   [store] author_quota_mb the most of this store one other node's feed may take, its stored and
+//                           buffered records, in MiB (default 4096); this node and its ancestors
+//                           have no quota (sync/ingest.h, IngestLimits)
 //   [sync]  heartbeat_ms, peer_timeout_ms, fallback_after_ms, parent_probe_ms (see SyncTimings)
 //   [testing] clock_offset_days  TEST ONLY: days added to the node's wall clock (records it signs,
 //                           deadlines and cards it computes), so that a demo or test can see a
@@ -36,6 +39,11 @@ namespace govbus {
 inline constexpr uint16_t kDefaultApiPort = 8101;
 inline constexpr uint64_t kDefaultMapSizeMb = 64 * 1024;
 inline constexpr uint64_t kMaxMapSizeMb = uint64_t{1} << 24;  // 16 TiB: beyond any real province
+// A county's feed over years: 4 GiB holds about eight million records of half a KiB (a busy county
+// centre's case events for a decade), and one node alone can fill at most a sixteenth of the
+// default map.
+inline constexpr uint64_t kDefaultAuthorQuotaMb = 4 * 1024;
+static_assert(kDefaultAuthorQuotaMb * 16 <= kDefaultMapSizeMb);
 inline constexpr size_t kMaxUpstreams = 8;
 inline constexpr size_t kMaxConfigFileBytes = 1 << 20;
 inline constexpr int64_t kMaxClockOffsetDays = 3650;
@@ -46,7 +54,8 @@ struct SyncTimings {
   int64_t peerTimeoutMs = 5000;     // silence after which a connection counts as dead
   int64_t fallbackAfterMs = 30000;  // parent unreachable this long → try the fallback upstreams
   int64_t parentProbeMs = 10000;    // on a fallback, check this often whether the parent is back
-  int64_t witnessIntervalMs = 60000;  // at most one Witness record this often (sync/witness_schedule.h)
+  int64_t witnessIntervalMs =
+      60000;  // at most one Witness record this often (sync/witness_schedule.h)
 };
 
 struct UpstreamConfig {
@@ -69,6 +78,7 @@ struct NodeConfig {
   std::filesystem::path apiTokenFile;
   std::string logLevel = "info";
   uint64_t mapSizeMb = kDefaultMapSizeMb;
+  uint64_t authorQuotaMb = kDefaultAuthorQuotaMb;
   SyncTimings sync;
   int64_t clockOffsetMs = 0;  // [testing] clock_offset_days: never set on a production node
 };

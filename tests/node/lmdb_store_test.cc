@@ -130,6 +130,101 @@ TEST(LmdbStoreTest, StoreFromANewerSchemaVersionIsRefused) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kVersion);
   EXPECT_NE(r.error().message.find("schema version 99"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("upgrade govbus-node"), std::string::npos) << r.error().message;
+}
+
+// Issue 13, item 6: schema 2 added a byte count to every head (the per-author quota reads it). A
+// store written by the previous build (48-byte heads, schema 1) is read as it is by a read-only
+// open (verify, backups), and upgraded by a writable one: every head then counts its whole feed,
+// so the quota covers what the author stored before the upgrade too.
+TEST(LmdbStoreTest,
+     AVersionOneStoreIsReadAsItIsAndUpgradedWithEveryFeedsByteCountWhenOpenedToWrite) {
+  TempDir dir;
+  TestNetwork net;
+  TrustStore trust = net.trustStore();
+  auto a = countyRecords(net, "430102", 7);
+  auto b = countyRecords(net, "430103", 3, 900);
+  uint64_t aBytes = 0, bBytes = 0;
+  for (const Bytes& r : a) aBytes += r.size();
+  for (const Bytes& r : b) bBytes += r.size();
+  {
+    auto store = LmdbStore::open(dir.path());
+    ASSERT_TRUE(store.ok());
+    std::vector<Bytes> all = a;
+    all.insert(all.end(), b.begin(), b.end());
+    ASSERT_TRUE(ingestBatch(**store, trust, all).ok());
+  }
+  auto rawVersion = [&]() -> uint64_t {
+    MDB_env* env;
+    mdb_env_create(&env);
+    mdb_env_set_maxdbs(env, 16);
+    EXPECT_EQ(mdb_env_open(env, dir.path().c_str(), MDB_RDONLY, 0600), 0);
+    MDB_txn* txn;
+    mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn);
+    MDB_dbi meta;
+    mdb_dbi_open(txn, "meta", 0, &meta);
+    MDB_val k{14, const_cast<char*>("schema_version")}, v;
+    uint64_t version = 0;
+    if (mdb_get(txn, meta, &k, &v) == 0 && v.mv_size == 8)
+      version = getBigEndian64(static_cast<const uint8_t*>(v.mv_data));
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+    return version;
+  };
+  EXPECT_EQ(rawVersion(), 2u);
+  {  // Turn it into what the previous build wrote, with LMDB directly.
+    MDB_env* env;
+    mdb_env_create(&env);
+    mdb_env_set_maxdbs(env, 16);
+    ASSERT_EQ(mdb_env_open(env, dir.path().c_str(), 0, 0600), 0);
+    MDB_txn* txn;
+    mdb_txn_begin(env, nullptr, 0, &txn);
+    MDB_dbi meta, heads;
+    mdb_dbi_open(txn, "meta", 0, &meta);
+    mdb_dbi_open(txn, "heads", 0, &heads);
+    uint8_t v[8];
+    putBigEndian64(1, v);
+    MDB_val k{14, const_cast<char*>("schema_version")}, val{8, v};
+    ASSERT_EQ(mdb_put(txn, meta, &k, &val, 0), 0);
+    std::vector<std::pair<Bytes, Bytes>> old;
+    MDB_cursor* c;
+    mdb_cursor_open(txn, heads, &c);
+    MDB_val hk, hv;
+    for (int rc = mdb_cursor_get(c, &hk, &hv, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(c, &hk, &hv, MDB_NEXT)) {
+      ASSERT_EQ(hv.mv_size, 56u);
+      const auto* kp = static_cast<const uint8_t*>(hk.mv_data);
+      const auto* vp = static_cast<const uint8_t*>(hv.mv_data);
+      old.emplace_back(Bytes(kp, kp + hk.mv_size), Bytes(vp, vp + 48));
+    }
+    mdb_cursor_close(c);
+    ASSERT_EQ(old.size(), 2u);
+    for (auto& [key, value] : old) {
+      MDB_val k2{key.size(), key.data()}, v2{value.size(), value.data()};
+      ASSERT_EQ(mdb_put(txn, heads, &k2, &v2, 0), 0);
+    }
+    ASSERT_EQ(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+  }
+  {  // verify and backups open it read-only: read as it is, nothing written.
+    auto store = LmdbStore::open(dir.path(), LmdbOptions{.readOnly = true});
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    auto view = (*store)->beginRead();
+    auto head = (*view)->head("430102");
+    ASSERT_TRUE(head.ok() && head->has_value()) << "a 48-byte head still reads";
+    EXPECT_EQ((*head)->seq, 7u);
+    EXPECT_EQ((*head)->bytes, 0u);
+  }
+  EXPECT_EQ(rawVersion(), 1u);
+  {
+    auto store = LmdbStore::open(dir.path());
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    auto view = (*store)->beginRead();
+    EXPECT_EQ((*(*view)->head("430102"))->bytes, aBytes);
+    EXPECT_EQ((*(*view)->head("430103"))->bytes, bBytes);
+    EXPECT_EQ((*(*view)->head("430103"))->seq, 3u);
+  }
+  EXPECT_EQ(rawVersion(), 2u);
 }
 
 TEST(LmdbStoreTest, UnwritableDataDirectoryIsAClearError) {

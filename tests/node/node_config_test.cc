@@ -1,5 +1,5 @@
 // NodeConfig parsing: the [testing] table, which shifts a node's clock and so must refuse anything
-// but a bounded whole number of days.
+// but a bounded whole number of days; the [store] quota.
 #include "node/node_config.h"
 
 #include <gtest/gtest.h>
@@ -82,6 +82,30 @@ TEST(NodeConfigTest, TestingTableTakesNoOtherKeyAndMustBeATable) {
   ASSERT_FALSE(notTable);
   EXPECT_NE(notTable.error().message.find("[testing] must be a table"), std::string::npos)
       << notTable.error().message;
+}
+
+// Issue 13, item 6: the per-author quota is an operator setting with a default.
+TEST(NodeConfigTest, AuthorQuotaDefaultsToFourGibibytesAndIsSetInTheStoreTable) {
+  auto plain = parseWith("");
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_EQ(plain->authorQuotaMb, 4096u);
+  auto set = parseWith("[store]\nmap_size_mb = 2048\nauthor_quota_mb = 100\n");
+  ASSERT_TRUE(set) << set.error().message;
+  EXPECT_EQ(set->authorQuotaMb, 100u);
+  EXPECT_EQ(set->mapSizeMb, 2048u);
+}
+
+TEST(NodeConfigTest, AnAuthorQuotaThatIsNotAPositiveIntegerIsRefusedByName) {
+  for (const char* value : {"0", "-5", "\"1G\"", "1.5"}) {
+    auto c = parseWith(std::string("[store]\nauthor_quota_mb = ") + value + "\n");
+    ASSERT_FALSE(c) << value;
+    EXPECT_NE(c.error().message.find("store.author_quota_mb"), std::string::npos)
+        << value << ": " << c.error().message;
+  }
+  auto misspelt = parseWith("[store]\nauthor_quota = 5\n");
+  ASSERT_FALSE(misspelt);
+  EXPECT_NE(misspelt.error().message.find("unknown key 'store.author_quota'"), std::string::npos)
+      << misspelt.error().message;
 }
 
 }  // namespace

@@ -7,9 +7,9 @@
 #include <httplib.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <cstring>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <cstring>
 
 #include <algorithm>
 #include <chrono>
@@ -744,6 +744,24 @@ TEST(NodeIntegration, ASecondDaemonOnTheSameDataDirectoryExitsNamingTheFirstOnes
   // Once the first has stopped, the lock is free again (a stale pid file does not block).
   EXPECT_EQ(p.terminate(), 0);
   cluster.start("430000");
+}
+
+// --- storage
+
+// Issue 13, item 6: how full the LMDB map is, as a gauge an operator can alert on (the harness
+// runs nodes with map_size_mb = 1024, of which a new province uses a sliver).
+TEST(NodeIntegration, TheShareOfTheStoreMapInUseIsAGauge) {
+  NodeCluster cluster;
+  NodeProcess& p = cluster.add("430000", "湖南省");
+  cluster.start("430000");
+  const std::string text = p.metrics();
+  const std::string name = "\ngovbus_store_map_used_ratio ";
+  const size_t at = text.find(name);
+  ASSERT_NE(at, std::string::npos) << text;
+  const double ratio = std::stod(text.substr(at + name.size()));
+  EXPECT_GT(ratio, 0.0);
+  EXPECT_LT(ratio, 0.01) << "a new store in a 1 GiB map";
+  EXPECT_NE(text.find("# TYPE govbus_store_map_used_ratio gauge"), std::string::npos);
 }
 
 // --- request bodies
