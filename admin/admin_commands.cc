@@ -41,7 +41,8 @@ Result<DayNumber> dayArgument(const std::string& flag, const std::string& date) 
   std::optional<DayNumber> day = parseIsoDate(date);
   if (day) return *day;
   const bool shaped = date.size() == 10 && date[4] == '-' && date[7] == '-' &&
-                      std::all_of(date.begin(), date.end(), [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
+                      std::all_of(date.begin(), date.end(),
+                                  [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
   if (shaped) return usage(flag + " " + date + ": no such date (or outside 2000–2199)");
   return usage(flag + " " + date + ": give a date as YYYY-MM-DD, e.g. 2030-12-31");
 }
@@ -127,6 +128,13 @@ Status init(const InitOptions& o) {
   uint16_t apiPort = 0;
   if (Status s = parseHostPort(o.api, apiHost, apiPort); !s)
     return usage("--api: " + s.error().message);
+  if (!isLoopbackHost(apiHost)) {
+    return usage("--api: " + apiHost +
+                 " is not a loopback address; the node binds its API (plain HTTP) only to "
+                 "loopback unless its config says api_allow_remote = true. Use 127.0.0.1 and a "
+                 "TLS reverse proxy (docs/OPERATIONS.md), or add that key to the config after "
+                 "init");
+  }
   if (o.mapSizeMb > kMaxMapSizeMb)
     return usage("--map-size-mb: at most " + std::to_string(kMaxMapSizeMb));
   SigningKey key = SigningKey::generate();

@@ -10,7 +10,10 @@
 //   upstreams               parent first, fallbacks after; each entry is an endpoint string (codes
 //                           taken in order up the tree: parent, grandparent, …) or a table
 //                           { code = "430000", endpoint = "tcp://…" } (optional; none at the root)
-//   api                     "host:port" of the local HTTP API (default 127.0.0.1:8101)
+//   api                     "host:port" of the local HTTP API (default 127.0.0.1:8101); a host
+//                           that is not loopback is refused unless api_allow_remote = true
+//   api_allow_remote        bind the API to a non-loopback address (default false): the API
+//                           speaks plain HTTP, so the operator must opt in explicitly
 //   api_token_file          bearer token for API writes, mode 0600 (required)
 //   log_level               trace | debug | info | warn | error (default info)
 //   [store] map_size_mb     LMDB address space in MiB (default 65536)
@@ -75,6 +78,7 @@ struct NodeConfig {
   std::vector<UpstreamConfig> upstreams;
   std::string apiHost = "127.0.0.1";
   uint16_t apiPort = kDefaultApiPort;
+  bool apiAllowRemote = false;
   std::filesystem::path apiTokenFile;
   std::string logLevel = "info";
   uint64_t mapSizeMb = kDefaultMapSizeMb;
@@ -97,6 +101,9 @@ Status resolveUpstreams(std::vector<UpstreamConfig>& upstreams,
 // Reads the API token file: mode 0600, at least kMinApiTokenChars printable characters.
 inline constexpr size_t kMinApiTokenChars = 16;
 Result<std::string> loadApiToken(const std::filesystem::path& file);
+
+// Whether `host` names this machine only: localhost, ::1, or 127.x.y.z.
+bool isLoopbackHost(std::string_view host);
 
 // Parses "host:port".
 Status parseHostPort(std::string_view text, std::string& host, uint16_t& port);

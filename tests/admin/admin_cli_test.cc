@@ -97,6 +97,13 @@ TEST(AdminCliTest, ExitCodesSayWhatKindOfFailureItWas) {
   EXPECT_EQ(noNode.exitCode, kExitRefused) << "no config in --dir: the operator's mistake";
   EXPECT_NE(noNode.err.find("give --dir the node's directory"), std::string::npos) << noNode.err;
 
+  // Issue 13, item 11: init writes no config the node would refuse to start with.
+  CommandResult remote = admin(
+      {"init", "--code", "430000", "--dir", (dir.path() / "r").string(), "--api", "0.0.0.0:8101"});
+  EXPECT_EQ(remote.exitCode, kExitRefused) << remote.err;
+  EXPECT_NE(remote.err.find("0.0.0.0 is not a loopback address"), std::string::npos) << remote.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "r" / "govbus-node.toml"));
+
   // A node directory whose node is not running.
   CommandResult init = admin({"init", "--code", "430000", "--dir", (dir.path() / "p").string(),
                               "--api", "127.0.0.1:" + std::to_string(freePort())});
@@ -880,7 +887,6 @@ TEST(AdminCliTest, ACaseShowsAsOverdueOnTheProvinceOnceTheTestClockPassesItsProm
   })) << admin({"peers", "--dir", p}).out;
 }
 
-
 // Witnessed time (DESIGN §6): the province's clock runs 3 days ahead of its county's, so to the
 // province the county reports everything 3 days late — as a county that backdates by 3 days would.
 // The county's certificate covers every time it claims: the witness alone catches it.
@@ -899,15 +905,14 @@ TEST(AdminCliTest, ADecisionReportedThreeDaysLateIsFlaggedAndCountsAtItsWitnesse
       "legal_days": 2, "promised_days": 1, "delegable": true, "limit_unit": "calendar_days"}]})";
   CommandResult published = admin({"catalog", "publish", catalog.string(), "--dir", p});
   ASSERT_EQ(published.exitCode, kExitOk) << published.err;
-  ASSERT_TRUE(eventually([&] {
-    return county.get("/v1/catalog").body.dump().find("XK-FAST") != std::string::npos;
-  }));
+  ASSERT_TRUE(eventually(
+      [&] { return county.get("/v1/catalog").body.dump().find("XK-FAST") != std::string::npos; }));
   const std::string path = "/v1/cases/430102-0007/events";
   HttpResult received = county.post(path, Json{{"type", "received"},
-                                                {"item", "XK-FAST"},
-                                                {"region", "430102"},
-                                                {"applicant_id", "430102199001010011"},
-                                                {"first_responsible", "窗口 2 号"}});
+                                               {"item", "XK-FAST"},
+                                               {"region", "430102"},
+                                               {"applicant_id", "430102199001010011"},
+                                               {"first_responsible", "窗口 2 号"}});
   ASSERT_EQ(received.status, 201) << received.text;
   ASSERT_EQ(county.post(path, Json{{"type", "accepted"}}).status, 201);
   ASSERT_EQ(county.post(path, Json{{"type", "approved"}, {"licence", "芙证-7"}}).status, 201)
@@ -927,8 +932,8 @@ TEST(AdminCliTest, ADecisionReportedThreeDaysLateIsFlaggedAndCountsAtItsWitnesse
     EXPECT_NEAR(f["reported_late_ms"].get<double>(), 3.0 * 86'400'000, 10.0 * 60'000) << f.dump();
     EXPECT_TRUE(f["outages"].empty()) << "the county reported no outage: " << f.dump();
   }
-  EXPECT_EQ(c["deadline"]["card"], "red") << "decided, at its witnessed time, past the promise: "
-                                          << c["deadline"].dump();
+  EXPECT_EQ(c["deadline"]["card"], "red")
+      << "decided, at its witnessed time, past the promise: " << c["deadline"].dump();
   EXPECT_GE(c["deadline"]["used_days"].get<double>(), 2.0);
   bool approvedLate = false;
   for (const Json& r : c["records"]) {
@@ -938,7 +943,8 @@ TEST(AdminCliTest, ADecisionReportedThreeDaysLateIsFlaggedAndCountsAtItsWitnesse
 
   CommandResult late = admin({"cases", "--late", "--dir", p});
   ASSERT_EQ(late.exitCode, kExitOk) << late.err;
-  EXPECT_TRUE(std::regex_search(late.out, std::regex("430102-0007 +approved +430102#\\d+ .* 7[0-9]\\.\\d h +none")))
+  EXPECT_TRUE(std::regex_search(
+      late.out, std::regex("430102-0007 +approved +430102#\\d+ .* 7[0-9]\\.\\d h +none")))
       << late.out;
   CommandResult board = admin({"supervision", "--dir", p});
   EXPECT_TRUE(std::regex_search(board.out, std::regex("430102 +0 +0 +0 +0 +0 +1 +0 +0 +3\\n")))

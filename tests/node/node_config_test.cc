@@ -108,5 +108,30 @@ TEST(NodeConfigTest, AnAuthorQuotaThatIsNotAPositiveIntegerIsRefusedByName) {
       << misspelt.error().message;
 }
 
+// Issue 13, item 11: a non-loopback API needs an explicit opt-in.
+TEST(NodeConfigTest, AnApiBeyondLoopbackIsRefusedNamingTheOptInUnlessItIsGiven) {
+  for (const char* api :
+       {"0.0.0.0:8101", "10.1.2.3:8101", "api.example.gov.cn:8101", "127.0.0.1.example.com:8101"}) {
+    auto c = parseWith(std::string("api = \"") + api + "\"\n");
+    ASSERT_FALSE(c) << api;
+    EXPECT_NE(c.error().message.find("is not a loopback address"), std::string::npos)
+        << c.error().message;
+    EXPECT_NE(c.error().message.find("api_allow_remote = true"), std::string::npos)
+        << c.error().message;
+    auto opted = parseWith(std::string("api = \"") + api + "\"\napi_allow_remote = true\n");
+    ASSERT_TRUE(opted) << api << ": " << opted.error().message;
+    EXPECT_TRUE(opted->apiAllowRemote);
+  }
+  for (const char* api : {"127.0.0.1:8101", "127.0.0.2:9000", "localhost:8101", "[::1]:8101"}) {
+    auto c = parseWith(std::string("api = \"") + api + "\"\n");
+    EXPECT_TRUE(c) << api << ": " << c.error().message;
+  }
+  auto notBool = parseWith("api = \"0.0.0.0:8101\"\napi_allow_remote = \"yes\"\n");
+  ASSERT_FALSE(notBool);
+  EXPECT_NE(notBool.error().message.find("'api_allow_remote' must be true or false"),
+            std::string::npos)
+      << notBool.error().message;
+}
+
 }  // namespace
 }  // namespace govbus

@@ -916,5 +916,23 @@ TEST(NodeIntegration, BadConfigurationIsOneClearLineOnStderrAndANonZeroExit) {
   expectOneLineFailure(city, "unknown key 'sync.listne'");
 }
 
+// Issue 13, item 11: the API speaks plain HTTP and answers case reads with applicant data, so a
+// node refuses to bind it beyond loopback unless its config opts in by name.
+TEST(NodeIntegration, AnApiOnANonLoopbackAddressIsRefusedUnlessTheConfigOptsIn) {
+  NodeCluster cluster;
+  NodeProcess& p = cluster.add("430000", "湖南省");
+  std::ifstream in(p.configFile());
+  std::string config((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string loopback = "api = \"127.0.0.1:";
+  const size_t at = config.find(loopback);
+  ASSERT_NE(at, std::string::npos) << config;
+  config.replace(at, loopback.size(), "api = \"0.0.0.0:");
+  std::ofstream(p.configFile()) << config;
+  expectOneLineFailure(p, "0.0.0.0 is not a loopback address");
+  expectOneLineFailure(p, "api_allow_remote = true");
+  CommandResult check = runCommand({nodeBinary(), "--config", p.configFile().string(), "--check"});
+  EXPECT_EQ(check.exitCode, 2) << "--check refuses it too: " << check.err;
+}
+
 }  // namespace
 }  // namespace govbus::testing
