@@ -128,6 +128,13 @@ Status init(const InitOptions& o) {
   uint16_t apiPort = 0;
   if (Status s = parseHostPort(o.api, apiHost, apiPort); !s)
     return usage("--api: " + s.error().message);
+  if (!isLoopbackHost(apiHost)) {
+    return usage("--api: " + apiHost +
+                 " is not a loopback address; the node binds its API (plain HTTP) only to "
+                 "loopback unless its config says api_allow_remote = true. Use 127.0.0.1 and a "
+                 "TLS reverse proxy (docs/OPERATIONS.md), or add that key to the config after "
+                 "init");
+  }
   if (o.mapSizeMb > kMaxMapSizeMb)
     return usage("--map-size-mb: at most " + std::to_string(kMaxMapSizeMb));
   SigningKey key = SigningKey::generate();

@@ -1,5 +1,7 @@
 #include "node/api_server.h"
 
+#include <cstdio>
+
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
@@ -699,6 +701,15 @@ void ApiServer::routes() {
             "# TYPE govbus_pending_records gauge\n";
         out += "govbus_pending_records " + std::to_string(*pending) + "\n";
       }
+    }
+    if (auto usage = engine_.storeUsage()) {
+      char ratio[32];
+      std::snprintf(ratio, sizeof ratio, "%.6f", usage->usedRatio);
+      out +=
+          "# HELP govbus_store_map_used_ratio Share of the LMDB map (store.map_size_mb) in use; "
+          "the node warns from 0.8 and stores nothing more at 1.\n"
+          "# TYPE govbus_store_map_used_ratio gauge\n";
+      out += std::string("govbus_store_map_used_ratio ") + ratio + "\n";
     }
     res.set_content(out, "text/plain; version=0.0.4");
   });

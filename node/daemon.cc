@@ -85,7 +85,8 @@ void reload(const NodeConfig& current, const NodeIdentity& identity, Transport& 
   if (next->code != current.code || next->dataDir != current.dataDir ||
       next->keyFile != current.keyFile || next->listen != current.listen ||
       next->apiHost != current.apiHost || next->apiPort != current.apiPort ||
-      next->mapSizeMb != current.mapSizeMb || next->apiTokenFile != current.apiTokenFile) {
+      next->mapSizeMb != current.mapSizeMb || next->authorQuotaMb != current.authorQuotaMb ||
+      next->apiTokenFile != current.apiTokenFile) {
     spdlog::warn(
         "SIGHUP: other changed keys (code, data_dir, key_file, listen, api, api_token_file, store) "
         "take "
@@ -145,7 +146,13 @@ int runNode(const std::filesystem::path& configFile, bool checkOnly) {
   // Signature checks of incoming batches run on every core (and a rebuild of the derived state,
   // when the store needs one, too).
   WorkerPool pool;
-  auto replica = Replica::open(**store, identity->anchor, self, IngestLimits{}, &pool);
+  // Per-author quota (issue 13, item 6): no other node's feed may take more than
+  // [store] author_quota_mb of this store; this node and its ancestors have none.
+  IngestLimits limits;
+  limits.maxBytesPerAuthor = config->authorQuotaMb << 20;
+  limits.exemptAuthors.insert(identity->code);
+  limits.exemptAuthors.insert(identity->ancestors.begin(), identity->ancestors.end());
+  auto replica = Replica::open(**store, identity->anchor, self, limits, &pool);
   if (!replica) {
     return failStartup(kExitConfigError,
                        "data_dir " + config->dataDir.string() + ": " + replica.error().message);
@@ -212,6 +219,13 @@ int runNode(const std::filesystem::path& configFile, bool checkOnly) {
       }
     });
   }
+  engine.setStoreUsage([lmdb = store->get()]() -> std::optional<Engine::MapUsage> {
+    auto size = lmdb->size();
+    if (!size || size->mapBytes == 0) return std::nullopt;
+    return Engine::MapUsage{
+        static_cast<double>(size->usedBytes) / static_cast<double>(size->mapBytes),
+        size->mapBytes >> 20};
+  });
   if (Status s = engine.start(); !s)
     return failStartup(kExitRuntimeError, "cannot start: " + s.error().message);
   std::atomic<int64_t> openConnections{0};  // the listening socket's, kept by its monitor

@@ -663,6 +663,7 @@ void Engine::tick() {
     parked_.pop_front();
   }
   if (now - lastPositionFlushMs_ >= kPositionFlushMs) flushPositions();
+  if (lastStoreCheckMs_ == 0 || now - lastStoreCheckMs_ >= kStoreCheckMs) checkStore();
   if (now - lastInfoMs_ >= kLinkInfoRefreshMs) refreshLinkInfo();
   if (ownFeedConfirmed_) witnessChildren();
 }
@@ -735,6 +736,34 @@ void Engine::flushPositions() {
     return;
   }
   dirtyPositions_.clear();
+}
+
+void Engine::checkStore() {
+  lastStoreCheckMs_ = steadyClockMs();
+  auto expired = replica_.expireBuffered(nowMs());
+  if (!expired) {
+    spdlog::error("cannot expire old buffered records: {}", expired.error().message);
+  } else if (*expired > 0) {
+    metrics_.add(Counter::kRecordsRejected, "buffer_expired", *expired);
+    spdlog::warn(
+        "dropped {} buffered record(s) that waited more than {} minutes for their predecessor; "
+        "their senders resend them once the gap can be filled",
+        *expired, kMaxPendingAgeMs / 60'000);
+  }
+  if (auto usage = storeUsage()) {
+    if (auto warning = storeMapWarning(usage->usedRatio, usage->mapSizeMb))
+      spdlog::warn("{}", *warning);
+  }
+}
+
+std::optional<std::string> storeMapWarning(double usedRatio, uint64_t mapSizeMb) {
+  if (!(usedRatio >= kStoreMapWarnRatio)) return std::nullopt;
+  const int percent = static_cast<int>(usedRatio * 100);
+  return "the store's LMDB map is " + std::to_string(percent) + "% used (map_size_mb " +
+         std::to_string(mapSizeMb) +
+         "); when it is full, the node stores no more records (map_full): raise [store] "
+         "map_size_mb in the node config and restart (the file grows only as data is written), "
+         "and see which feeds grow (govbus_store_map_used_ratio, mdb_stat -a)";
 }
 
 void Engine::refreshPeerKeys() {

@@ -36,6 +36,10 @@
 // from peers (at once when the backlog is drained).
 // Acked positions are persisted (FeedTxn::putPeerPosition) at most every kPositionFlushMs and on
 // stop: the Hello exchange re-establishes them anyway, so a lost second costs a few resent records.
+// Storage housekeeping (issue 13, item 6), at start and then every kStoreCheckMs: records that have
+// waited in the out-of-order buffer longer than kMaxPendingAgeMs are dropped (counted as
+// records_rejected{reason="buffer_expired"}, logged), and from kStoreMapWarnRatio of the LMDB map
+// in use the node logs a warning that names the setting to raise.
 //
 // Thread safety: the public methods may be called from any thread; everything else runs on the
 // engine's own thread.
@@ -49,6 +53,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <variant>
@@ -77,12 +82,20 @@ inline constexpr int64_t kLinkInfoRefreshMs = 1000;
 inline constexpr int64_t kAuthoritySnapshotMs = 1000;
 inline constexpr int64_t kApiWriteTimeoutMs = 30'000;
 inline constexpr int64_t kOwnFeedWaitMs = 20'000;
+inline constexpr int64_t kStoreCheckMs = 60'000;
+inline constexpr double kStoreMapWarnRatio = 0.8;
+static_assert(kStoreCheckMs <= kMaxPendingAgeMs / 10,
+              "a buffered record outlives its age by little");
 static_assert(kOwnFeedWaitMs < kApiWriteTimeoutMs,
               "a parked write gets its specific error before the API gives up");
 // An ack-only reply (a batch over quota) is charged this much against the peer's byte quota.
 inline constexpr size_t kAckOnlyChargeBytes = 256;
 
 static_assert(kMaxRecordsPerCommit >= kMaxRecordsPerSyncBatch, "one whole batch fits one commit");
+
+// The warning the node logs when `usedRatio` of its LMDB map is in use (none below
+// kStoreMapWarnRatio): what happens at 100% and what to raise.
+std::optional<std::string> storeMapWarning(double usedRatio, uint64_t mapSizeMb);
 
 // One decoded message from a peer, as the transport hands it over.
 struct PeerMessage {
@@ -128,6 +141,17 @@ class Engine {
     onOwnFeedConfirmed_ = std::move(confirmed);
   }
 
+  // How full the store's LMDB map is (0..1), and its size: the daemon passes LmdbStore::size();
+  // without it /metrics has no govbus_store_map_used_ratio and nothing warns. Called from the
+  // engine's thread and from API threads.
+  struct MapUsage {
+    double usedRatio = 0;
+    uint64_t mapSizeMb = 0;
+  };
+  void setStoreUsage(std::function<std::optional<MapUsage>()> usage) {
+    storeUsage_ = std::move(usage);
+  }
+
   // Publishes the first snapshots (authority, peer keys) synchronously, then starts the thread.
   Status start();
   // Processes everything already queued, persists positions, and joins the thread.
@@ -157,6 +181,7 @@ class Engine {
   WriteGate writeGate() const;
   int64_t lastLoopSteadyMs() const { return lastLoopMs_.load(); }
   FeedStore& store() { return replica_.store(); }
+  std::optional<MapUsage> storeUsage() const { return storeUsage_ ? storeUsage_() : std::nullopt; }
   const std::string& code() const { return identity_.code; }
 
  private:
@@ -233,6 +258,8 @@ class Engine {
   void pumpAll();
   void tick();
   void flushPositions();
+  // Expires old buffered records and warns about a filling map (see the top of this file).
+  void checkStore();
   // Witnessed time (DESIGN §6): states how far the children's feeds are stored, at most once per
   // witness interval; reports an upstream outage once the link is back.
   void witnessChildren(bool stopping = false);
@@ -275,6 +302,8 @@ class Engine {
   RateLimiter limiter_;
   int64_t lastPumpMs_ = 0;
   int64_t lastPositionFlushMs_ = 0;
+  int64_t lastStoreCheckMs_ = 0;
+  std::function<std::optional<MapUsage>()> storeUsage_;
   int64_t lastInfoMs_ = 0;
   int64_t lastPeerKeysMs_ = 0;
   int64_t lastAuthoritySnapshotMs_ = 0;

@@ -28,7 +28,8 @@ namespace {
 
 constexpr size_t kCodeKeyBytes = kMaxDivisionCodeChars;
 constexpr size_t kFeedKeyBytes = kCodeKeyBytes + 8;
-constexpr size_t kHeadValueBytes = 8 + kHashBytes + 8;
+constexpr size_t kLegacyHeadValueBytes = 8 + kHashBytes + 8;  // before the byte count
+constexpr size_t kHeadValueBytes = kLegacyHeadValueBytes + 8;
 constexpr std::string_view kSchemaVersionKey = "schema_version";
 constexpr std::string_view kMaxLamportKey = "max_lamport";
 
@@ -78,16 +79,21 @@ Bytes encodeHead(const FeedHead& h) {
   putBigEndian64(h.seq, b.data());
   std::memcpy(b.data() + 8, h.id.data(), kHashBytes);
   putBigEndian64(h.lamport, b.data() + 8 + kHashBytes);
+  putBigEndian64(h.bytes, b.data() + kLegacyHeadValueBytes);
   return b;
 }
 
 Result<FeedHead> decodeHead(const MDB_val& v) {
-  if (v.mv_size != kHeadValueBytes) return makeError(ErrorCode::kStorage, "corrupt head entry");
+  // A version-1 store's head has no byte count (48 bytes): read as 0. Only a read-only open sees
+  // one; a writable open upgrades every head first (upgradeHeadsToByteCounts).
+  if (v.mv_size != kHeadValueBytes && v.mv_size != kLegacyHeadValueBytes)
+    return makeError(ErrorCode::kStorage, "corrupt head entry");
   const auto* p = static_cast<const uint8_t*>(v.mv_data);
   FeedHead h;
   h.seq = getBigEndian64(p);
   std::memcpy(h.id.data(), p + 8, kHashBytes);
   h.lamport = getBigEndian64(p + 8 + kHashBytes);
+  if (v.mv_size == kHeadValueBytes) h.bytes = getBigEndian64(p + kLegacyHeadValueBytes);
   return h;
 }
 
@@ -282,6 +288,27 @@ class LmdbTxn final : public FeedTxn {
     int rc = mdb_stat(txn_, s_.pending, &st);
     if (rc != 0) return lmdbError(rc, "count pending records");
     return uint64_t{st.ms_entries};
+  }
+
+  Status scanPending(
+      std::string_view author,
+      const std::function<bool(std::string_view, uint64_t, ByteView)>& visit) override {
+    MDB_cursor* cursor = nullptr;
+    if (int rc = mdb_cursor_open(txn_, s_.pending, &cursor); rc != 0)
+      return lmdbError(rc, "open pending cursor");
+    FeedKey start = feedKey(author, 0);
+    MDB_val k = val(start), v;
+    int rc = mdb_cursor_get(cursor, &k, &v, author.empty() ? MDB_FIRST : MDB_SET_RANGE);
+    const CodeKey who = codeKey(author);
+    for (; rc == 0; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+      if (k.mv_size != kFeedKeyBytes) continue;
+      const auto* kp = static_cast<const uint8_t*>(k.mv_data);
+      if (!author.empty() && std::memcmp(kp, who.data(), kCodeKeyBytes) != 0) break;
+      if (!visit(codeFromKey(kp), getBigEndian64(kp + kCodeKeyBytes), view(v))) break;
+    }
+    mdb_cursor_close(cursor);
+    if (rc != 0 && rc != MDB_NOTFOUND) return lmdbError(rc, "scan pending");
+    return Status::Ok();
   }
 
   Result<std::vector<ForkEvidence>> forks() override {
@@ -539,6 +566,60 @@ class LmdbTxn final : public FeedTxn {
   [[maybe_unused]] bool write_;
 };
 
+// Schema 1 → 2: every head gains the byte count of its feed (the per-author quota reads it), the
+// sum of the feed's stored SignedRecord messages; then the version says 2. One pass over the
+// feeds, in the setup transaction: all of it happens, or none of it.
+Status upgradeHeadsToByteCounts(MDB_txn* txn, const LmdbStore::Impl& s) {
+  std::vector<std::pair<CodeKey, FeedHead>> heads;
+  {
+    MDB_cursor* cursor = nullptr;
+    if (int rc = mdb_cursor_open(txn, s.heads, &cursor); rc != 0)
+      return lmdbError(rc, "upgrade: open heads");
+    MDB_val k, v;
+    int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST);
+    for (; rc == 0; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+      auto head = decodeHead(v);
+      if (!head || k.mv_size != kCodeKeyBytes) {
+        mdb_cursor_close(cursor);
+        return makeError(ErrorCode::kStorage, "upgrade: corrupt head entry");
+      }
+      CodeKey code{};
+      std::memcpy(code.data(), k.mv_data, kCodeKeyBytes);
+      heads.emplace_back(code, *head);
+    }
+    mdb_cursor_close(cursor);
+    if (rc != MDB_NOTFOUND) return lmdbError(rc, "upgrade: read heads");
+  }
+  for (auto& [code, head] : heads) {
+    MDB_cursor* cursor = nullptr;
+    if (int rc = mdb_cursor_open(txn, s.feeds, &cursor); rc != 0)
+      return lmdbError(rc, "upgrade: open feeds");
+    FeedKey start{};
+    std::memcpy(start.data(), code.data(), kCodeKeyBytes);
+    MDB_val k = val(start), v;
+    uint64_t bytes = 0;
+    int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+    for (; rc == 0; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+      if (k.mv_size != kFeedKeyBytes || std::memcmp(k.mv_data, code.data(), kCodeKeyBytes) != 0)
+        break;
+      if (v.mv_size >= kHashBytes) bytes += v.mv_size - kHashBytes;  // id, then the record
+    }
+    mdb_cursor_close(cursor);
+    if (rc != 0 && rc != MDB_NOTFOUND) return lmdbError(rc, "upgrade: read feeds");
+    head.bytes = bytes;
+    Bytes value = encodeHead(head);
+    MDB_val hk = val(code), hv = val(value);
+    if (int put = mdb_put(txn, s.heads, &hk, &hv, 0); put != 0)
+      return lmdbError(put, "upgrade: write head");
+  }
+  uint8_t b[8];
+  putBigEndian64(kStoreSchemaVersion, b);
+  MDB_val key = val(kSchemaVersionKey), nv{8, b};
+  if (int rc = mdb_put(txn, s.meta, &key, &nv, 0); rc != 0)
+    return lmdbError(rc, "upgrade: write schema version");
+  return Status::Ok();
+}
+
 }  // namespace
 
 LmdbStore::LmdbStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -620,13 +701,24 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::filesystem::path& 
     }
   } else if (rc == 0) {
     uint64_t version = v.mv_size == 8 ? getBigEndian64(static_cast<const uint8_t*>(v.mv_data)) : 0;
-    if (version != kStoreSchemaVersion) {
+    const bool upgradable = version == kFirstStoreSchemaVersion;
+    if (version != kStoreSchemaVersion && !upgradable) {
       mdb_txn_abort(txn);
       return makeError(ErrorCode::kVersion, "store in " + dir.string() + " has schema version " +
                                                 std::to_string(version) +
                                                 "; this build reads version " +
-                                                std::to_string(kStoreSchemaVersion) +
-                                                " (upgrade govbus-node, or restore a backup)");
+                                                std::to_string(kStoreSchemaVersion) + " (and " +
+                                                std::to_string(kFirstStoreSchemaVersion) +
+                                                ", which it upgrades): upgrade govbus-node, or "
+                                                "restore a backup");
+    }
+    // A read-only open (verify, a backup) reads a version-1 store as it is: its heads decode
+    // with a byte count of 0. A writable open upgrades it in this transaction.
+    if (upgradable && !options.readOnly) {
+      if (Status s = upgradeHeadsToByteCounts(txn, *impl); !s) {
+        mdb_txn_abort(txn);
+        return s.error();
+      }
     }
   } else {
     mdb_txn_abort(txn);
@@ -687,6 +779,7 @@ Result<LmdbStore::Size> LmdbStore::size() {
   if (int rc = mdb_env_info(impl_->env, &info); rc != 0) return lmdbError(rc, "environment info");
   if (int rc = mdb_env_stat(impl_->env, &st); rc != 0) return lmdbError(rc, "environment stat");
   out.usedBytes = (info.me_last_pgno + 1) * static_cast<uint64_t>(st.ms_psize);
+  out.mapBytes = info.me_mapsize;
   return out;
 }
 

@@ -1,9 +1,10 @@
 // LmdbStore: a node's feeds, buffers, evidence and positions in one LMDB environment.
 //
-// Named databases (schema version 1):
+// Named databases (schema version 2):
 //   feeds     (author[12] seq[8 BE]) → id[32] || SignedRecord message
-//   heads     author[12]             → seq[8] id[32] lamport[8]
-//   pending   (author[12] seq[8 BE]) → SignedRecord message (out-of-order buffer)
+//   heads     author[12]             → seq[8] id[32] lamport[8] bytes[8] (version 1: no bytes)
+//   pending   (author[12] seq[8 BE]) → "GBP1" arrival ms[8 BE] SignedRecord message (the
+//             out-of-order buffer; the value's layout is sync/ingest.cc's, opaque here)
 //   forks     (author[12] seq[8 BE]) → len[8] first || second (SignedRecord messages)
 //   peers     peer code              → encoded frontier (acknowledged positions)
 //   certs     (subject[12] serial[4 BE]) → SignedCertificate message
@@ -27,7 +28,11 @@
 
 namespace govbus {
 
-inline constexpr uint32_t kStoreSchemaVersion = 1;
+// Version 2 added the byte count to every head (48 → 56 bytes). A writable open upgrades a
+// version-1 store in place (one pass over the feeds); a read-only open reads it as it is. An older
+// build refuses a version-2 store with kVersion instead of misreading its heads.
+inline constexpr uint32_t kStoreSchemaVersion = 2;
+inline constexpr uint32_t kFirstStoreSchemaVersion = 1;
 
 struct LmdbOptions {
   // Address space reserved for the map; the file grows as data is written. Raise it when the node
@@ -66,10 +71,12 @@ class LmdbStore final : public FeedStore {
   // back on the next access).
   void releaseMappedPages();
 
-  // The bytes the store's file takes on disk, and the bytes of it LMDB uses (pages in use).
+  // The bytes the store's file takes on disk, the bytes of it LMDB uses (pages in use), and the
+  // map's size (the most it can use). Callable from any thread.
   struct Size {
     uint64_t fileBytes = 0;
     uint64_t usedBytes = 0;
+    uint64_t mapBytes = 0;
   };
   Result<Size> size();
 

@@ -71,6 +71,21 @@ Status parseHostPort(std::string_view text, std::string& host, uint16_t& port) {
   return Status::Ok();
 }
 
+bool isLoopbackHost(std::string_view host) {
+  if (host == "localhost" || host == "::1" || host == "[::1]") return true;
+  // 127.0.0.0/8, written as a dotted quad.
+  if (host.rfind("127.", 0) != 0) return false;
+  int dots = 0;
+  for (char ch : host) {
+    if (ch == '.') {
+      ++dots;
+    } else if (ch < '0' || ch > '9') {
+      return false;
+    }
+  }
+  return dots == 3;
+}
+
 Result<NodeConfig> parseNodeConfig(std::string_view text, const std::filesystem::path& baseDir,
                                    const std::string& source) {
   toml::table root;
@@ -81,9 +96,9 @@ Result<NodeConfig> parseNodeConfig(std::string_view text, const std::filesystem:
                                    std::string(e.description()));
   }
   static const std::set<std::string, std::less<>> kTopKeys = {
-      "code",   "data_dir",  "key_file", "anchor_file",    "certificate_chain_file",
-      "listen", "upstreams", "api",      "api_token_file", "log_level",
-      "store",  "sync",      "testing"};
+      "code",   "data_dir",  "key_file", "anchor_file",     "certificate_chain_file",
+      "listen", "upstreams", "api",      "api_token_file",  "log_level",
+      "store",  "sync",      "testing",  "api_allow_remote"};
   for (auto&& [k, v] : root) {
     if (!kTopKeys.contains(k.str()))
       return configError(source, "unknown key '" + std::string(k.str()) + "'");
@@ -155,6 +170,20 @@ Result<NodeConfig> parseNodeConfig(std::string_view text, const std::filesystem:
       return configError(source, "key 'api': " + s.error().message);
     }
   }
+  if (const toml::node* allow = root.get("api_allow_remote")) {
+    if (!allow->is_boolean())
+      return configError(source, "key 'api_allow_remote' must be true or false");
+    c.apiAllowRemote = allow->as_boolean()->get();
+  }
+  if (!isLoopbackHost(c.apiHost) && !c.apiAllowRemote) {
+    return configError(
+        source, "key 'api': " + c.apiHost +
+                    " is not a loopback address. The API answers case reads with applicant data "
+                    "and takes writes over plain HTTP: keep it on 127.0.0.1 and put the "
+                    "organisation's TLS reverse proxy in front of it (docs/OPERATIONS.md), or set "
+                    "api_allow_remote = true to bind it to " +
+                    c.apiHost + " anyway");
+  }
   GOVBUS_ASSIGN_OR_RETURN(auto token, stringKey(root, "api_token_file", true, source));
   c.apiTokenFile = resolve(baseDir, token);
   GOVBUS_ASSIGN_OR_RETURN(auto level, stringKey(root, "log_level", false, source));
@@ -170,11 +199,13 @@ Result<NodeConfig> parseNodeConfig(std::string_view text, const std::filesystem:
     const toml::table* t = store->as_table();
     if (t == nullptr) return configError(source, "[store] must be a table");
     for (auto&& [k, v] : *t) {
-      if (k.str() != "map_size_mb")
-        return configError(source, "unknown key 'store." + std::string(k.str()) + "'");
-      GOVBUS_ASSIGN_OR_RETURN(int64_t mb,
-                              positiveInt(v, "store.map_size_mb", kMaxMapSizeMb, source));
-      c.mapSizeMb = static_cast<uint64_t>(mb);
+      uint64_t* field = k.str() == "map_size_mb"       ? &c.mapSizeMb
+                        : k.str() == "author_quota_mb" ? &c.authorQuotaMb
+                                                       : nullptr;
+      const std::string key = "store." + std::string(k.str());
+      if (field == nullptr) return configError(source, "unknown key '" + key + "'");
+      GOVBUS_ASSIGN_OR_RETURN(int64_t mb, positiveInt(v, key, kMaxMapSizeMb, source));
+      *field = static_cast<uint64_t>(mb);
     }
   }
   if (const toml::node* sync = root.get("sync")) {

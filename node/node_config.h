@@ -10,10 +10,16 @@
 //   upstreams               parent first, fallbacks after; each entry is an endpoint string (codes
 //                           taken in order up the tree: parent, grandparent, …) or a table
 //                           { code = "430000", endpoint = "tcp://…" } (optional; none at the root)
-//   api                     "host:port" of the local HTTP API (default 127.0.0.1:8101)
+//   api                     "host:port" of the local HTTP API (default 127.0.0.1:8101); a host
+//                           that is not loopback is refused unless api_allow_remote = true
+//   api_allow_remote        bind the API to a non-loopback address (default false): the API
+//                           speaks plain HTTP, so the operator must opt in explicitly
 //   api_token_file          bearer token for API writes, mode 0600 (required)
 //   log_level               trace | debug | info | warn | error (default info)
 //   [store] map_size_mb     LMDB address space in MiB (default 65536)
+//   [store] author_quota_mb the most of this store one other node's feed may take, its stored and
+//                           buffered records, in MiB (default 4096); this node and its ancestors
+//                           have no quota (sync/ingest.h, IngestLimits)
 //   [sync]  heartbeat_ms, peer_timeout_ms, fallback_after_ms, parent_probe_ms (see SyncTimings)
 //   [testing] clock_offset_days  TEST ONLY: days added to the node's wall clock (records it signs,
 //                           deadlines and cards it computes), so that a demo or test can see a
@@ -36,6 +42,11 @@ namespace govbus {
 inline constexpr uint16_t kDefaultApiPort = 8101;
 inline constexpr uint64_t kDefaultMapSizeMb = 64 * 1024;
 inline constexpr uint64_t kMaxMapSizeMb = uint64_t{1} << 24;  // 16 TiB: beyond any real province
+// A county's feed over years: 4 GiB holds about eight million records of half a KiB (a busy county
+// centre's case events for a decade), and one node alone can fill at most a sixteenth of the
+// default map.
+inline constexpr uint64_t kDefaultAuthorQuotaMb = 4 * 1024;
+static_assert(kDefaultAuthorQuotaMb * 16 <= kDefaultMapSizeMb);
 inline constexpr size_t kMaxUpstreams = 8;
 inline constexpr size_t kMaxConfigFileBytes = 1 << 20;
 inline constexpr int64_t kMaxClockOffsetDays = 3650;
@@ -67,9 +78,11 @@ struct NodeConfig {
   std::vector<UpstreamConfig> upstreams;
   std::string apiHost = "127.0.0.1";
   uint16_t apiPort = kDefaultApiPort;
+  bool apiAllowRemote = false;
   std::filesystem::path apiTokenFile;
   std::string logLevel = "info";
   uint64_t mapSizeMb = kDefaultMapSizeMb;
+  uint64_t authorQuotaMb = kDefaultAuthorQuotaMb;
   SyncTimings sync;
   int64_t clockOffsetMs = 0;  // [testing] clock_offset_days: never set on a production node
 };
@@ -88,6 +101,9 @@ Status resolveUpstreams(std::vector<UpstreamConfig>& upstreams,
 // Reads the API token file: mode 0600, at least kMinApiTokenChars printable characters.
 inline constexpr size_t kMinApiTokenChars = 16;
 Result<std::string> loadApiToken(const std::filesystem::path& file);
+
+// Whether `host` names this machine only: localhost, ::1, or 127.x.y.z.
+bool isLoopbackHost(std::string_view host);
 
 // Parses "host:port".
 Status parseHostPort(std::string_view text, std::string& host, uint16_t& port);

@@ -28,6 +28,7 @@ struct FeedHead {
   uint64_t seq = 0;
   Hash256 id{};          // id (BLAKE2b-256 of the body) of the record at `seq`
   uint64_t lamport = 0;  // that record's Lamport clock
+  uint64_t bytes = 0;    // the feed's stored SignedRecord messages, in bytes (per-author quota)
   friend bool operator==(const FeedHead&, const FeedHead&) = default;
 };
 
@@ -50,6 +51,11 @@ class FeedReader {
   // Highest Lamport clock of any stored record (0 when empty).
   virtual Result<uint64_t> maxLamport() = 0;
   virtual Result<uint64_t> pendingCount() = 0;
+  // Calls `visit` for every buffered record of `author` (every author when empty), in key order
+  // (author, then seq), with its stored value, until it returns false.
+  virtual Status scanPending(
+      std::string_view author,
+      const std::function<bool(std::string_view author, uint64_t seq, ByteView value)>& visit) = 0;
   virtual Result<std::vector<ForkEvidence>> forks() = 0;
   virtual Result<std::optional<Frontier>> peerPosition(std::string_view peer) = 0;
   // Signed certificates (encoded SignedCertificate messages) and revocations learned so far.

@@ -1,5 +1,8 @@
 #include "sync/ingest.h"
 
+#include <algorithm>
+#include <array>
+
 #include "crypto/hash.h"
 #include "protocol/limits.h"
 #include "protocol/record_codec.h"
@@ -14,6 +17,33 @@ IngestResult resultFor(const Envelope& env, IngestOutcome outcome,
 }
 
 std::string where(const Envelope& env) { return env.author + "#" + std::to_string(env.seq); }
+
+// A buffered record is stored as "GBP1", its arrival time (8 bytes, big-endian), then the
+// SignedRecord message. A value without the tag (written before it existed) has arrival 0.
+constexpr std::array<uint8_t, 4> kPendingTag = {'G', 'B', 'P', '1'};
+constexpr size_t kPendingHeaderBytes = kPendingTag.size() + 8;
+
+Bytes encodePending(int64_t arrivalMs, ByteView record) {
+  Bytes out(kPendingTag.begin(), kPendingTag.end());
+  out.resize(kPendingHeaderBytes);
+  putBigEndian64(static_cast<uint64_t>(arrivalMs), out.data() + kPendingTag.size());
+  out.insert(out.end(), record.begin(), record.end());
+  return out;
+}
+
+struct PendingValue {
+  int64_t arrivalMs = 0;
+  ByteView record;
+};
+
+PendingValue decodePending(ByteView value) {
+  if (value.size() >= kPendingHeaderBytes &&
+      std::equal(kPendingTag.begin(), kPendingTag.end(), value.begin())) {
+    return PendingValue{static_cast<int64_t>(getBigEndian64(value.data() + kPendingTag.size())),
+                        value.subspan(kPendingHeaderBytes)};
+  }
+  return PendingValue{0, value};
+}
 
 }  // namespace
 
@@ -133,13 +163,16 @@ Result<IngestResult> Ingestor::apply(FeedTxn& txn, CheckedRecord record,
   if (env.seq == headSeq + 1) return applyNext(txn, std::move(record), head, appended);
 
   // A gap: wait for the predecessor, within bounds.
-  GOVBUS_ASSIGN_OR_RETURN(std::optional<Bytes> waiting, txn.peekPending(env.author, env.seq));
-  if (waiting) {
-    if (*waiting == record.stored) return resultFor(env, IngestOutcome::kDuplicate);
-    GOVBUS_ASSIGN_OR_RETURN(SignedRecord other, decodeSignedRecord(*waiting));
+  GOVBUS_ASSIGN_OR_RETURN(std::optional<Bytes> waitingValue, txn.peekPending(env.author, env.seq));
+  if (waitingValue) {
+    const ByteView waiting = decodePending(*waitingValue).record;
+    if (std::equal(waiting.begin(), waiting.end(), record.stored.begin(), record.stored.end()))
+      return resultFor(env, IngestOutcome::kDuplicate);
+    GOVBUS_ASSIGN_OR_RETURN(SignedRecord other, decodeSignedRecord(waiting));
     if (blake2b256(other.body) == record.id) return resultFor(env, IngestOutcome::kDuplicate);
     // Both carry valid signatures by the author at one sequence: that is equivocation.
-    GOVBUS_TRY(txn.putForkEvidence(ForkEvidence{env.author, env.seq, *waiting, record.stored}));
+    GOVBUS_TRY(
+        txn.putForkEvidence(ForkEvidence{env.author, env.seq, toBytes(waiting), record.stored}));
     return resultFor(env, IngestOutcome::kFork,
                      makeError(ErrorCode::kForked,
                                where(env) + ": two different records signed at one sequence"));
@@ -157,7 +190,12 @@ Result<IngestResult> Ingestor::apply(FeedTxn& txn, CheckedRecord record,
                      makeError(ErrorCode::kBufferFull, "out-of-order buffer is full (" +
                                                            std::to_string(pending) + " records)"));
   }
-  GOVBUS_TRY(txn.putPending(env.author, env.seq, record.stored));
+  GOVBUS_ASSIGN_OR_RETURN(std::optional<Error> over,
+                          overQuota(txn, env, head, record.stored.size()));
+  if (over) return resultFor(env, IngestOutcome::kRejected, std::move(over));
+  GOVBUS_TRY(txn.putPending(env.author, env.seq, encodePending(limits_.nowMs, record.stored)));
+  GOVBUS_ASSIGN_OR_RETURN(uint64_t * waitingBytes, pendingBytes(txn, env.author));
+  *waitingBytes += record.stored.size();
   return resultFor(env, IngestOutcome::kBuffered);
 }
 
@@ -179,6 +217,9 @@ Result<IngestResult> Ingestor::applyNext(FeedTxn& txn, CheckedRecord record,
                                 prev ? std::optional(prev->wallTimeMs) : std::nullopt)) {
     return resultFor(env, IngestOutcome::kRejected, std::move(bad));
   }
+  GOVBUS_ASSIGN_OR_RETURN(std::optional<Error> over,
+                          overQuota(txn, env, head, record.stored.size()));
+  if (over) return resultFor(env, IngestOutcome::kRejected, std::move(over));
   GOVBUS_TRY(appendOne(txn, record, appended));
 
   // Release buffered successors; each is checked like a fresh arrival (link, clock, trust), but
@@ -187,17 +228,21 @@ Result<IngestResult> Ingestor::applyNext(FeedTxn& txn, CheckedRecord record,
   FeedClock prevClock{env.lamport, env.wallTimeMs};
   uint64_t dropped = 0;
   for (uint64_t seq = env.seq + 1;; ++seq) {
-    GOVBUS_ASSIGN_OR_RETURN(std::optional<Bytes> next, txn.takePending(env.author, seq));
-    if (!next) break;
+    GOVBUS_ASSIGN_OR_RETURN(std::optional<Bytes> nextValue, txn.takePending(env.author, seq));
+    if (!nextValue) break;
     ++dropped;  // until it is appended below
-    auto sr = decodeSignedRecord(*next);
+    Bytes next = toBytes(decodePending(*nextValue).record);
+    // Taken from the buffer: appended below (the head counts it) or dropped.
+    GOVBUS_ASSIGN_OR_RETURN(uint64_t * waitingBytes, pendingBytes(txn, env.author));
+    *waitingBytes -= std::min(*waitingBytes, uint64_t{next.size()});
+    auto sr = decodeSignedRecord(next);
     if (!sr) break;  // cannot happen: we stored it; dropping it loses nothing acknowledged
     CheckedRecord c;
     auto rec = decodeRecordBody(sr->body);
     if (!rec) break;
     c.record = std::move(*rec);
     c.id = blake2b256(sr->body);
-    c.stored = std::move(*next);
+    c.stored = std::move(next);
     c.signedRecord = std::move(*sr);
     const Envelope& e = c.record.envelope;
     bool ok = e.prevHash.size() == kHashBytes &&
@@ -231,10 +276,49 @@ Result<std::optional<Ingestor::FeedClock>> Ingestor::clockAt(FeedTxn& txn,
   return std::optional<FeedClock>(FeedClock{head->lamport, e.wallTimeMs});
 }
 
+Result<uint64_t*> Ingestor::pendingBytes(FeedTxn& txn, const std::string& author) {
+  auto it = pendingBytes_.find(author);
+  if (it == pendingBytes_.end()) {
+    // One scan of the author's buffered records per transaction; this ingestor keeps the sum as
+    // it buffers and releases them, so a batch costs no more than one scan per author.
+    uint64_t sum = 0;
+    GOVBUS_ASSIGN_OR_RETURN(uint64_t anyPending, txn.pendingCount());
+    if (anyPending > 0) {
+      GOVBUS_TRY(txn.scanPending(author, [&](std::string_view, uint64_t, ByteView value) {
+        sum += decodePending(value).record.size();
+        return true;
+      }));
+    }
+    it = pendingBytes_.emplace(author, sum).first;
+  }
+  return &it->second;
+}
+
+Result<std::optional<Error>> Ingestor::overQuota(FeedTxn& txn, const Envelope& env,
+                                                 const std::optional<FeedHead>& head,
+                                                 uint64_t extra) {
+  if (limits_.maxBytesPerAuthor == 0 || limits_.exemptAuthors.contains(env.author))
+    return std::optional<Error>();
+  GOVBUS_ASSIGN_OR_RETURN(uint64_t * waiting, pendingBytes(txn, env.author));
+  const uint64_t held = (head ? head->bytes : 0) + *waiting;
+  if (held + extra <= limits_.maxBytesPerAuthor) return std::optional<Error>();
+  return std::optional<Error>(
+      makeError(ErrorCode::kQuotaExceeded,
+                where(env) + ": feed " + env.author + " already takes " + std::to_string(held) +
+                    " bytes of this store (stored and buffered records), and this record's " +
+                    std::to_string(extra) + " would take it over its quota of " +
+                    std::to_string(limits_.maxBytesPerAuthor) +
+                    " bytes; raise [store] author_quota_mb in this node's config if " + env.author +
+                    " really writes that much"));
+}
+
 Status Ingestor::appendOne(FeedTxn& txn, CheckedRecord& record,
                            std::vector<CheckedRecord>& appended) {
   const Envelope& env = record.record.envelope;
-  GOVBUS_TRY(txn.append(env.author, FeedHead{env.seq, record.id, env.lamport}, record.stored));
+  GOVBUS_ASSIGN_OR_RETURN(std::optional<FeedHead> before, txn.head(env.author));
+  const uint64_t bytes = (before ? before->bytes : 0) + record.stored.size();
+  GOVBUS_TRY(
+      txn.append(env.author, FeedHead{env.seq, record.id, env.lamport, bytes}, record.stored));
   lastAppended_[env.author] = FeedClock{env.lamport, env.wallTimeMs};
   // Trust carried by the record applies to what follows it.
   if (auto* cert = std::get_if<SignedCertificate>(&record.record.payload)) {
@@ -248,6 +332,19 @@ Status Ingestor::appendOne(FeedTxn& txn, CheckedRecord& record,
   }
   appended.push_back(std::move(record));
   return Status::Ok();
+}
+
+Result<uint64_t> expirePending(FeedTxn& txn, int64_t olderThanMs) {
+  std::vector<std::pair<std::string, uint64_t>> expired;
+  GOVBUS_TRY(txn.scanPending("", [&](std::string_view author, uint64_t seq, ByteView value) {
+    if (decodePending(value).arrivalMs < olderThanMs) expired.emplace_back(author, seq);
+    return true;
+  }));
+  for (const auto& [author, seq] : expired) {
+    GOVBUS_ASSIGN_OR_RETURN(std::optional<Bytes> gone, txn.takePending(author, seq));
+    (void)gone;
+  }
+  return static_cast<uint64_t>(expired.size());
 }
 
 Result<BatchResult> ingestBatch(FeedStore& store, TrustStore& trust,

@@ -14,7 +14,9 @@
 //                                      before the predecessor's — rules of the feed alone, so
 //                                      every node judges a record the same;
 //        seq >  head + 1             → buffered until the gap fills (bounded), or rejected when
-//        full.
+//        full; a buffered record expires after kMaxPendingAgeMs (expirePending).
+//      A record that would take its author over its quota (IngestLimits::maxBytesPerAuthor, the
+//      author's stored and buffered bytes) is rejected (kQuotaExceeded).
 //      A record whose signature failed in phase 1 is rejected unless it is a duplicate.
 // A rejected record is never stored. Trust changes carried by appended records (certificates, key
 // revocations) take effect for the records after them, also within one batch.
@@ -25,6 +27,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -42,6 +45,10 @@ namespace govbus {
 inline constexpr uint64_t kMaxPendingRecords = 65536;
 inline constexpr uint64_t kMaxPendingAheadPerFeed = 4096;
 static_assert(kMaxPendingAheadPerFeed <= kMaxPendingRecords);
+// A buffered record whose gap has not filled for this long is dropped (expirePending): its
+// predecessor is not coming (it was refused, or the sender has moved on), and a sender resends
+// what its peer lacks anyway.
+inline constexpr int64_t kMaxPendingAgeMs = 60LL * 60 * 1000;
 
 struct CheckedRecord {
   Bytes stored;  // the SignedRecord message, exactly as it will be stored
@@ -79,7 +86,21 @@ struct IngestResult {
 struct IngestLimits {
   uint64_t maxPendingRecords = kMaxPendingRecords;
   uint64_t maxPendingAheadPerFeed = kMaxPendingAheadPerFeed;
+  // Per-author quota: the bytes of an author's stored records plus those it has waiting in the
+  // out-of-order buffer (0: none). A record that would take its author over it is refused
+  // (kQuotaExceeded), so no single enrolled node can fill the store. `exemptAuthors` have none:
+  // the node itself (its own writes come through its API) and its ancestors (who outrank it and
+  // could revoke it anyway; a county must keep taking its province's catalog and witnesses).
+  // Which records a node stores is its own policy, not a rule every node shares (PROTOCOL §9).
+  uint64_t maxBytesPerAuthor = 0;
+  std::set<std::string, std::less<>> exemptAuthors;
+  // The node's clock, stamped on buffered records so that they can expire (node clock, not part
+  // of any verdict or digest).
+  int64_t nowMs = 0;
 };
+
+// Drops buffered records that arrived before `olderThanMs`; returns how many.
+Result<uint64_t> expirePending(FeedTxn& txn, int64_t olderThanMs);
 
 class Ingestor {
  public:
@@ -95,6 +116,12 @@ class Ingestor {
                                  const std::optional<FeedHead>& head,
                                  std::vector<CheckedRecord>& appended);
   Status appendOne(FeedTxn& txn, CheckedRecord& record, std::vector<CheckedRecord>& appended);
+  // The bytes `author` has waiting in the out-of-order buffer, scanned once per ingestor and then
+  // kept up to date as it buffers and releases records.
+  Result<uint64_t*> pendingBytes(FeedTxn& txn, const std::string& author);
+  // kQuotaExceeded when `extra` more bytes would take the author over its quota.
+  Result<std::optional<Error>> overQuota(FeedTxn& txn, const Envelope& env,
+                                         const std::optional<FeedHead>& head, uint64_t extra);
   struct FeedClock {
     uint64_t lamport = 0;
     int64_t wallTimeMs = 0;
@@ -106,6 +133,7 @@ class Ingestor {
   TrustStore& trust_;
   IngestLimits limits_;
   std::map<std::string, FeedClock, std::less<>> lastAppended_;  // per feed, by this ingestor
+  std::map<std::string, uint64_t, std::less<>> pendingBytes_;   // per feed, see pendingBytes()
 };
 
 // The clock rules of the door (see above): why `next` may not follow a record with clock `prev`

@@ -21,7 +21,7 @@ constexpr size_t kMaxStateKeyBytes = 511;
 // that maxBytes means roughly the same amount of data as an LMDB map of that size minus overhead.
 constexpr int64_t kFeedKeyBytes = kCodeBytes + 8;
 constexpr int64_t kCertKeyBytes = kCodeBytes + 4;
-constexpr int64_t kHeadEntryBytes = kCodeBytes + 8 + kHashBytes + 8;
+constexpr int64_t kHeadEntryBytes = kCodeBytes + 8 + kHashBytes + 8 + 8;
 constexpr int64_t kRevocationEntryBytes = kCertKeyBytes + 8 + kCodeBytes;
 
 // LmdbStore keys codes by their first 12 bytes; this store does the same, so both agree on which
@@ -191,6 +191,26 @@ class MemoryTxn final : public FeedTxn {
     GOVBUS_TRY(live());
     CallLock lock(*this);
     return static_cast<uint64_t>(static_cast<int64_t>(t_.pending.size()) + staged_.pendingDelta);
+  }
+
+  Status scanPending(
+      std::string_view author,
+      const std::function<bool(std::string_view, uint64_t, ByteView)>& visit) override {
+    GOVBUS_TRY(live());
+    CallLock lock(*this);
+    const std::string who(code(author));
+    auto from = [&](const auto& map) {
+      return author.empty() ? map.cbegin() : map.lower_bound(FeedKey{who, 0});
+    };
+    const auto& committed = t_.pending;
+    const auto& staged = staged_.pending;
+    mergeVisit(from(committed), committed.cend(), from(staged), staged.cend(),
+               t_.pending.key_comp(), [&](const FeedKey& k, const auto& value) {
+                 if (!author.empty() && k.first != who) return false;
+                 const Bytes* v = present(value);
+                 return v == nullptr || visit(k.first, k.second, *v);
+               });
+    return Status::Ok();
   }
 
   Result<std::vector<ForkEvidence>> forks() override {

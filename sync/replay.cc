@@ -44,6 +44,10 @@ class ReplayTxn final : public FeedTxn {
     return m;
   }
   Result<uint64_t> pendingCount() override { return uint64_t{0}; }
+  Status scanPending(std::string_view,
+                     const std::function<bool(std::string_view, uint64_t, ByteView)>&) override {
+    return Status::Ok();
+  }
   Result<std::vector<ForkEvidence>> forks() override { return feeds_.forks(); }
   Result<std::optional<Frontier>> peerPosition(std::string_view peer) override {
     return feeds_.peerPosition(peer);

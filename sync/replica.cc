@@ -92,6 +92,19 @@ Status Replica::load() {
   return Status::Ok();
 }
 
+Result<uint64_t> Replica::expireBuffered(int64_t nowMs) {
+  {
+    GOVBUS_ASSIGN_OR_RETURN(std::unique_ptr<FeedReader> view, store_.beginRead());
+    GOVBUS_ASSIGN_OR_RETURN(uint64_t waiting, view->pendingCount());
+    if (waiting == 0) return uint64_t{0};
+  }
+  GOVBUS_ASSIGN_OR_RETURN(std::unique_ptr<FeedTxn> txn, store_.beginWrite());
+  GOVBUS_ASSIGN_OR_RETURN(uint64_t expired, expirePending(*txn, nowMs - kMaxPendingAgeMs));
+  if (expired == 0) return uint64_t{0};  // rolled back: nothing to make durable
+  GOVBUS_TRY(txn->commit());
+  return expired;
+}
+
 Result<BatchResult> Replica::ingest(std::span<const Bytes> signedRecords,
                                     std::span<const SignedCertificate> certificates) {
   std::vector<Result<SignedRecord>> decoded;
@@ -146,7 +159,7 @@ Result<BatchResult> Replica::ingestDecoded(std::vector<Result<SignedRecord>> rec
       GOVBUS_ASSIGN_OR_RETURN(Certificate cert, decodeCertificateBody(c.body));
       GOVBUS_TRY(txn->putCertificate(cert.subject, cert.serial, encodeSignedCertificate(c)));
     }
-    Ingestor ingestor(*trust_, limits_);
+    Ingestor ingestor(*trust_, limitsNow());
     std::vector<IngestResult> ordered;
     size_t rejectedAtDecode = 0;
     for (auto& c : checked) {
@@ -226,7 +239,7 @@ Result<std::pair<RecordRef, VoidReason>> Replica::authorInTxn(FeedTxn& txn, Payl
                           author.sign(txn, std::move(payload), wallTimeMs));
   GOVBUS_ASSIGN_OR_RETURN(CheckedRecord checked, checkRecord(std::move(signedRecord), *trust_));
   RecordRef ref{checked.record.envelope.author, checked.record.envelope.seq};
-  Ingestor ingestor(*trust_, limits_);
+  Ingestor ingestor(*trust_, limitsNow());
   std::vector<CheckedRecord> appended;
   GOVBUS_ASSIGN_OR_RETURN(IngestResult r, ingestor.apply(txn, std::move(checked), appended));
   if (r.outcome != IngestOutcome::kAppended) {

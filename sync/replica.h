@@ -83,6 +83,11 @@ class Replica {
   // and the simulator set it from their clocks before each ingest.
   void setClock(int64_t nowMs) { nowForReports_ = nowMs; }
 
+  // Drops the records that have waited in the out-of-order buffer for longer than
+  // kMaxPendingAgeMs by `nowMs` (sync/ingest.h, expirePending); returns how many. Buffered records
+  // are in no derived state, so nothing else changes. Writes nothing when the buffer is empty.
+  Result<uint64_t> expireBuffered(int64_t nowMs);
+
   // Recomputes the derived state from the feeds (sync/replay.h: streaming, in transactions of
   // bounded size). On failure the state is left marked incomplete.
   Result<ReplayResult> rebuild(const ReplayOptions& options = {});
@@ -97,6 +102,12 @@ class Replica {
   Replica(FeedStore& store, TrustStore trust, std::string root, std::optional<Identity> identity,
           IngestLimits limits);
   Status load();
+  // The ingest limits with the replica's clock (buffered records are stamped with it).
+  IngestLimits limitsNow() const {
+    IngestLimits l = limits_;
+    l.nowMs = nowForReports_;
+    return l;
+  }
   Status reportFork(const std::string& author, uint64_t seq, int64_t wallTimeMs);
   Result<RecordRef> author_(Payload payload, int64_t wallTimeMs);
   Result<BatchResult> ingestDecoded(std::vector<Result<SignedRecord>> records,

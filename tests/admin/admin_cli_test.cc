@@ -97,6 +97,13 @@ TEST(AdminCliTest, ExitCodesSayWhatKindOfFailureItWas) {
   EXPECT_EQ(noNode.exitCode, kExitRefused) << "no config in --dir: the operator's mistake";
   EXPECT_NE(noNode.err.find("give --dir the node's directory"), std::string::npos) << noNode.err;
 
+  // Issue 13, item 11: init writes no config the node would refuse to start with.
+  CommandResult remote = admin(
+      {"init", "--code", "430000", "--dir", (dir.path() / "r").string(), "--api", "0.0.0.0:8101"});
+  EXPECT_EQ(remote.exitCode, kExitRefused) << remote.err;
+  EXPECT_NE(remote.err.find("0.0.0.0 is not a loopback address"), std::string::npos) << remote.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "r" / "govbus-node.toml"));
+
   // A node directory whose node is not running.
   CommandResult init = admin({"init", "--code", "430000", "--dir", (dir.path() / "p").string(),
                               "--api", "127.0.0.1:" + std::to_string(freePort())});

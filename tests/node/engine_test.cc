@@ -41,5 +41,20 @@ TEST(EngineTest, HellosAndAcksCountAgainstAPeersByteQuotaLikeBatches) {
   EXPECT_EQ(metrics.get(Counter::kFramesRejected, "backpressure"), 2u);
 }
 
+// Issue 13, item 6: from 80% of the LMDB map in use the node warns, naming what to raise.
+TEST(EngineTest, AStoreMapFromEightyPercentFullGetsAWarningNamingTheSetting) {
+  EXPECT_FALSE(storeMapWarning(0.0, 65536));
+  EXPECT_FALSE(storeMapWarning(0.79, 65536));
+  for (double ratio : {0.8, 0.93, 1.0}) {
+    auto warning = storeMapWarning(ratio, 2048);
+    ASSERT_TRUE(warning) << ratio;
+    EXPECT_NE(warning->find(std::to_string(static_cast<int>(ratio * 100)) + "% used"),
+              std::string::npos)
+        << *warning;
+    EXPECT_NE(warning->find("raise [store] map_size_mb"), std::string::npos) << *warning;
+    EXPECT_NE(warning->find("2048"), std::string::npos) << *warning;
+  }
+}
+
 }  // namespace
 }  // namespace govbus

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <lmdb.h>
 
+#include <functional>
+
 #include "protocol/record_codec.h"
 #include "sync/ingest.h"
 #include "testing/test_network.h"
@@ -21,6 +23,50 @@ std::vector<Bytes> countyRecords(TestNetwork& net, const std::string& county, in
   for (int i = 0; i < n; ++i)
     out.push_back(wireBytes(net.author(county, testing::sampleCaseEvent(county, i, bytes))));
   return out;
+}
+
+// Runs `use` in one transaction on the store's LMDB environment opened directly, as another build
+// of GovBus would: committed when `write`, aborted otherwise.
+void withRawTxn(const std::filesystem::path& dir, bool write,
+                const std::function<void(MDB_txn*)>& use) {
+  MDB_env* env;
+  mdb_env_create(&env);
+  mdb_env_set_maxdbs(env, 16);
+  ASSERT_EQ(mdb_env_open(env, dir.c_str(), write ? 0 : MDB_RDONLY, 0600), 0);
+  MDB_txn* txn;
+  ASSERT_EQ(mdb_txn_begin(env, nullptr, write ? 0 : MDB_RDONLY, &txn), 0);
+  use(txn);
+  if (write) {
+    EXPECT_EQ(mdb_txn_commit(txn), 0);
+  } else {
+    mdb_txn_abort(txn);
+  }
+  mdb_env_close(env);
+}
+
+MDB_val schemaVersionKey() { return MDB_val{14, const_cast<char*>("schema_version")}; }
+
+void putRawSchemaVersion(const std::filesystem::path& dir, uint64_t version) {
+  withRawTxn(dir, true, [&](MDB_txn* txn) {
+    MDB_dbi meta;
+    mdb_dbi_open(txn, "meta", 0, &meta);
+    uint8_t v[8];
+    putBigEndian64(version, v);
+    MDB_val k = schemaVersionKey(), val{8, v};
+    EXPECT_EQ(mdb_put(txn, meta, &k, &val, 0), 0);
+  });
+}
+
+uint64_t rawSchemaVersion(const std::filesystem::path& dir) {
+  uint64_t version = 0;
+  withRawTxn(dir, false, [&](MDB_txn* txn) {
+    MDB_dbi meta;
+    mdb_dbi_open(txn, "meta", 0, &meta);
+    MDB_val k = schemaVersionKey(), v;
+    if (mdb_get(txn, meta, &k, &v) == 0 && v.mv_size == 8)
+      version = getBigEndian64(static_cast<const uint8_t*>(v.mv_data));
+  });
+  return version;
 }
 
 TEST(LmdbStoreTest, CommittedRecordsArePresentAfterReopen) {
@@ -110,26 +156,78 @@ TEST(LmdbStoreTest, FullMapIsAClearErrorAndKeepsWhatWasCommitted) {
 TEST(LmdbStoreTest, StoreFromANewerSchemaVersionIsRefused) {
   TempDir dir;
   { ASSERT_TRUE(LmdbStore::open(dir.path()).ok()); }
-  {  // Simulate a future version writing the store, with LMDB directly.
-    MDB_env* env;
-    mdb_env_create(&env);
-    mdb_env_set_maxdbs(env, 16);
-    ASSERT_EQ(mdb_env_open(env, dir.path().c_str(), 0, 0600), 0);
-    MDB_txn* txn;
-    mdb_txn_begin(env, nullptr, 0, &txn);
-    MDB_dbi meta;
-    mdb_dbi_open(txn, "meta", 0, &meta);
-    uint8_t v[8];
-    putBigEndian64(99, v);
-    MDB_val k{14, const_cast<char*>("schema_version")}, val{8, v};
-    mdb_put(txn, meta, &k, &val, 0);
-    mdb_txn_commit(txn);
-    mdb_env_close(env);
-  }
+  putRawSchemaVersion(dir.path(), 99);  // as a future version would write it
   auto r = LmdbStore::open(dir.path());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kVersion);
   EXPECT_NE(r.error().message.find("schema version 99"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("upgrade govbus-node"), std::string::npos) << r.error().message;
+}
+
+// Issue 13, item 6: schema 2 added a byte count to every head (the per-author quota reads it). A
+// store written by the previous build (48-byte heads, schema 1) is read as it is by a read-only
+// open (verify, backups), and upgraded by a writable one: every head then counts its whole feed,
+// so the quota covers what the author stored before the upgrade too.
+TEST(LmdbStoreTest,
+     AVersionOneStoreIsReadAsItIsAndUpgradedWithEveryFeedsByteCountWhenOpenedToWrite) {
+  TempDir dir;
+  TestNetwork net;
+  TrustStore trust = net.trustStore();
+  auto a = countyRecords(net, "430102", 7);
+  auto b = countyRecords(net, "430103", 3, 900);
+  uint64_t aBytes = 0, bBytes = 0;
+  for (const Bytes& r : a) aBytes += r.size();
+  for (const Bytes& r : b) bBytes += r.size();
+  {
+    auto store = LmdbStore::open(dir.path());
+    ASSERT_TRUE(store.ok());
+    std::vector<Bytes> all = a;
+    all.insert(all.end(), b.begin(), b.end());
+    ASSERT_TRUE(ingestBatch(**store, trust, all).ok());
+  }
+  EXPECT_EQ(rawSchemaVersion(dir.path()), 2u);
+  // Turn it into what the previous build wrote: 48-byte heads, schema version 1.
+  putRawSchemaVersion(dir.path(), 1);
+  withRawTxn(dir.path(), true, [&](MDB_txn* txn) {
+    MDB_dbi heads;
+    mdb_dbi_open(txn, "heads", 0, &heads);
+    std::vector<std::pair<Bytes, Bytes>> old;
+    MDB_cursor* c;
+    mdb_cursor_open(txn, heads, &c);
+    MDB_val hk, hv;
+    for (int rc = mdb_cursor_get(c, &hk, &hv, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(c, &hk, &hv, MDB_NEXT)) {
+      EXPECT_EQ(hv.mv_size, 56u);
+      const auto* kp = static_cast<const uint8_t*>(hk.mv_data);
+      const auto* vp = static_cast<const uint8_t*>(hv.mv_data);
+      old.emplace_back(Bytes(kp, kp + hk.mv_size), Bytes(vp, vp + 48));
+    }
+    mdb_cursor_close(c);
+    EXPECT_EQ(old.size(), 2u);
+    for (auto& [key, value] : old) {
+      MDB_val k2{key.size(), key.data()}, v2{value.size(), value.data()};
+      EXPECT_EQ(mdb_put(txn, heads, &k2, &v2, 0), 0);
+    }
+  });
+  {  // verify and backups open it read-only: read as it is, nothing written.
+    auto store = LmdbStore::open(dir.path(), LmdbOptions{.readOnly = true});
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    auto view = (*store)->beginRead();
+    auto head = (*view)->head("430102");
+    ASSERT_TRUE(head.ok() && head->has_value()) << "a 48-byte head still reads";
+    EXPECT_EQ((*head)->seq, 7u);
+    EXPECT_EQ((*head)->bytes, 0u);
+  }
+  EXPECT_EQ(rawSchemaVersion(dir.path()), 1u);
+  {
+    auto store = LmdbStore::open(dir.path());
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    auto view = (*store)->beginRead();
+    EXPECT_EQ((*(*view)->head("430102"))->bytes, aBytes);
+    EXPECT_EQ((*(*view)->head("430103"))->bytes, bBytes);
+    EXPECT_EQ((*(*view)->head("430103"))->seq, 3u);
+  }
+  EXPECT_EQ(rawSchemaVersion(dir.path()), 2u);
 }
 
 TEST(LmdbStoreTest, UnwritableDataDirectoryIsAClearError) {

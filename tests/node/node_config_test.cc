@@ -1,5 +1,5 @@
 // NodeConfig parsing: the [testing] table, which shifts a node's clock and so must refuse anything
-// but a bounded whole number of days.
+// but a bounded whole number of days; the [store] quota.
 #include "node/node_config.h"
 
 #include <gtest/gtest.h>
@@ -82,6 +82,55 @@ TEST(NodeConfigTest, TestingTableTakesNoOtherKeyAndMustBeATable) {
   ASSERT_FALSE(notTable);
   EXPECT_NE(notTable.error().message.find("[testing] must be a table"), std::string::npos)
       << notTable.error().message;
+}
+
+// Issue 13, item 6: the per-author quota is an operator setting with a default.
+TEST(NodeConfigTest, AuthorQuotaDefaultsToFourGibibytesAndIsSetInTheStoreTable) {
+  auto plain = parseWith("");
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_EQ(plain->authorQuotaMb, 4096u);
+  auto set = parseWith("[store]\nmap_size_mb = 2048\nauthor_quota_mb = 100\n");
+  ASSERT_TRUE(set) << set.error().message;
+  EXPECT_EQ(set->authorQuotaMb, 100u);
+  EXPECT_EQ(set->mapSizeMb, 2048u);
+}
+
+TEST(NodeConfigTest, AnAuthorQuotaThatIsNotAPositiveIntegerIsRefusedByName) {
+  for (const char* value : {"0", "-5", "\"1G\"", "1.5"}) {
+    auto c = parseWith(std::string("[store]\nauthor_quota_mb = ") + value + "\n");
+    ASSERT_FALSE(c) << value;
+    EXPECT_NE(c.error().message.find("store.author_quota_mb"), std::string::npos)
+        << value << ": " << c.error().message;
+  }
+  auto misspelt = parseWith("[store]\nauthor_quota = 5\n");
+  ASSERT_FALSE(misspelt);
+  EXPECT_NE(misspelt.error().message.find("unknown key 'store.author_quota'"), std::string::npos)
+      << misspelt.error().message;
+}
+
+// Issue 13, item 11: a non-loopback API needs an explicit opt-in.
+TEST(NodeConfigTest, AnApiBeyondLoopbackIsRefusedNamingTheOptInUnlessItIsGiven) {
+  for (const char* api :
+       {"0.0.0.0:8101", "10.1.2.3:8101", "api.example.gov.cn:8101", "127.0.0.1.example.com:8101"}) {
+    auto c = parseWith(std::string("api = \"") + api + "\"\n");
+    ASSERT_FALSE(c) << api;
+    EXPECT_NE(c.error().message.find("is not a loopback address"), std::string::npos)
+        << c.error().message;
+    EXPECT_NE(c.error().message.find("api_allow_remote = true"), std::string::npos)
+        << c.error().message;
+    auto opted = parseWith(std::string("api = \"") + api + "\"\napi_allow_remote = true\n");
+    ASSERT_TRUE(opted) << api << ": " << opted.error().message;
+    EXPECT_TRUE(opted->apiAllowRemote);
+  }
+  for (const char* api : {"127.0.0.1:8101", "127.0.0.2:9000", "localhost:8101", "[::1]:8101"}) {
+    auto c = parseWith(std::string("api = \"") + api + "\"\n");
+    EXPECT_TRUE(c) << api << ": " << c.error().message;
+  }
+  auto notBool = parseWith("api = \"0.0.0.0:8101\"\napi_allow_remote = \"yes\"\n");
+  ASSERT_FALSE(notBool);
+  EXPECT_NE(notBool.error().message.find("'api_allow_remote' must be true or false"),
+            std::string::npos)
+      << notBool.error().message;
 }
 
 }  // namespace

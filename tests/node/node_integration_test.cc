@@ -746,6 +746,24 @@ TEST(NodeIntegration, ASecondDaemonOnTheSameDataDirectoryExitsNamingTheFirstOnes
   cluster.start("430000");
 }
 
+// --- storage
+
+// Issue 13, item 6: how full the LMDB map is, as a gauge an operator can alert on (the harness
+// runs nodes with map_size_mb = 1024, of which a new province uses a sliver).
+TEST(NodeIntegration, TheShareOfTheStoreMapInUseIsAGauge) {
+  NodeCluster cluster;
+  NodeProcess& p = cluster.add("430000", "湖南省");
+  cluster.start("430000");
+  const std::string text = p.metrics();
+  const std::string name = "\ngovbus_store_map_used_ratio ";
+  const size_t at = text.find(name);
+  ASSERT_NE(at, std::string::npos) << text;
+  const double ratio = std::stod(text.substr(at + name.size()));
+  EXPECT_GT(ratio, 0.0);
+  EXPECT_LT(ratio, 0.01) << "a new store in a 1 GiB map";
+  EXPECT_NE(text.find("# TYPE govbus_store_map_used_ratio gauge"), std::string::npos);
+}
+
 // --- request bodies
 // --------------------------------------------------------------------------------
 
@@ -896,6 +914,24 @@ TEST(NodeIntegration, BadConfigurationIsOneClearLineOnStderrAndANonZeroExit) {
 
   std::ofstream(city.configFile(), std::ios::app) << "listne = \"tcp://127.0.0.1:1\"\n";
   expectOneLineFailure(city, "unknown key 'sync.listne'");
+}
+
+// Issue 13, item 11: the API speaks plain HTTP and answers case reads with applicant data, so a
+// node refuses to bind it beyond loopback unless its config opts in by name.
+TEST(NodeIntegration, AnApiOnANonLoopbackAddressIsRefusedUnlessTheConfigOptsIn) {
+  NodeCluster cluster;
+  NodeProcess& p = cluster.add("430000", "湖南省");
+  std::ifstream in(p.configFile());
+  std::string config((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string loopback = "api = \"127.0.0.1:";
+  const size_t at = config.find(loopback);
+  ASSERT_NE(at, std::string::npos) << config;
+  config.replace(at, loopback.size(), "api = \"0.0.0.0:");
+  std::ofstream(p.configFile()) << config;
+  expectOneLineFailure(p, "0.0.0.0 is not a loopback address");
+  expectOneLineFailure(p, "api_allow_remote = true");
+  CommandResult check = runCommand({nodeBinary(), "--config", p.configFile().string(), "--check"});
+  EXPECT_EQ(check.exitCode, 2) << "--check refuses it too: " << check.err;
 }
 
 }  // namespace

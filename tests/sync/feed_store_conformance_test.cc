@@ -372,6 +372,52 @@ TEST_P(FeedStoreTest, CommitEndsTheTransactionSoTheNextCanBeginAtOnce) {
   EXPECT_EQ((*read()->head("430102"))->seq, 2u);
 }
 
+// The per-author quota reads a feed's stored bytes from its head.
+TEST_P(FeedStoreTest, AHeadKeepsTheByteCountItWasWrittenWith) {
+  {
+    auto txn = write();
+    FeedHead h = headOf("430102", 1, 1);
+    h.bytes = 123'456'789'012;
+    ASSERT_TRUE(txn->append("430102", h, recordBytes("430102", 1)).ok());
+    EXPECT_EQ((*txn->head("430102"))->bytes, h.bytes) << "inside the transaction";
+    ASSERT_TRUE(txn->commit().ok());
+  }
+  EXPECT_EQ((*read()->head("430102"))->bytes, 123'456'789'012u);
+  auto heads = read()->heads();
+  ASSERT_TRUE(heads.ok());
+  ASSERT_EQ(heads->size(), 1u);
+  EXPECT_EQ((*heads)[0].second.bytes, 123'456'789'012u);
+}
+
+// The per-author quota reads an author's buffered records; expiry reads them all.
+TEST_P(FeedStoreTest, PendingRecordsAreScannedPerAuthorInSequenceOrderSeeingTheTransactionsOwn) {
+  {
+    auto txn = write();
+    ASSERT_TRUE(txn->putPending("430102", 5, bytes("p5")).ok());
+    ASSERT_TRUE(txn->putPending("430103", 3, bytes("q3")).ok());
+    ASSERT_TRUE(txn->commit().ok());
+  }
+  auto txn = write();
+  ASSERT_TRUE(txn->putPending("430102", 3, bytes("p3")).ok());
+  ASSERT_TRUE(txn->putPending("4301021", 1, bytes("longer code")).ok());
+  ASSERT_TRUE(txn->takePending("430103", 3).ok());
+  auto scan = [&](FeedReader& r, std::string_view author) {
+    std::vector<std::string> seen;
+    EXPECT_TRUE(r.scanPending(author, [&](std::string_view a, uint64_t seq, ByteView v) {
+                   seen.push_back(std::string(a) + "#" + std::to_string(seq) + "=" +
+                                  std::string(v.begin(), v.end()));
+                   return true;
+                 }).ok());
+    return seen;
+  };
+  EXPECT_EQ(scan(*txn, "430102"), (std::vector<std::string>{"430102#3=p3", "430102#5=p5"}));
+  EXPECT_EQ(scan(*txn, ""),
+            (std::vector<std::string>{"430102#3=p3", "430102#5=p5", "4301021#1=longer code"}));
+  EXPECT_TRUE(scan(*txn, "430103").empty()) << "taken in this transaction";
+  EXPECT_EQ(scan(*read(), "430103"), (std::vector<std::string>{"430103#3=q3"}))
+      << "readers see committed data";
+}
+
 TEST_P(FeedStoreTest, PendingRecordsCanBePeekedTakenAndCounted) {
   {
     auto txn = write();
@@ -927,7 +973,7 @@ TEST(MemoryStoreTest, WriteBeyondMaxBytesFailsWithMapFullAndItsTransactionStores
 TEST(MemoryStoreTest, StoredBytesCountEntriesAsLmdbLaysThemOut) {
   // The disk-full simulation counts what LmdbStore writes per entry (keys plus values, no page
   // overhead): a record is key (code 12 + seq 8) and value (id 32 + its bytes); a feed's head is
-  // key (code 12) and value (seq 8, id 32, lamport 8); a key revocation is key (code 12 +
+  // key (code 12) and value (seq 8, id 32, lamport 8, bytes 8); a key revocation is key (code 12 +
   // serial 4) and value (fromSeq 8 + revoker code 12).
   MemoryStore store(MemoryStore::Options{.maxBytes = 1 << 20});
   auto txn = store.beginWrite();
@@ -937,7 +983,7 @@ TEST(MemoryStoreTest, StoredBytesCountEntriesAsLmdbLaysThemOut) {
   ASSERT_TRUE((*txn)->commit().ok());
   const uint64_t record1 = recordBytes("430102", 1).size(),
                  record2 = recordBytes("430102", 2).size();
-  EXPECT_EQ(store.storedBytes(), (12 + 8 + 32 + record1) + (12 + 8 + 32 + 8) +
+  EXPECT_EQ(store.storedBytes(), (12 + 8 + 32 + record1) + (12 + 8 + 32 + 8 + 8) +
                                      (12 + 8 + 32 + record2) + (12 + 4 + 8 + 12));
 }
 

@@ -184,6 +184,11 @@ class FailingCommitStore final : public FeedStore {
     }
     Result<uint64_t> maxLamport() override { return t_->maxLamport(); }
     Result<uint64_t> pendingCount() override { return t_->pendingCount(); }
+    Status scanPending(
+        std::string_view a,
+        const std::function<bool(std::string_view, uint64_t, ByteView)>& v) override {
+      return t_->scanPending(a, v);
+    }
     Result<std::vector<ForkEvidence>> forks() override { return t_->forks(); }
     Result<std::optional<Frontier>> peerPosition(std::string_view p) override {
       return t_->peerPosition(p);

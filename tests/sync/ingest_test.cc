@@ -302,6 +302,67 @@ TEST_F(IngestTest, OutOfOrderBufferIsBounded) {
   EXPECT_EQ(*(*view)->pendingCount(), 2u);
 }
 
+// Issue 13, item 6: one enrolled node could fill the province's store. An author's stored records
+// and the ones it has waiting in the out-of-order buffer count against its quota; the node's own
+// feed has none.
+TEST_F(IngestTest,
+       AnAuthorOverItsQuotaIsRefusedItsBufferedRecordsCountingAndTheNodeItselfIsExempt) {
+  std::vector<SignedRecord> feed;
+  for (int i = 1; i <= 4; ++i) feed.push_back(net_.author("430102", caseEvent("430102", i)));
+  auto size = [&](int seq) { return wireBytes(feed[seq - 1]).size(); };
+  IngestLimits limits;
+  limits.maxBytesPerAuthor = size(1) + size(2) + size(4) + 10;  // not room for seq 3 as well
+  auto run = [&](const SignedRecord& r, const IngestLimits& l) {
+    std::vector<Bytes> raw{wireBytes(r)};
+    auto b = ingestBatch(*store_, trust_, raw, l);
+    EXPECT_TRUE(b.ok());
+    return b->results[0];
+  };
+  EXPECT_EQ(run(feed[0], limits).outcome, IngestOutcome::kAppended);
+  EXPECT_EQ(run(feed[1], limits).outcome, IngestOutcome::kAppended);
+  EXPECT_EQ(run(feed[3], limits).outcome, IngestOutcome::kBuffered);
+  IngestResult over = run(feed[2], limits);
+  EXPECT_EQ(over.outcome, IngestOutcome::kRejected);
+  ASSERT_TRUE(over.error);
+  EXPECT_EQ(over.error->code, ErrorCode::kQuotaExceeded) << over.error->message;
+  EXPECT_NE(over.error->message.find("author_quota_mb"), std::string::npos);
+  EXPECT_EQ(headSeq("430102"), 2u);
+  {
+    auto view = store_->beginRead();
+    EXPECT_EQ((*(*view)->head("430102"))->bytes, size(1) + size(2)) << "the feed's bytes";
+  }
+  // Another author has a quota of its own.
+  EXPECT_EQ(run(net_.author("430103", caseEvent("430103", 1)), limits).outcome,
+            IngestOutcome::kAppended);
+  // This node's own feed has none.
+  limits.exemptAuthors = {"430102"};
+  EXPECT_EQ(run(feed[2], limits).outcome, IngestOutcome::kAppended);
+  EXPECT_EQ(headSeq("430102"), 4u) << "seq 3 went in and released seq 4";
+}
+
+// A buffered record whose gap never fills does not stay forever: it expires after kMaxPendingAgeMs.
+TEST_F(IngestTest, BufferedRecordsExpire) {
+  net_.author("430102", caseEvent("430102", 1));  // never delivered
+  auto r2 = net_.author("430102", caseEvent("430102", 2));
+  auto r3 = net_.author("430102", caseEvent("430102", 3));
+  IngestLimits limits;
+  limits.nowMs = 1'000'000;
+  ASSERT_TRUE(ingestBatch(*store_, trust_, std::vector<Bytes>{wireBytes(r2)}, limits).ok());
+  limits.nowMs = 1'000'000 + kMaxPendingAgeMs;
+  ASSERT_TRUE(ingestBatch(*store_, trust_, std::vector<Bytes>{wireBytes(r3)}, limits).ok());
+  auto txn = store_->beginWrite();
+  ASSERT_TRUE(txn.ok());
+  auto young = expirePending(**txn, 1'000'000);
+  ASSERT_TRUE(young.ok());
+  EXPECT_EQ(*young, 0u) << "nothing older than the first arrival";
+  auto old = expirePending(**txn, 1'000'000 + kMaxPendingAgeMs);
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(*old, 1u) << "seq 2 waited its maximum age; seq 3 has just arrived";
+  EXPECT_EQ(*(*txn)->pendingCount(), 1u);
+  EXPECT_FALSE((*txn)->peekPending("430102", 2)->has_value());
+  ASSERT_TRUE((*txn)->commit().ok());
+}
+
 TEST_F(IngestTest, ForkIsDetectedAndBothRecordsAreKept) {
   Envelope env = net_.nextEnvelope("430102");
   auto a = net_.signAs("430102", env, caseEvent("430102", 1));

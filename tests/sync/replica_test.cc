@@ -310,10 +310,11 @@ struct Node {
   std::unique_ptr<LmdbStore> store;
   std::unique_ptr<Replica> replica;
 
-  Node(TestNetwork& net, const std::string& code, std::vector<std::string> ancestors) {
+  Node(TestNetwork& net, const std::string& code, std::vector<std::string> ancestors,
+       IngestLimits limits = {}) {
     store = std::move(LmdbStore::open(dir.path()).value());
     Identity id{code, 1, &net.node(code).key, std::move(ancestors)};
-    replica = std::move(Replica::open(*store, net.anchor(), id).value());
+    replica = std::move(Replica::open(*store, net.anchor(), id, std::move(limits)).value());
     EXPECT_TRUE(replica->ingest(std::vector<SignedRecord>{}, net.chainOf("430102")).ok());
   }
   IngestResult take(const SignedRecord& r) {
@@ -374,6 +375,47 @@ TEST(ReplicaTest, ACountysRecordWithAMaximalOrWildLamportIsRefusedAndTheProvince
   // One above the highest clock stored (the county's 10 + 2^32), but never more than one jump above
   // the province's own previous record (clock 1).
   EXPECT_EQ((*(*view)->head("430000"))->lamport, 1 + kMaxLamportJump);
+}
+
+// Issue 13, item 6, as the daemon sets it up: a child's feed has a quota at its parent, the
+// parent's own ancestors have none (a city must keep taking its province's catalog and
+// witnesses), and the refusal names the setting to raise.
+TEST(ReplicaTest, AChildsFeedIsRefusedOverItsQuotaWhileTheAncestorsFeedHasNone) {
+  TestNetwork net;
+  IngestLimits limits;
+  limits.maxBytesPerAuthor = 1;
+  limits.exemptAuthors = {"430100", "430000"};
+  Node city(net, "430100", {"430000"}, limits);
+  EXPECT_EQ(city.take(net.author("430000", Scenario::item("XK-ANY", 3, 20, 10))).outcome,
+            IngestOutcome::kAppended);
+  IngestResult r = city.take(net.author("430102", sampleCaseEvent("430102", 1)));
+  EXPECT_EQ(r.outcome, IngestOutcome::kRejected);
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->code, ErrorCode::kQuotaExceeded);
+  EXPECT_NE(r.error->message.find("[store] author_quota_mb"), std::string::npos)
+      << r.error->message;
+  EXPECT_FALSE((*city.store->beginRead())->head("430102")->has_value()) << "nothing stored";
+}
+
+// Buffered records are stamped with the replica's clock (setClock) and expire kMaxPendingAgeMs
+// later; the record whose gap never fills no longer holds a place in the buffer.
+TEST(ReplicaTest, ARecordWaitingForAPredecessorThatNeverComesExpiresByTheReplicasClock) {
+  TestNetwork net;
+  Node city(net, "430100", {"430000"});
+  net.author("430102", sampleCaseEvent("430102", 1));  // never delivered
+  const SignedRecord second = net.author("430102", sampleCaseEvent("430102", 2));
+  const int64_t t = kTestEpochMs;
+  city.replica->setClock(t);
+  EXPECT_EQ(city.take(second).outcome, IngestOutcome::kBuffered);
+  auto early = city.replica->expireBuffered(t + kMaxPendingAgeMs);
+  ASSERT_TRUE(early.ok()) << early.error().message;
+  EXPECT_EQ(*early, 0u);
+  EXPECT_EQ(*(*city.store->beginRead())->pendingCount(), 1u);
+  auto due = city.replica->expireBuffered(t + kMaxPendingAgeMs + 1);
+  ASSERT_TRUE(due.ok()) << due.error().message;
+  EXPECT_EQ(*due, 1u);
+  EXPECT_EQ(*(*city.store->beginRead())->pendingCount(), 0u);
+  EXPECT_EQ(city.take(second).outcome, IngestOutcome::kBuffered) << "resent, it waits again";
 }
 
 // A store that took a 2^64−1 clock before the door refused it (or whose max_lamport was damaged)
