@@ -536,7 +536,7 @@ double singleCoreVerifyRate() {
     e.wallTimeMs = 1'767'225'600'000 + static_cast<int64_t>(i);
     e.frontier = {{kProvince, 40}, {kCity, 3}};
     CaseEvent c;
-    c.caseId = "CU-" + std::to_string(i);
+    c.caseId = std::string(kCounty) + "-CU-" + std::to_string(i);
     c.type = CaseEventType::kReceived;
     c.received = CaseReceived{"XK-E2E",   kCounty,      kCounty,    Bytes(32, 7),
                               {"申请书"}, std::nullopt, "窗口 1 号"};
@@ -583,8 +583,10 @@ Status E2e::catchUp(size_t records) {
       const Json body{{"type", "received"},      {"item", "XK-E2E"},
                       {"region", kCounty},       {"applicant_id", "cu-" + std::to_string(i)},
                       {"materials", {"申请书"}}, {"first_responsible", "窗口 1 号"}};
-      auto res = client.Post("/v1/cases/CU-" + std::to_string(i) + "/events", headers, body.dump(),
-                             "application/json");
+      // A case id starts with its receiver's code (PROTOCOL §10: case_id_not_receivers).
+      auto res =
+          client.Post("/v1/cases/" + std::string(kCounty) + "-CU-" + std::to_string(i) + "/events",
+                      headers, body.dump(), "application/json");
       if (!res || res->status != 201) {
         std::lock_guard lock(failureMu);
         if (failures++ == 0)

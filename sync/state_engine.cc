@@ -164,6 +164,134 @@ Status scanKeys(FeedReader& view, const Bytes& prefix,
   });
 }
 
+// --- facts: what the rules read of a case or complaint record, kept in its input index entry ---
+//
+// An "i"/"j" entry's value is the record's verdict (1 byte, 0: valid) and its facts: the envelope
+// fields the rules use (author, seq, key serial, Lamport, wall time, frontier) and the body fields
+// they use (per event type). Re-evaluating a case reads one contiguous run of its index entries,
+// never the feeds. Fields no rule reads (materials, notes, the applicant hash) are left out.
+
+enum FactKind : uint8_t { kFactEvent = 0, kFactOrder = 1, kFactComplaint = 2, kFactUpdate = 3 };
+
+void putEnvelope(BinaryWriter& w, const Envelope& e) {
+  w.str(e.author).u64(e.seq).u32(e.keySerial).u64(e.lamport).i64(e.wallTimeMs);
+  w.u32(static_cast<uint32_t>(e.frontier.size()));
+  for (const FrontierEntry& f : e.frontier) w.str(f.author).u64(f.seq);
+}
+
+Envelope readEnvelopeFact(BinaryReader& r) {
+  Envelope e;
+  e.author = r.str();
+  e.seq = r.u64();
+  e.keySerial = r.u32();
+  e.lamport = r.u64();
+  e.wallTimeMs = r.i64();
+  uint32_t n = r.u32();
+  for (uint32_t i = 0; i < n && r.ok(); ++i) {
+    FrontierEntry f;
+    f.author = r.str();
+    f.seq = r.u64();
+    e.frontier.push_back(std::move(f));
+  }
+  return e;
+}
+
+Bytes factsOf(VoidReason verdict, const Envelope& env, const Payload& p) {
+  BinaryWriter w;
+  w.u8(static_cast<uint8_t>(verdict));
+  if (const auto* e = std::get_if<CaseEvent>(&p)) {
+    w.u8(kFactEvent);
+    putEnvelope(w, env);
+    w.u8(static_cast<uint8_t>(e->type));
+    switch (e->type) {
+      case CaseEventType::kReceived:
+        w.str(e->received.item).str(e->received.handler).str(e->received.region);
+        break;
+      case CaseEventType::kApproved:
+      case CaseEventType::kDenied:
+        w.str(e->reason).str(e->legalBasis);
+        break;
+      case CaseEventType::kTransferred:
+        w.str(e->text);
+        break;
+      default:
+        break;
+    }
+  } else if (const auto* o = std::get_if<SupervisionOrder>(&p)) {
+    w.u8(kFactOrder);
+    putEnvelope(w, env);
+    w.u8(static_cast<uint8_t>(o->kind));
+    putOptionalRef(w, o->lastSeen);
+    w.str(o->transferTo);
+  } else if (const auto* c = std::get_if<Complaint>(&p)) {
+    w.u8(kFactComplaint);
+    putEnvelope(w, env);
+    w.str(c->caseId).str(c->against);
+  } else if (const auto* u = std::get_if<ComplaintUpdate>(&p)) {
+    w.u8(kFactUpdate);
+    putEnvelope(w, env);
+    w.u8(static_cast<uint8_t>(u->status));
+  }
+  return w.take();
+}
+
+// The record behind an index entry, as far as the rules read it.
+Result<Record> recordOfFacts(ByteView value, std::string_view id) {
+  BinaryReader r(value);
+  (void)r.u8();  // the verdict
+  const uint8_t kind = r.u8();
+  Record out;
+  out.envelope = readEnvelopeFact(r);
+  switch (kind) {
+    case kFactEvent: {
+      CaseEvent e;
+      e.caseId = id;
+      e.type = static_cast<CaseEventType>(r.u8());
+      if (e.type == CaseEventType::kReceived) {
+        e.received.item = r.str();
+        e.received.handler = r.str();
+        e.received.region = r.str();
+      } else if (e.type == CaseEventType::kApproved || e.type == CaseEventType::kDenied) {
+        e.reason = r.str();
+        e.legalBasis = r.str();
+      } else if (e.type == CaseEventType::kTransferred) {
+        e.text = r.str();
+      }
+      out.payload = std::move(e);
+      break;
+    }
+    case kFactOrder: {
+      SupervisionOrder o;
+      o.caseId = id;
+      o.kind = static_cast<OrderKind>(r.u8());
+      o.lastSeen = readOptionalRef(r);
+      o.transferTo = r.str();
+      out.payload = std::move(o);
+      break;
+    }
+    case kFactComplaint: {
+      Complaint c;
+      c.complaintId = id;
+      c.caseId = r.str();
+      c.against = r.str();
+      out.payload = std::move(c);
+      break;
+    }
+    case kFactUpdate: {
+      ComplaintUpdate u;
+      u.complaintId = id;
+      u.status = static_cast<ComplaintStatus>(r.u8());
+      out.payload = std::move(u);
+      break;
+    }
+    default:
+      return makeError(ErrorCode::kStorage, "corrupt input index entry of " + std::string(id));
+  }
+  if (!r.ok() || !r.atEnd())
+    return makeError(ErrorCode::kStorage, "corrupt input index entry of " + std::string(id));
+  return out;
+}
+
 }  // namespace
 
 Bytes encodeCaseSummary(const CaseSummary& s) {
@@ -353,7 +481,7 @@ Status StateEngine::index(FeedTxn& txn, const RecordRef& ref, const Record& reco
       GOVBUS_TRY(txn.statePut(w.take(), {}));
     }
     if (std::holds_alternative<CaseEvent>(p)) GOVBUS_TRY(witness::indexCaseEvent(txn, ref, caseId));
-    return txn.statePut(keyZRef(kCaseInput, caseId, ref), {});
+    return txn.statePut(keyZRef(kCaseInput, caseId, ref), factsOf(VoidReason::kNone, env, p));
   }
   std::string complaintId;
   if (const auto* c = std::get_if<Complaint>(&p)) {
@@ -364,7 +492,8 @@ Status StateEngine::index(FeedTxn& txn, const RecordRef& ref, const Record& reco
   if (const auto* u = std::get_if<ComplaintUpdate>(&p)) complaintId = u->complaintId;
   if (!usableId(complaintId)) return setVerdict(txn, ref, VoidReason::kComplaintUnknown);
   dirty.complaints.insert(complaintId);
-  return txn.statePut(keyZRef(kComplaintInput, complaintId, ref), {});
+  return txn.statePut(keyZRef(kComplaintInput, complaintId, ref),
+                      factsOf(VoidReason::kNone, env, p));
 }
 
 Status StateEngine::apply(FeedTxn& txn, const std::vector<CheckedRecord>& appended) {
@@ -382,13 +511,12 @@ Status StateEngine::apply(FeedTxn& txn, const std::vector<CheckedRecord>& append
   Dirty dirty;
   for (const CheckedRecord& c : appended) {
     RecordRef ref{c.record.envelope.author, c.record.envelope.seq};
-    dirty.records.emplace(ref, &c.record);
     GOVBUS_TRY(index(txn, ref, c.record, dirty));
   }
   GOVBUS_TRY(applyAuthorityChanges(txn, authority_.takeChanges(), dirty));
   GOVBUS_TRY(releaseWaiting(txn, dirty));
   for (const std::string& id : dirty.cases) GOVBUS_TRY(evaluateCaseInto(txn, id, dirty));
-  for (const std::string& id : dirty.complaints) GOVBUS_TRY(evaluateComplaintInto(txn, id, dirty));
+  for (const std::string& id : dirty.complaints) GOVBUS_TRY(evaluateComplaintInto(txn, id));
 
   const Hash256& out = digest_->value();
   GOVBUS_TRY(txn.statePut(kDigestKey, Bytes(out.begin(), out.end())));
@@ -533,35 +661,28 @@ Status StateEngine::releaseWaiting(FeedTxn& txn, Dirty& dirty) {
   return Status::Ok();
 }
 
-// The records of one case or complaint (an "i" or "j" index prefix), each with the verdict it
-// has now (the index entry's value mirrors its "v" entry), decoded: taken from this batch when it
-// is in it, read from the feed otherwise.
+// The records of one case or complaint (an "i" or "j" index prefix, `id` its case or complaint
+// id), each with the verdict it has now and its facts, from one run of index entries.
 Result<std::vector<StateEngine::Input>> StateEngine::readInputs(FeedTxn& txn, const Bytes& prefix,
-                                                                const Dirty& dirty) {
+                                                                std::string_view id) {
   std::vector<Input> inputs;
   GOVBUS_TRY(scanKeys(txn, prefix, [&](ByteView rest, ByteView value) {
     if (rest.size() != kRefKeyBytes) return;
-    Input in;
-    in.ref = readRef(rest);
-    if (value.size() == 1) in.verdict = static_cast<VoidReason>(value[0]);
-    inputs.push_back(std::move(in));
+    const VoidReason verdict =
+        value.empty() ? VoidReason::kNone : static_cast<VoidReason>(value[0]);
+    inputs.push_back(Input{readRef(rest), verdict, toBytes(value), {}});
   }));
   for (Input& in : inputs) {
-    if (auto it = dirty.records.find(in.ref); it != dirty.records.end()) {
-      in.record = *it->second;
-    } else {
-      GOVBUS_ASSIGN_OR_RETURN(in.record, readRecord(txn, in.ref));
-    }
+    GOVBUS_ASSIGN_OR_RETURN(in.record, recordOfFacts(in.value, id));
   }
   return inputs;
 }
 
 // Writes the verdicts of `inputs` that changed, in "v" (digested) and in the index entry.
-Status StateEngine::writeVerdicts(FeedTxn& txn, const Bytes& prefix,
-                                  const std::vector<Input>& inputs,
+Status StateEngine::writeVerdicts(FeedTxn& txn, const Bytes& prefix, std::vector<Input>& inputs,
                                   const std::vector<std::pair<RecordRef, VoidReason>>& voids) {
   std::map<RecordRef, VoidReason> now(voids.begin(), voids.end());
-  for (const Input& in : inputs) {
+  for (Input& in : inputs) {
     auto it = now.find(in.ref);
     const VoidReason reason = it == now.end() ? VoidReason::kNone : it->second;
     if (reason == in.verdict) continue;
@@ -570,19 +691,18 @@ Status StateEngine::writeVerdicts(FeedTxn& txn, const Bytes& prefix,
       digest_->remove(v, Bytes{static_cast<uint8_t>(in.verdict)});
       GOVBUS_TRY(txn.stateDel(v));
     }
+    if (reason != VoidReason::kNone) {
+      const Bytes value{static_cast<uint8_t>(reason)};
+      digest_->add(v, value);
+      GOVBUS_TRY(txn.statePut(v, value));
+    }
     Bytes indexKey = prefix;
     BinaryWriter w;
     putRef(w, in.ref);
     Bytes ref = w.take();
     indexKey.insert(indexKey.end(), ref.begin(), ref.end());
-    if (reason == VoidReason::kNone) {
-      GOVBUS_TRY(txn.statePut(indexKey, {}));
-    } else {
-      const Bytes value{static_cast<uint8_t>(reason)};
-      digest_->add(v, value);
-      GOVBUS_TRY(txn.statePut(v, value));
-      GOVBUS_TRY(txn.statePut(indexKey, value));
-    }
+    in.value[0] = static_cast<uint8_t>(reason);
+    GOVBUS_TRY(txn.statePut(indexKey, in.value));
   }
   return Status::Ok();
 }
@@ -590,19 +710,19 @@ Status StateEngine::writeVerdicts(FeedTxn& txn, const Bytes& prefix,
 Status StateEngine::evaluateCaseInto(FeedTxn& txn, const std::string& caseId, const Dirty& dirty) {
   ++stats_.casesEvaluated;
   const Bytes prefix = keyZ(kCaseInput, caseId);
-  GOVBUS_ASSIGN_OR_RETURN(std::vector<Input> read, readInputs(txn, prefix, dirty));
+  GOVBUS_ASSIGN_OR_RETURN(std::vector<Input> read, readInputs(txn, prefix, caseId));
   std::vector<CaseInput> inputs;
   inputs.reserve(read.size());
   std::vector<int64_t> acceptances;
-  for (const Input& in : read) {
-    const Record& r = in.record;
+  for (Input& in : read) {  // what remains of `read` is its refs and verdicts
+    Record& r = in.record;
     GOVBUS_ASSIGN_OR_RETURN(int64_t witnessed,
                             witness::earliest(txn, in.ref.author, in.ref.seq, authority_));
-    if (const auto* e = std::get_if<CaseEvent>(&r.payload)) {
+    if (auto* e = std::get_if<CaseEvent>(&r.payload)) {
       if (e->type == CaseEventType::kAccepted) acceptances.push_back(r.envelope.wallTimeMs);
-      inputs.push_back(CaseInput{in.ref, r.envelope, *e, witnessed});
-    } else if (const auto* o = std::get_if<SupervisionOrder>(&r.payload)) {
-      inputs.push_back(CaseInput{in.ref, r.envelope, *o, witnessed});
+      inputs.push_back(CaseInput{in.ref, std::move(r.envelope), std::move(*e), witnessed});
+    } else if (auto* o = std::get_if<SupervisionOrder>(&r.payload)) {
+      inputs.push_back(CaseInput{in.ref, std::move(r.envelope), std::move(*o), witnessed});
     }
   }
   const ClockRules rules{&authority_.calendar(), authority_.setting(kWitnessToleranceSetting)};
@@ -611,10 +731,17 @@ Status StateEngine::evaluateCaseInto(FeedTxn& txn, const std::string& caseId, co
 
   const Bytes k = keyZ(kCase, caseId);
   GOVBUS_ASSIGN_OR_RETURN(std::optional<Bytes> oldBytes, txn.stateGet(k));
-  std::optional<CaseSummary> old;
+  // The old summary's item and region: its first fields after the case id.
+  struct Placed {
+    std::string item, region;
+  };
+  std::optional<Placed> old;
   if (oldBytes) {
-    GOVBUS_ASSIGN_OR_RETURN(CaseSummary s, decodeCaseSummary(*oldBytes));
-    old = std::move(s);
+    BinaryReader r(*oldBytes);
+    (void)r.str();
+    Placed p{r.str(), r.str()};
+    if (!r.ok()) return makeError(ErrorCode::kStorage, "corrupt case entry " + caseId);
+    old = std::move(p);
   }
   const CaseSummary& now = ev.summary;
   const bool exists = now.status != CaseStatus::kNone;
@@ -648,18 +775,17 @@ Status StateEngine::evaluateCaseInto(FeedTxn& txn, const std::string& caseId, co
   return putDigested(txn, k, encodeCaseSummary(now), oldBytes);
 }
 
-Status StateEngine::evaluateComplaintInto(FeedTxn& txn, const std::string& complaintId,
-                                          const Dirty& dirty) {
+Status StateEngine::evaluateComplaintInto(FeedTxn& txn, const std::string& complaintId) {
   ++stats_.complaintsEvaluated;
   const Bytes prefix = keyZ(kComplaintInput, complaintId);
-  GOVBUS_ASSIGN_OR_RETURN(std::vector<Input> read, readInputs(txn, prefix, dirty));
+  GOVBUS_ASSIGN_OR_RETURN(std::vector<Input> read, readInputs(txn, prefix, complaintId));
   std::vector<ComplaintInput> inputs;
-  for (const Input& in : read) {
-    const Record& r = in.record;
-    if (const auto* c = std::get_if<Complaint>(&r.payload)) {
-      inputs.push_back(ComplaintInput{in.ref, r.envelope, *c});
-    } else if (const auto* u = std::get_if<ComplaintUpdate>(&r.payload)) {
-      inputs.push_back(ComplaintInput{in.ref, r.envelope, *u});
+  for (Input& in : read) {
+    Record& r = in.record;
+    if (auto* c = std::get_if<Complaint>(&r.payload)) {
+      inputs.push_back(ComplaintInput{in.ref, std::move(r.envelope), std::move(*c)});
+    } else if (auto* u = std::get_if<ComplaintUpdate>(&r.payload)) {
+      inputs.push_back(ComplaintInput{in.ref, std::move(r.envelope), std::move(*u)});
     }
   }
   ComplaintEvaluation ev = evaluateComplaint(complaintId, std::move(inputs), authority_);

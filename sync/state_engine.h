@@ -11,7 +11,9 @@
 //   indexes (not digested), what a change can reach:
 //   "a" ref                           authority records (read back by load())
 //   "i" caseId 0 ref, "j" complaintId 0 ref     the records of a case, of a complaint; the
-//                                     value mirrors the record's "v" entry (empty: valid)
+//                                     value is the record's verdict (mirroring its "v" entry) and
+//                                     what the rules read of it, so that evaluating a case reads
+//                                     its index entries and never the feeds
 //   "t" item 0 region 0 caseId        cases by item (an item's earlier catalog versions changed)
 //   "r" code 0 caseId                 cases by region and by receiving window (the tree changed)
 //   "q" code 0 complaintId            complaints by the node complained against (the tree changed)
@@ -56,7 +58,7 @@ namespace govbus {
 
 // Version of the state table's layout; a store with another (or an interrupted rebuild) is
 // rebuilt from its feeds when opened.
-inline constexpr uint32_t kStateLayoutVersion = 2;
+inline constexpr uint32_t kStateLayoutVersion = 3;
 
 class StateEngine {
  public:
@@ -110,15 +112,15 @@ class StateEngine {
     std::set<std::string> complaints;
     std::set<std::string> authors;                         // feeds appended to
     std::map<std::string, std::vector<int64_t>> accepted;  // caseId → new acceptances' wall time
-    std::map<RecordRef, const Record*> records;            // this batch's, decoded
   };
   struct Input {
     RecordRef ref;
     VoidReason verdict = VoidReason::kNone;  // as stored
-    Record record;
+    Bytes value;                             // the index entry's value: verdict and facts
+    Record record;                           // what the rules read of it
   };
-  Result<std::vector<Input>> readInputs(FeedTxn& txn, const Bytes& prefix, const Dirty& dirty);
-  Status writeVerdicts(FeedTxn& txn, const Bytes& prefix, const std::vector<Input>& inputs,
+  Result<std::vector<Input>> readInputs(FeedTxn& txn, const Bytes& prefix, std::string_view id);
+  Status writeVerdicts(FeedTxn& txn, const Bytes& prefix, std::vector<Input>& inputs,
                        const std::vector<std::pair<RecordRef, VoidReason>>& voids);
   Status index(FeedTxn& txn, const RecordRef& ref, const Record& record, Dirty& dirty);
   Status applyAuthorityChanges(FeedTxn& txn, const AuthorityState::Changes& changes, Dirty& dirty);
@@ -127,7 +129,7 @@ class StateEngine {
   Status markFeedFrom(FeedTxn& txn, const std::string& author, uint64_t seq, Dirty& dirty);
   Status releaseWaiting(FeedTxn& txn, Dirty& dirty);
   Status evaluateCaseInto(FeedTxn& txn, const std::string& caseId, const Dirty& dirty);
-  Status evaluateComplaintInto(FeedTxn& txn, const std::string& complaintId, const Dirty& dirty);
+  Status evaluateComplaintInto(FeedTxn& txn, const std::string& complaintId);
   Status putDigested(FeedTxn& txn, const Bytes& key, const Bytes& value,
                      const std::optional<Bytes>& old);
   Status putDigested(FeedTxn& txn, const Bytes& key, const Bytes& value);

@@ -23,8 +23,8 @@ bool Visibility::sees(const RecordRef& ref) const {
   if (all_) return true;
   if (ref.author == self_) return ref.seq < selfSeq_;
   auto it =
-      std::lower_bound(frontier_.begin(), frontier_.end(), ref.author,
-                       [](const FrontierEntry& e, const std::string& a) { return e.author < a; });
+      std::lower_bound(frontier_.begin(), frontier_.end(), std::string_view(ref.author),
+                       [](const FrontierEntry& e, std::string_view a) { return e.author < a; });
   return it != frontier_.end() && it->author == ref.author && ref.seq <= it->seq;
 }
 

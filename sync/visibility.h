@@ -5,6 +5,7 @@
 // county seen the revocation?") is a question put to a Visibility; there is no clock in it.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,7 @@ class Visibility {
  public:
   // What the author of `envelope` had seen.
   static Visibility of(const Envelope& envelope);
+  static Visibility of(const Envelope&&) = delete;  // a view must not outlive its envelope
   // Sees everything: the global view used for the state as a whole.
   static Visibility all();
 
@@ -24,13 +26,13 @@ class Visibility {
   // The highest sequence of `author`'s feed this viewer sees (0: none of it; UINT64_MAX - 1: all):
   // sees({author, s}) exactly when s <= seenUpTo(author).
   uint64_t seenUpTo(std::string_view author) const;
-  const std::string& self() const { return self_; }
+  std::string_view self() const { return self_; }
 
  private:
   bool all_ = false;
-  std::string self_;
+  std::string_view self_;
   uint64_t selfSeq_ = 0;
-  Frontier frontier_;  // sorted by author (the wire format guarantees it)
+  std::span<const FrontierEntry> frontier_;  // sorted by author (the wire format guarantees it)
 };
 
 }  // namespace govbus
