@@ -100,21 +100,6 @@ Result<CommandOutput> runCommand(const std::vector<std::string>& argv,
   return out;
 }
 
-Result<uint16_t> freeLoopbackPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return makeError(ErrorCode::kIo, "socket: " + std::string(strerror(errno)));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-            ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-  ::close(fd);
-  if (!ok) return makeError(ErrorCode::kIo, "cannot find a free port on 127.0.0.1");
-  return static_cast<uint16_t>(ntohs(addr.sin_port));
-}
-
 // --- ProcNode -----------------------------------------------------------------------------------
 
 ProcNode::ProcNode(std::string code, std::filesystem::path dir, uint16_t apiPort)

@@ -27,6 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/result.h"
+#include "testnet/loopback_port.h"
 
 namespace govbus::testnet {
 
@@ -48,9 +49,6 @@ struct CommandOutput {
 // Runs `argv` (argv[0] a path) to completion; its output goes through `captureFile`.
 Result<CommandOutput> runCommand(const std::vector<std::string>& argv,
                                  const std::filesystem::path& captureFile);
-
-// A free TCP port on 127.0.0.1 (bound and released: another process may take it meanwhile).
-Result<uint16_t> freeLoopbackPort();
 
 class ProcNode {
  public:

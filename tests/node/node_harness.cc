@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "protocol/division_code.h"
+#include "testnet/loopback_port.h"
 
 namespace govbus::testing {
 
@@ -64,16 +65,9 @@ std::string nodeBinary() { return GOVBUS_NODE_BINARY; }
 std::string adminBinary() { return GOVBUS_ADMIN_BINARY; }
 
 uint16_t freePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+  Result<uint16_t> port = testnet::freeLoopbackPort();
+  if (!port.ok()) ADD_FAILURE() << port.error().message;
+  return port.ok() ? *port : 0;
 }
 
 CommandResult runCommand(const std::vector<std::string>& argv) {
