@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "base/civil_date.h"
+#include "crypto/applicant_key.h"
 #include "crypto/certificate.h"
 #include "crypto/key_file.h"
 #include "node/chain_file.h"
@@ -142,6 +143,9 @@ Status init(const InitOptions& o) {
   GOVBUS_ASSIGN_OR_RETURN(Bytes token, randomBytes(kTokenBytes));
   std::string tokenText = toHex(token) + "\n";
   GOVBUS_TRY(writeFileAtomically(o.dir / kTokenFileName, asBytes(tokenText), 0600));
+  GOVBUS_ASSIGN_OR_RETURN(Bytes readToken, randomBytes(kTokenBytes));
+  std::string readTokenText = toHex(readToken) + "\n";
+  GOVBUS_TRY(writeFileAtomically(o.dir / kReadTokenFileName, asBytes(readTokenText), 0600));
 
   const bool root = code->depth() == 1 && o.parentEndpoint.empty();
   std::ostringstream t;
@@ -157,6 +161,10 @@ Status init(const InitOptions& o) {
     t << "upstreams = [" << tomlString(o.parentEndpoint) << "]  # parent first, fallbacks after\n";
   t << "api = " << tomlString(o.api) << "\n"
     << "api_token_file = " << tomlString(kTokenFileName) << "\n"
+    << "api_read_token_file = " << tomlString(kReadTokenFileName)
+    << "  # case reads (GET /v1/cases…)\n"
+    << "applicant_key_file = " << tomlString(kApplicantKeyFileName)
+    << (root ? "  # made by govbus-admin anchor\n" : "  # copied from the enrolment\n")
     << "log_level = \"info\"\n\n"
     << "[store]\nmap_size_mb = " << (o.mapSizeMb == 0 ? kDefaultMapSizeMb : o.mapSizeMb) << "\n";
   std::string text = t.str();
@@ -169,6 +177,7 @@ Status init(const InitOptions& o) {
     std::printf(
         "next: make the trust anchor (this is the province):\n"
         "  govbus-admin anchor --code %s --name <省名> --key %s --out %s\n"
+        "(it also makes applicant.key, which enrolment hands down the tree)\n"
         "then copy %s to every node, and start: govbus-node --config %s\n",
         o.code.c_str(), (o.dir / kKeyFileName).c_str(), (o.dir / kAnchorFileName).c_str(),
         (o.dir / kAnchorFileName).c_str(), config.c_str());
@@ -177,9 +186,9 @@ Status init(const InitOptions& o) {
         "next: give this public key to the parent's operator, who runs:\n"
         "  govbus-admin enroll --child-key %s --code %s --name <名称> --parent-dir <parent dir> "
         "--out <dir>\n"
-        "then copy %s and %s from <dir> into %s and start: govbus-node --config %s\n",
-        pub.c_str(), o.code.c_str(), kAnchorFileName, kChainFileName, o.dir.c_str(),
-        config.c_str());
+        "then copy %s, %s and %s from <dir> into %s and start: govbus-node --config %s\n",
+        pub.c_str(), o.code.c_str(), kAnchorFileName, kChainFileName, kApplicantKeyFileName,
+        o.dir.c_str(), config.c_str());
   }
   return Status::Ok();
 }
@@ -206,8 +215,51 @@ Status anchor(const AnchorOptions& o) {
       "anchor of %s (%s) written to %s, valid %d years\n"
       "install it on every node of the province as its anchor_file\n",
       o.code.c_str(), o.name.c_str(), o.out.c_str(), o.validYears);
+  // The province's applicant key is made once, beside the province's own key, and never
+  // replaced: a new key would make every later hash of the same applicant differ.
+  const std::filesystem::path applicantKeyFile = o.keyFile.parent_path() / kApplicantKeyFileName;
+  std::error_code ec;
+  if (std::filesystem::exists(applicantKeyFile, ec)) {
+    if (auto kept = loadApplicantKey(applicantKeyFile); !kept) return kept.error();
+    std::printf("kept the province's applicant key %s\n", applicantKeyFile.c_str());
+  } else {
+    GOVBUS_TRY(saveApplicantKey(applicantKeyFile, ApplicantKey::generate()));
+    std::printf(
+        "made the province's applicant key %s (enrolment copies it to every node; keep a backup "
+        "with the key)\n",
+        applicantKeyFile.c_str());
+  }
   return Status::Ok();
 }
+
+namespace {
+
+// Hands the province's applicant key down to a child being enrolled. A parent whose config names
+// no key (a node set up before keys existed) cannot: the child then takes applicant_hash only.
+Status copyApplicantKey(const NodeConfig& parent, const std::filesystem::path& out) {
+  if (!parent.applicantKeyFile) {
+    std::printf(
+        "note: the parent's config names no applicant_key_file, so the child gets no applicant "
+        "key and its API will take applicant_hash only (docs/OPERATIONS.md, \"Applicant key\")\n");
+    return Status::Ok();
+  }
+  auto key = loadApplicantKey(*parent.applicantKeyFile);
+  if (!key) return makeError(key.error().code, "parent node: " + key.error().message);
+  const std::filesystem::path target = out / kApplicantKeyFileName;
+  std::error_code ec;
+  if (std::filesystem::exists(target, ec)) {
+    // A re-run of enroll, or --out pointing at the child's own directory that already has it.
+    auto existing = loadApplicantKey(target);
+    if (existing && std::ranges::equal(existing->bytes(), key->bytes())) return Status::Ok();
+    return makeError(ErrorCode::kInvalidArgument,
+                     target.string() +
+                         " already exists and is not this province's applicant key; move it "
+                         "away and run enroll again");
+  }
+  return saveApplicantKey(target, *key);
+}
+
+}  // namespace
 
 Status enroll(const EnrollOptions& o) {
   auto code = DivisionCode::parse(o.code);
@@ -319,11 +371,13 @@ Status enroll(const EnrollOptions& o) {
   if (ec) return makeError(ErrorCode::kIo, "cannot create " + out.string() + ": " + ec.message());
   GOVBUS_TRY(writeChainFile(out / kChainFileName, chain));
   GOVBUS_TRY(writeCertificateFile(out / kAnchorFileName, parent->anchor));
+  GOVBUS_TRY(copyApplicantKey(*parentConfig, out));
   GOVBUS_ASSIGN_OR_RETURN(Certificate issued, decodeCertificateBody(cert.body));
-  std::printf("enrolled %s (%s) under %s, serial %u, valid through %s (UTC+8): wrote %s and %s\n",
-              o.code.c_str(), o.name.c_str(), parent->code.c_str(), o.serial,
-              dateUtc8(issued.notAfterMs).c_str(), (out / kChainFileName).c_str(),
-              (out / kAnchorFileName).c_str());
+  std::printf(
+      "enrolled %s (%s) under %s, serial %u, valid through %s (UTC+8): wrote %s, %s and %s\n",
+      o.code.c_str(), o.name.c_str(), parent->code.c_str(), o.serial,
+      dateUtc8(issued.notAfterMs).c_str(), (out / kChainFileName).c_str(),
+      (out / kAnchorFileName).c_str(), (out / kApplicantKeyFileName).c_str());
 
   if (!o.publish) return Status::Ok();
   auto token = loadApiToken(parentConfig->apiTokenFile);
@@ -349,10 +403,11 @@ Status enroll(const EnrollOptions& o) {
   Json ref = Json::parse(r->body, nullptr, false);
   std::printf(
       "published as record %s#%s on %s; %s may now connect.\n"
-      "next: copy %s and %s into the child's directory and start it.\n",
+      "next: copy %s, %s and %s into the child's directory and start it.\n",
       ref.is_discarded() ? "?" : ref.value("author", "?").c_str(),
       ref.is_discarded() ? "?" : std::to_string(ref.value("seq", 0)).c_str(), parent->code.c_str(),
-      o.code.c_str(), (out / kChainFileName).c_str(), (out / kAnchorFileName).c_str());
+      o.code.c_str(), (out / kChainFileName).c_str(), (out / kAnchorFileName).c_str(),
+      (out / kApplicantKeyFileName).c_str());
   return Status::Ok();
 }
 

@@ -58,6 +58,7 @@ int exitCodeFor(const Error& error);
 inline constexpr const char* kConfigFileName = "govbus-node.toml";
 inline constexpr const char* kKeyFileName = "node.key";
 inline constexpr const char* kTokenFileName = "api.token";
+inline constexpr const char* kReadTokenFileName = "api-read.token";
 inline constexpr const char* kAnchorFileName = "anchor.cert";
 inline constexpr const char* kChainFileName = "chain.certs";
 inline constexpr const char* kIssuedDirName = "issued";

@@ -44,6 +44,10 @@ Result<NodeApi> NodeApi::fromDir(const std::filesystem::path& dir, bool needToke
     }
     api.token_ = *token;
   }
+  // Best effort: a command that reads no cases must work for an operator who cannot read the
+  // token files; a case read without a token is then refused by the node with a clear message.
+  api.readTokenFile_ = c.apiReadTokenFile.value_or(c.apiTokenFile);
+  if (auto t = loadApiToken(api.readTokenFile_)) api.readToken_ = *t;
   return api;
 }
 
@@ -59,7 +63,9 @@ Result<Json> NodeApi::get(const std::string& pathAndQuery) const {
   client.set_url_encode(false);
   client.set_connection_timeout(kApiConnectSeconds, 0);
   client.set_read_timeout(kApiReadSeconds, 0);
-  auto r = client.Get(pathAndQuery);
+  httplib::Headers headers;
+  if (!readToken_.empty()) headers.emplace("Authorization", "Bearer " + readToken_);
+  auto r = client.Get(pathAndQuery, headers);
   if (!r) {
     return makeError(ErrorCode::kIo, "cannot reach the node's API at " + address() + " (" +
                                          httplib::to_string(r.error()) +
@@ -69,6 +75,16 @@ Result<Json> NodeApi::get(const std::string& pathAndQuery) const {
     return makeError(ErrorCode::kIo, "the node at " + address() + " failed GET " + pathAndQuery +
                                          ": " + messageOf(*r) + " (HTTP " +
                                          std::to_string(r->status) + ")");
+  }
+  if (r->status == 401) {
+    return makeError(ErrorCode::kInvalidArgument,
+                     readToken_.empty()
+                         ? "the node at " + address() + " needs a token for " + pathAndQuery +
+                               " and none could be read from " + readTokenFile_.string() +
+                               " (run as the node's user, or check the file's mode)"
+                         : "the node at " + address() + " refused the token in " +
+                               readTokenFile_.string() +
+                               ": --dir must be the directory of the node that serves this API");
   }
   if (r->status != 200) {
     return makeError(r->status == 404 ? ErrorCode::kNotFound : ErrorCode::kInvalidArgument,

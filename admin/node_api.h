@@ -28,7 +28,8 @@ inline constexpr int kApiReadSeconds = 60;
 
 class NodeApi {
  public:
-  // Reads DIR/govbus-node.toml; with `needToken`, also the API token (writes need it).
+  // Reads DIR/govbus-node.toml; with `needToken`, also the API token (writes need it). Case
+  // reads send the read token (api_read_token_file, else the write token) when it can be read.
   static Result<NodeApi> fromDir(const std::filesystem::path& dir, bool needToken);
   static NodeApi at(std::string host, uint16_t port);
 
@@ -47,6 +48,8 @@ class NodeApi {
   uint16_t port_ = 0;
   std::string token_;
   std::filesystem::path tokenFile_;
+  std::string readToken_;
+  std::filesystem::path readTokenFile_;
   std::filesystem::path dir_;
 };
 

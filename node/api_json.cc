@@ -7,7 +7,6 @@
 #include <set>
 
 #include "base/civil_date.h"
-#include "crypto/hash.h"
 #include "protocol/certificate_codec.h"
 #include "protocol/division_code.h"
 #include "protocol/limits.h"
@@ -240,7 +239,8 @@ Result<RecordRef> refFromJson(const Json& value, const std::string& field) {
 }
 
 Result<CaseEvent> caseEventFromJson(const std::string& caseId, const Json& body,
-                                    const HandlerLookup& handlerFor) {
+                                    const HandlerLookup& handlerFor,
+                                    const ApplicantKey* applicantKey) {
   GOVBUS_TRY(requireObject(body));
   if (caseId.empty() || caseId.size() > kMaxTextBytes)
     return fieldError("case id", "must be 1 to 4096 bytes");
@@ -276,11 +276,19 @@ Result<CaseEvent> caseEventFromJson(const std::string& caseId, const Json& body,
       }
       if (!hashHex.empty()) {
         if (!fromHex(hashHex, r.applicantHash) || r.applicantHash.size() != kHashBytes) {
-          return fieldError("applicant_hash", "must be 64 hex digits (a BLAKE2b-256 hash)");
+          return fieldError("applicant_hash",
+                            "must be 64 hex digits (BLAKE2b-256 keyed with the province's "
+                            "applicant key)");
         }
       } else if (!applicantId.empty()) {
-        // Only the hash is recorded: the identity number never leaves this node in clear.
-        r.applicantHash = toBytes(blake2b256(asBytes(applicantId)));
+        if (applicantKey == nullptr) {
+          return fieldError("applicant_id",
+                            "this node has no applicant key (applicant_key_file), so it cannot "
+                            "hash the id: copy applicant.key from its enrolment directory and "
+                            "restart, or send applicant_hash");
+        }
+        // Only the keyed hash is recorded: the identity number never leaves this node in clear.
+        r.applicantHash = toBytes(applicantKey->hash(applicantId));
       } else {
         return fieldError("applicant_hash", "required (or applicant_id, which the node hashes)");
       }

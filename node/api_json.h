@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/result.h"
+#include "crypto/applicant_key.h"
 #include "protocol/record.h"
 #include "sync/authority.h"
 #include "sync/case_rules.h"
@@ -37,8 +38,11 @@ using Json = nlohmann::json;
 using HandlerLookup =
     std::function<Result<std::string>(const std::string& item, const std::string& region)>;
 
+// `applicantKey` hashes a `received` event's applicant_id; without one, only applicant_hash is
+// taken (the caller hashed the id with the province's key, crypto/applicant_key.h).
 Result<CaseEvent> caseEventFromJson(const std::string& caseId, const Json& body,
-                                    const HandlerLookup& handlerFor);
+                                    const HandlerLookup& handlerFor,
+                                    const ApplicantKey* applicantKey = nullptr);
 Result<Complaint> complaintFromJson(const Json& body, const std::string& generatedId);
 Result<ComplaintUpdate> complaintUpdateFromJson(const std::string& complaintId, const Json& body);
 Result<std::vector<CatalogItem>> catalogFromJson(const Json& body);

@@ -212,12 +212,15 @@ void ApiServer::routes() {
     return authority->handlerFor(item, region, now());
   };
 
-  post(R"(/v1/cases/([^/]+)/events)", [write, handlerLookup](const Request& req, Response& res) {
-    write(req, res, [&](const Json& j, const Request& r) -> Result<Payload> {
-      GOVBUS_ASSIGN_OR_RETURN(CaseEvent e, caseEventFromJson(r.matches[1].str(), j, handlerLookup));
-      return Payload(std::move(e));
-    });
-  });
+  const ApplicantKey* applicantKey = options_.applicantKey ? &*options_.applicantKey : nullptr;
+  post(R"(/v1/cases/([^/]+)/events)",
+       [write, handlerLookup, applicantKey](const Request& req, Response& res) {
+         write(req, res, [&](const Json& j, const Request& r) -> Result<Payload> {
+           GOVBUS_ASSIGN_OR_RETURN(
+               CaseEvent e, caseEventFromJson(r.matches[1].str(), j, handlerLookup, applicantKey));
+           return Payload(std::move(e));
+         });
+       });
   post("/v1/complaints", [this, write](const Request& req, Response& res) {
     write(req, res, [&](const Json& j, const Request&) -> Result<Payload> {
       static std::atomic<uint64_t> counter{0};  // only makes generated ids unique within a run
@@ -329,7 +332,23 @@ void ApiServer::routes() {
   });
 
   // --- reads ---
-  s.Get(R"(/v1/cases/([^/]+))", [this, reply, failWith, fail](const Request& req, Response& res) {
+  // Cases carry applicant data (the applicant's hash, materials, notes): the read token or the
+  // write token opens them, even on loopback, where other local users may be.
+  auto mayReadCases = [this, fail](const Request& req, Response& res) {
+    const std::string given = req.get_header_value("Authorization");
+    if (constantTimeEqual(given, "Bearer " + options_.token) ||
+        (!options_.readToken.empty() && constantTimeEqual(given, "Bearer " + options_.readToken)))
+      return true;
+    res.set_header("WWW-Authenticate", "Bearer");
+    fail(res, 401,
+         "case reads need 'Authorization: Bearer <token>' with the token in the node's "
+         "api_read_token_file (or api_token_file)",
+         "unauthorized");
+    return false;
+  };
+  s.Get(R"(/v1/cases/([^/]+))", [this, reply, failWith, fail, mayReadCases](const Request& req,
+                                                                            Response& res) {
+    if (!mayReadCases(req, res)) return;
     const std::string id = req.matches[1].str();
     auto view = engine_.store().beginRead();
     if (!view) return failWith(res, view.error());
@@ -379,7 +398,9 @@ void ApiServer::routes() {
     out["records"] = std::move(records);
     reply(res, 200, out);
   });
-  s.Get("/v1/cases", [this, reply, failWith, fail](const Request& req, Response& res) {
+  s.Get("/v1/cases", [this, reply, failWith, fail, mayReadCases](const Request& req,
+                                                                 Response& res) {
+    if (!mayReadCases(req, res)) return;
     const bool overdue =
         req.get_param_value("overdue") == "1" || req.get_param_value("overdue") == "true";
     const bool late = req.get_param_value("late") == "1" || req.get_param_value("late") == "true";

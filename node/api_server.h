@@ -8,9 +8,13 @@
 //   POST /v1/cases/{id}/events   POST /v1/complaints         POST /v1/complaints/{id}/updates
 //   POST /v1/catalog             POST /v1/delegations        POST /v1/delegations/revoke
 //   POST /v1/orders              POST /v1/enrollments        POST /v1/key-revocations
-// Reads (GET, no token: the API listens on loopback by default):
-//   /v1/cases/{id}  /v1/cases?overdue=1&region=&card=&limit=  /v1/authority?item=&region=
-//   /v1/catalog  /v1/supervision  /v1/peers  /v1/status  /v1/feeds[?author=]  /healthz  /metrics
+// Case reads (GET) carry applicant data and need `Authorization: Bearer <token>`, the read token
+// (api_read_token_file) or the write token:
+//   /v1/cases/{id}  /v1/cases?overdue=1&region=&card=&limit=
+// Other reads (GET, no token: the API listens on loopback by default, and they hold no personal
+// data):
+//   /v1/authority?item=&region=  /v1/catalog  /v1/supervision  /v1/peers  /v1/status
+//   /v1/feeds[?author=]  /v1/tree  /v1/delegations  /board  /healthz  /metrics
 // Reads run on the HTTP threads against a short LMDB read transaction and the Engine's published
 // authority snapshot; they never wait for the writer.
 //
@@ -19,10 +23,12 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "base/result.h"
+#include "crypto/applicant_key.h"
 #include "node/engine.h"
 #include "node/metrics.h"
 #include "node/node_identity.h"
@@ -44,7 +50,9 @@ inline constexpr int64_t kWriterStallMs = 10'000;
 struct ApiOptions {
   std::string host;
   uint16_t port = 0;
-  std::string token;
+  std::string token;                         // writes; also opens case reads
+  std::string readToken;                     // case reads only; "" when the config names none
+  std::optional<ApplicantKey> applicantKey;  // hashes applicant_id; none: applicant_hash only
   int64_t clockOffsetMs = 0;  // config [testing] clock_offset_days: deadlines and cards read it
 };
 

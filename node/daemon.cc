@@ -86,11 +86,12 @@ void reload(const NodeConfig& current, const NodeIdentity& identity, Transport& 
       next->keyFile != current.keyFile || next->listen != current.listen ||
       next->apiHost != current.apiHost || next->apiPort != current.apiPort ||
       next->mapSizeMb != current.mapSizeMb || next->authorQuotaMb != current.authorQuotaMb ||
-      next->apiTokenFile != current.apiTokenFile) {
+      next->apiTokenFile != current.apiTokenFile ||
+      next->apiReadTokenFile != current.apiReadTokenFile ||
+      next->applicantKeyFile != current.applicantKeyFile) {
     spdlog::warn(
-        "SIGHUP: other changed keys (code, data_dir, key_file, listen, api, api_token_file, store) "
-        "take "
-        "effect after a restart");
+        "SIGHUP: other changed keys (code, data_dir, key_file, listen, api, api_token_file, "
+        "api_read_token_file, applicant_key_file, store) take effect after a restart");
   }
 }
 
@@ -119,6 +120,33 @@ int runNode(const std::filesystem::path& configFile, bool checkOnly) {
   }
   auto token = loadApiToken(config->apiTokenFile);
   if (!token) return failStartup(kExitConfigError, token.error().message);
+  std::string readToken;
+  if (config->apiReadTokenFile) {
+    auto t = loadApiToken(*config->apiReadTokenFile, "api_read_token_file");
+    if (!t) return failStartup(kExitConfigError, t.error().message);
+    readToken = std::move(*t);
+  }
+  std::optional<ApplicantKey> applicantKey;
+  if (config->applicantKeyFile) {
+    auto k = loadApplicantKey(*config->applicantKeyFile);
+    if (!k) {
+      std::error_code ec;
+      if (!std::filesystem::exists(*config->applicantKeyFile, ec)) {
+        return failStartup(
+            kExitConfigError,
+            "applicant_key_file " + config->applicantKeyFile->string() +
+                " does not exist: copy applicant.key from this node's enrolment directory (the "
+                "parent's `govbus-admin enroll --out`), or at the province run `govbus-admin "
+                "anchor` again, which creates it beside the key file");
+      }
+      return failStartup(kExitConfigError, k.error().message);
+    }
+    applicantKey = std::move(*k);
+  } else {
+    spdlog::warn(
+        "no applicant_key_file in the config: the API takes applicant_hash only, not applicant_id "
+        "(docs/OPERATIONS.md, \"Applicant key\")");
+  }
   auto curvePublic = identity->key.publicKey().curve25519();
   if (!curvePublic)
     return failStartup(kExitConfigError, "key_file: " + curvePublic.error().message);
@@ -236,13 +264,14 @@ int runNode(const std::filesystem::path& configFile, bool checkOnly) {
   Transport transport(context, engine, outbox, keys, metrics, std::move(transportOptions), onFatal);
   transport.setUpstreams(config->upstreams);
   if (Status s = transport.start(); !s) return failStartup(kExitRuntimeError, s.error().message);
-  ApiServer api(engine, transport, metrics, *identity,
-                ApiOptions{config->apiHost, config->apiPort, *token, clockOffsetMs},
-                [&zap, &transport]() -> std::string {
-                  if (!zap.running()) return "the ZAP handler is not running";
-                  if (!transport.running()) return "the transport thread is not running";
-                  return "";
-                });
+  ApiServer api(
+      engine, transport, metrics, *identity,
+      ApiOptions{config->apiHost, config->apiPort, *token, readToken, applicantKey, clockOffsetMs},
+      [&zap, &transport]() -> std::string {
+        if (!zap.running()) return "the ZAP handler is not running";
+        if (!transport.running()) return "the transport thread is not running";
+        return "";
+      });
   if (Status s = api.start(); !s) return failStartup(kExitRuntimeError, s.error().message);
 
   std::string upstreams;

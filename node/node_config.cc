@@ -95,10 +95,22 @@ Result<NodeConfig> parseNodeConfig(std::string_view text, const std::filesystem:
     return configError(source, "line " + std::to_string(e.source().begin.line) + ": " +
                                    std::string(e.description()));
   }
-  static const std::set<std::string, std::less<>> kTopKeys = {
-      "code",   "data_dir",  "key_file", "anchor_file",     "certificate_chain_file",
-      "listen", "upstreams", "api",      "api_token_file",  "log_level",
-      "store",  "sync",      "testing",  "api_allow_remote"};
+  static const std::set<std::string, std::less<>> kTopKeys = {"code",
+                                                              "data_dir",
+                                                              "key_file",
+                                                              "anchor_file",
+                                                              "certificate_chain_file",
+                                                              "listen",
+                                                              "upstreams",
+                                                              "api",
+                                                              "api_token_file",
+                                                              "log_level",
+                                                              "store",
+                                                              "sync",
+                                                              "testing",
+                                                              "api_allow_remote",
+                                                              "api_read_token_file",
+                                                              "applicant_key_file"};
   for (auto&& [k, v] : root) {
     if (!kTopKeys.contains(k.str()))
       return configError(source, "unknown key '" + std::string(k.str()) + "'");
@@ -186,6 +198,10 @@ Result<NodeConfig> parseNodeConfig(std::string_view text, const std::filesystem:
   }
   GOVBUS_ASSIGN_OR_RETURN(auto token, stringKey(root, "api_token_file", true, source));
   c.apiTokenFile = resolve(baseDir, token);
+  GOVBUS_ASSIGN_OR_RETURN(auto readToken, stringKey(root, "api_read_token_file", false, source));
+  if (!readToken.empty()) c.apiReadTokenFile = resolve(baseDir, readToken);
+  GOVBUS_ASSIGN_OR_RETURN(auto applicantKey, stringKey(root, "applicant_key_file", false, source));
+  if (!applicantKey.empty()) c.applicantKeyFile = resolve(baseDir, applicantKey);
   GOVBUS_ASSIGN_OR_RETURN(auto level, stringKey(root, "log_level", false, source));
   if (!level.empty()) {
     static const std::set<std::string, std::less<>> kLevels = {"trace", "debug", "info", "warn",
@@ -287,18 +303,19 @@ Status resolveUpstreams(std::vector<UpstreamConfig>& upstreams,
   return Status::Ok();
 }
 
-Result<std::string> loadApiToken(const std::filesystem::path& file) {
+Result<std::string> loadApiToken(const std::filesystem::path& file, std::string_view key) {
+  const std::string what(key);
   struct stat st;
   if (::stat(file.c_str(), &st) != 0) {
     return makeError(ErrorCode::kIo,
-                     "api_token_file " + file.string() + ": cannot read: " + std::strerror(errno));
+                     what + " " + file.string() + ": cannot read: " + std::strerror(errno));
   }
   if ((st.st_mode & 077) != 0) {
-    return makeError(ErrorCode::kIo, "api_token_file " + file.string() +
+    return makeError(ErrorCode::kIo, what + " " + file.string() +
                                          " is readable by others; run: chmod 600 " + file.string());
   }
   auto bytes = readSmallFile(file, 4096);
-  if (!bytes) return makeError(bytes.error().code, "api_token_file " + bytes.error().message);
+  if (!bytes) return makeError(bytes.error().code, what + " " + bytes.error().message);
   std::string token(asChars(*bytes));
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' '))
     token.pop_back();
@@ -306,7 +323,7 @@ Result<std::string> loadApiToken(const std::filesystem::path& file) {
       std::all_of(token.begin(), token.end(), [](char ch) { return ch > ' ' && ch < 127; });
   if (token.size() < kMinApiTokenChars || !printable) {
     return makeError(ErrorCode::kInvalidArgument,
-                     "api_token_file " + file.string() + ": the token must be at least " +
+                     what + " " + file.string() + ": the token must be at least " +
                          std::to_string(kMinApiTokenChars) +
                          " printable characters without spaces on one line");
   }

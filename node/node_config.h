@@ -14,7 +14,13 @@
 //                           that is not loopback is refused unless api_allow_remote = true
 //   api_allow_remote        bind the API to a non-loopback address (default false): the API
 //                           speaks plain HTTP, so the operator must opt in explicitly
-//   api_token_file          bearer token for API writes, mode 0600 (required)
+//   api_token_file          bearer token for API writes, mode 0600 (required); it also opens
+//                           case reads
+//   api_read_token_file     bearer token for case reads (GET /v1/cases…), mode 0600 (optional;
+//                           without it only the write token opens case reads)
+//   applicant_key_file      the province's applicant key (crypto/applicant_key.h), copied from
+//                           the enrolment (optional; without it the API takes applicant_hash only,
+//                           never applicant_id)
 //   log_level               trace | debug | info | warn | error (default info)
 //   [store] map_size_mb     LMDB address space in MiB (default 65536)
 //   [store] author_quota_mb the most of this store one other node's feed may take, its stored and
@@ -80,6 +86,8 @@ struct NodeConfig {
   uint16_t apiPort = kDefaultApiPort;
   bool apiAllowRemote = false;
   std::filesystem::path apiTokenFile;
+  std::optional<std::filesystem::path> apiReadTokenFile;
+  std::optional<std::filesystem::path> applicantKeyFile;
   std::string logLevel = "info";
   uint64_t mapSizeMb = kDefaultMapSizeMb;
   uint64_t authorQuotaMb = kDefaultAuthorQuotaMb;
@@ -100,7 +108,9 @@ Status resolveUpstreams(std::vector<UpstreamConfig>& upstreams,
 
 // Reads the API token file: mode 0600, at least kMinApiTokenChars printable characters.
 inline constexpr size_t kMinApiTokenChars = 16;
-Result<std::string> loadApiToken(const std::filesystem::path& file);
+// `key` names the config key in messages.
+Result<std::string> loadApiToken(const std::filesystem::path& file,
+                                 std::string_view key = "api_token_file");
 
 // Whether `host` names this machine only: localhost, ::1, or 127.x.y.z.
 bool isLoopbackHost(std::string_view host);

@@ -173,7 +173,10 @@ std::optional<int> ProcNode::reap() {
 HttpReply ProcNode::get(const std::string& path, std::chrono::milliseconds timeout) const {
   httplib::Client client("127.0.0.1", apiPort_);
   setTimeouts(client, timeout);
-  return toReply(client.Get(path));
+  // Case reads need a token; the write token opens them too.
+  httplib::Headers headers;
+  if (!token_.empty()) headers.emplace("Authorization", "Bearer " + token_);
+  return toReply(client.Get(path, headers));
 }
 
 HttpReply ProcNode::post(const std::string& path, const Json& body,

@@ -133,5 +133,22 @@ TEST(NodeConfigTest, AnApiBeyondLoopbackIsRefusedNamingTheOptInUnlessItIsGiven) 
       << notBool.error().message;
 }
 
+TEST(NodeConfigTest, TheReadTokenAndApplicantKeyFilesAreOptionalPathsBesideTheConfig) {
+  auto none = parseWith("");
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_FALSE(none->apiReadTokenFile);
+  EXPECT_FALSE(none->applicantKeyFile);
+  auto both = parseWith(
+      "api_read_token_file = \"api-read.token\"\napplicant_key_file = \"/srv/applicant.key\"\n");
+  ASSERT_TRUE(both) << both.error().message;
+  EXPECT_EQ(*both->apiReadTokenFile, std::filesystem::path("/etc/govbus/api-read.token"));
+  EXPECT_EQ(*both->applicantKeyFile, std::filesystem::path("/srv/applicant.key"));
+  for (const std::string key : {"api_read_token_file", "applicant_key_file"}) {
+    auto bad = parseWith(key + " = 7\n");
+    ASSERT_FALSE(bad) << key;
+    EXPECT_NE(bad.error().message.find(key), std::string::npos) << bad.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace govbus

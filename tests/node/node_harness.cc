@@ -122,7 +122,8 @@ void NodeProcess::writeConfig(const std::vector<std::pair<std::string, std::stri
     t << "]\n";
   }
   t << "api = \"127.0.0.1:" << apiPort_
-    << "\"\napi_token_file = \"api.token\"\nlog_level = \"info\"\n"
+    << "\"\napi_token_file = \"api.token\"\napi_read_token_file = \"api-read.token\"\n"
+    << "applicant_key_file = \"applicant.key\"\nlog_level = \"info\"\n"
     << "[store]\nmap_size_mb = 1024\n"
     << "[sync]\nheartbeat_ms = " << kHarnessHeartbeatMs
     << "\npeer_timeout_ms = " << kHarnessPeerTimeoutMs
@@ -184,7 +185,10 @@ HttpResult NodeProcess::get(const std::string& path) const {
   client.set_connection_timeout(1, 0);
   client.set_read_timeout(10, 0);
   HttpResult r;
-  auto res = client.Get(path);
+  // Case reads need a token; the write token opens them too.
+  httplib::Headers headers;
+  if (const std::string t = token(); !t.empty()) headers.emplace("Authorization", "Bearer " + t);
+  auto res = client.Get(path, headers);
   if (!res) return r;
   r.status = res->status;
   r.text = res->body;

@@ -19,6 +19,8 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include "crypto/applicant_key.h"
+#include "crypto/hash.h"
 #include "crypto/key_file.h"
 #include "node/chain_file.h"
 #include "node/node_harness.h"
@@ -932,6 +934,125 @@ TEST(NodeIntegration, AnApiOnANonLoopbackAddressIsRefusedUnlessTheConfigOptsIn) 
   expectOneLineFailure(p, "api_allow_remote = true");
   CommandResult check = runCommand({nodeBinary(), "--config", p.configFile().string(), "--check"});
   EXPECT_EQ(check.exitCode, 2) << "--check refuses it too: " << check.err;
+}
+
+// --- personal data (issue 13, item 11) --------------------------------------------------------
+
+// GET `path` with the given Authorization header ("" for none).
+httplib::Result getAs(const NodeProcess& n, const std::string& path, const std::string& auth) {
+  httplib::Client client("127.0.0.1", n.apiPort());
+  client.set_read_timeout(10, 0);
+  httplib::Headers headers;
+  if (!auth.empty()) headers.emplace("Authorization", auth);
+  return client.Get(path, headers);
+}
+
+TEST(NodeIntegration, CaseReadsNeedTheReadOrTheWriteTokenAndTheReadTokenCannotWrite) {
+  Chain c;
+  c.publishCatalog();
+  NodeProcess& k = *c.county;
+  ASSERT_EQ(
+      k.post("/v1/cases/430102-T1/events", received("XK-COUNTY", "430102", "430102199001010011"))
+          .status,
+      201);
+  std::string readToken;
+  std::getline(std::ifstream(k.dir() / "api-read.token"), readToken);
+  ASSERT_GE(readToken.size(), 16u);
+  ASSERT_NE(readToken, k.token());
+
+  for (const std::string path : {"/v1/cases/430102-T1", "/v1/cases", "/v1/cases?overdue=1"}) {
+    auto none = getAs(k, path, "");
+    ASSERT_TRUE(none);
+    EXPECT_EQ(none->status, 401) << path;
+    EXPECT_NE(none->body.find("api_read_token_file"), std::string::npos) << none->body;
+    EXPECT_EQ(none->body.find("430102-T1"), std::string::npos) << "nothing of the case leaks";
+    EXPECT_EQ(getAs(k, path, "Bearer " + readToken.substr(1))->status, 401) << path;
+    EXPECT_EQ(getAs(k, path, readToken)->status, 401) << "the Bearer scheme is required";
+    EXPECT_EQ(getAs(k, path, "Bearer " + readToken)->status, 200) << path;
+    EXPECT_EQ(getAs(k, path, "Bearer " + k.token())->status, 200) << path;
+  }
+  // What the board and monitoring read stays open on loopback: it holds no personal data.
+  for (const std::string path : {"/v1/supervision", "/v1/tree", "/board", "/healthz"})
+    EXPECT_EQ(getAs(k, path, "")->status, 200) << path;
+
+  httplib::Client client("127.0.0.1", k.apiPort());
+  auto write = client.Post("/v1/cases/430102-T1/events", {{"Authorization", "Bearer " + readToken}},
+                           R"({"type":"accepted"})", "application/json");
+  ASSERT_TRUE(write);
+  EXPECT_EQ(write->status, 401) << "the read token opens reads only";
+  EXPECT_EQ(k.get("/v1/cases/430102-T1").body.value("status", ""), "received");
+
+  // govbus-admin reads cases with the token from the node's directory.
+  CommandResult cases =
+      runCommand({adminBinary(), "case", "show", "430102-T1", "--dir", k.dir().string()});
+  EXPECT_EQ(cases.exitCode, 0) << cases.err;
+  EXPECT_NE(cases.out.find("430102-T1"), std::string::npos) << cases.out;
+}
+
+TEST(NodeIntegration, TheApplicantHashIsKeyedWithTheProvincesKeyHandedDownAtEnrolment) {
+  Chain c;
+  c.publishCatalog();
+  auto provinceKey = loadApplicantKey(c.province->dir() / "applicant.key");
+  ASSERT_TRUE(provinceKey.ok()) << provinceKey.error().message;
+  for (NodeProcess* n : {c.city, c.county}) {
+    auto copy = loadApplicantKey(n->dir() / "applicant.key");
+    ASSERT_TRUE(copy.ok()) << n->code() << ": " << copy.error().message;
+    EXPECT_EQ(copy->hash("x"), provinceKey->hash("x")) << n->code() << " got the province's key";
+  }
+
+  const std::string id = "43010219900101001X";
+  ASSERT_EQ(
+      c.county->post("/v1/cases/430102-H1/events", received("XK-COUNTY", "430102", id)).status,
+      201);
+  ASSERT_EQ(
+      c.city
+          ->post("/v1/cases/430100-H2/events", received("XK-CITY", "430100", "43010219900101001x"))
+          .status,
+      201);
+  auto applicantHashAt = [](const NodeProcess& n, const std::string& caseId) {
+    Json body = n.get("/v1/cases/" + caseId).body;
+    for (const Json& r : body.is_object() ? body.value("records", Json::array()) : Json::array())
+      if (r.value("type", "") == "received") return r.value("applicant_hash", "");
+    return std::string();
+  };
+  std::string atCounty, atCity;
+  ASSERT_TRUE(eventually([&] {
+    atCounty = applicantHashAt(*c.province, "430102-H1");
+    atCity = applicantHashAt(*c.province, "430100-H2");
+    return !atCounty.empty() && !atCity.empty();
+  })) << c.province->get("/v1/cases/430102-H1").text;
+  EXPECT_EQ(atCounty, toHex(provinceKey->hash(id)));
+  EXPECT_EQ(atCity, atCounty) << "one applicant hashes the same anywhere in the province";
+  EXPECT_NE(atCounty, toHex(blake2b256(asBytes(id))))
+      << "the unkeyed hash, which anyone can brute-force from a guessed id, is not recorded";
+}
+
+TEST(NodeIntegration, ANodeWithoutTheApplicantKeyTakesOnlyHashesAndAMissingKeyFileStopsTheStart) {
+  Chain c;
+  c.publishCatalog();
+  NodeProcess& k = *c.county;
+  ASSERT_EQ(k.terminate(), 0);
+  const std::filesystem::path keyFile = k.dir() / "applicant.key";
+  std::filesystem::rename(keyFile, k.dir() / "applicant.key.away");
+  expectOneLineFailure(k, "applicant_key_file " + keyFile.string() +
+                              " does not exist: copy applicant.key from this node's enrolment");
+
+  // An operator who has no key yet (a node set up before keys existed) leaves the key out.
+  std::ifstream in(k.configFile());
+  std::string config((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t at = config.find("applicant_key_file");
+  ASSERT_NE(at, std::string::npos) << config;
+  config.erase(at, config.find('\n', at) - at + 1);
+  std::ofstream(k.configFile()) << config;
+  c.cluster.start("430102");
+  HttpResult byId =
+      k.post("/v1/cases/430102-N1/events", received("XK-COUNTY", "430102", "430102199001010011"));
+  EXPECT_EQ(byId.status, 400);
+  EXPECT_NE(byId.text.find("has no applicant key"), std::string::npos) << byId.text;
+  Json byHash = received("XK-COUNTY", "430102", "");
+  byHash.erase("applicant_id");
+  byHash["applicant_hash"] = std::string(64, 'a');
+  EXPECT_EQ(k.post("/v1/cases/430102-N1/events", byHash).status, 201);
 }
 
 }  // namespace
