@@ -63,6 +63,22 @@ std::string label(std::string_view name, std::string_view value) {
 
 }  // namespace
 
+std::string routePattern(const std::string& documentedPath) {
+  std::string pattern;
+  for (size_t i = 0; i < documentedPath.size(); ++i) {
+    if (documentedPath[i] == '{') {
+      const size_t close = documentedPath.find('}', i);
+      if (close != std::string::npos) {
+        pattern += "([^/]+)";
+        i = close;
+        continue;
+      }
+    }
+    pattern += documentedPath[i];
+  }
+  return pattern;
+}
+
 ApiServer::ApiServer(Engine& engine, Transport& transport, Metrics& metrics,
                      const NodeIdentity& identity, ApiOptions options,
                      std::function<std::string()> health)
@@ -114,20 +130,30 @@ void ApiServer::routes() {
   // (set_payload_max_length) still applies to the read. The handler gets a copy of the request
   // with the body filled in; its regex matches still point into the original's path, which lives
   // until the handler returns.
-  auto post = [&s](const std::string& pattern,
-                   std::function<void(const Request&, Response&)> handler) {
-    s.Post(pattern, [handler = std::move(handler)](const Request& req, Response& res,
-                                                   const httplib::ContentReader& read) {
-      Request withBody = req;
-      if (!read([&withBody](const char* data, size_t n) {
-            withBody.body.append(data, n);
-            return true;
-          })) {
-        if (res.status < 400) res.status = 400;  // httplib set 413 for an oversized body
-        return;
-      }
-      handler(withBody, res);
-    });
+  // Every route is registered under its documented path (docs/API.md), `{name}` standing for one
+  // path segment, and listed by GET /v1.
+  auto documented = [this](std::string method, const std::string& path) {
+    routes_.push_back(ApiRoute{std::move(method), path});
+    return routePattern(path);
+  };
+  auto get = [&s, documented](const std::string& path, httplib::Server::Handler handler) {
+    s.Get(documented("GET", path), std::move(handler));
+  };
+  auto post = [&s, documented](const std::string& path,
+                               std::function<void(const Request&, Response&)> handler) {
+    s.Post(documented("POST", path),
+           [handler = std::move(handler)](const Request& req, Response& res,
+                                          const httplib::ContentReader& read) {
+             Request withBody = req;
+             if (!read([&withBody](const char* data, size_t n) {
+                   withBody.body.append(data, n);
+                   return true;
+                 })) {
+               if (res.status < 400) res.status = 400;  // httplib set 413 for an oversized body
+               return;
+             }
+             handler(withBody, res);
+           });
   };
 
   auto reply = [](Response& res, int status, const Json& body) {
@@ -213,7 +239,7 @@ void ApiServer::routes() {
   };
 
   const ApplicantKey* applicantKey = options_.applicantKey ? &*options_.applicantKey : nullptr;
-  post(R"(/v1/cases/([^/]+)/events)",
+  post("/v1/cases/{id}/events",
        [write, handlerLookup, applicantKey](const Request& req, Response& res) {
          write(req, res, [&](const Json& j, const Request& r) -> Result<Payload> {
            GOVBUS_ASSIGN_OR_RETURN(
@@ -230,7 +256,7 @@ void ApiServer::routes() {
       return Payload(std::move(c));
     });
   });
-  post(R"(/v1/complaints/([^/]+)/updates)", [write](const Request& req, Response& res) {
+  post("/v1/complaints/{id}/updates", [write](const Request& req, Response& res) {
     write(req, res, [&](const Json& j, const Request& r) -> Result<Payload> {
       GOVBUS_ASSIGN_OR_RETURN(ComplaintUpdate u, complaintUpdateFromJson(r.matches[1].str(), j));
       return Payload(std::move(u));
@@ -346,8 +372,8 @@ void ApiServer::routes() {
          "unauthorized");
     return false;
   };
-  s.Get(R"(/v1/cases/([^/]+))", [this, reply, failWith, fail, mayReadCases](const Request& req,
-                                                                            Response& res) {
+  get("/v1/cases/{id}", [this, reply, failWith, fail, mayReadCases](const Request& req,
+                                                                    Response& res) {
     if (!mayReadCases(req, res)) return;
     const std::string id = req.matches[1].str();
     auto view = engine_.store().beginRead();
@@ -398,8 +424,7 @@ void ApiServer::routes() {
     out["records"] = std::move(records);
     reply(res, 200, out);
   });
-  s.Get("/v1/cases", [this, reply, failWith, fail, mayReadCases](const Request& req,
-                                                                 Response& res) {
+  get("/v1/cases", [this, reply, failWith, fail, mayReadCases](const Request& req, Response& res) {
     if (!mayReadCases(req, res)) return;
     const bool overdue =
         req.get_param_value("overdue") == "1" || req.get_param_value("overdue") == "true";
@@ -452,7 +477,7 @@ void ApiServer::routes() {
     if (!st) return failWith(res, st.error());
     reply(res, 200, Json{{"cases", cases}, {"truncated", truncated}, {"now_ms", now}});
   });
-  s.Get("/v1/authority", [this, reply, fail](const Request& req, Response& res) {
+  get("/v1/authority", [this, reply, fail](const Request& req, Response& res) {
     const std::string item = req.get_param_value("item");
     const std::string region = req.get_param_value("region");
     if (item.empty()) return fail(res, 400, "parameter 'item' is required", "invalid_argument");
@@ -464,13 +489,13 @@ void ApiServer::routes() {
     }
     reply(res, 200, toJson(engine_.authority()->explain(item, region, now())));
   });
-  s.Get("/v1/catalog", [this, reply](const Request&, Response& res) {
+  get("/v1/catalog", [this, reply](const Request&, Response& res) {
     auto authority = engine_.authority();
     Json items = Json::array();
     for (const auto& [code, entry] : authority->catalog()) items.push_back(toJson(entry));
     reply(res, 200, Json{{"items", items}});
   });
-  s.Get("/v1/calendar", [this, reply](const Request&, Response& res) {
+  get("/v1/calendar", [this, reply](const Request&, Response& res) {
     auto authority = engine_.authority();
     Json years = Json::array();
     for (const auto& [year, ref] : authority->calendarRecords()) {
@@ -483,7 +508,7 @@ void ApiServer::routes() {
     }
     reply(res, 200, Json{{"years", years}});
   });
-  s.Get("/v1/settings", [this, reply](const Request&, Response& res) {
+  get("/v1/settings", [this, reply](const Request&, Response& res) {
     auto authority = engine_.authority();
     Json settings = Json::array();
     for (const SettingSpec& spec : knownSettings()) {
@@ -499,7 +524,7 @@ void ApiServer::routes() {
     }
     reply(res, 200, Json{{"settings", settings}});
   });
-  s.Get("/v1/supervision", [this, reply, failWith](const Request&, Response& res) {
+  get("/v1/supervision", [this, reply, failWith](const Request&, Response& res) {
     auto view = engine_.store().beginRead();
     if (!view) return failWith(res, view.error());
     auto authority = engine_.authority();
@@ -507,7 +532,7 @@ void ApiServer::routes() {
     if (!board) return failWith(res, board.error());
     reply(res, 200, toJson(*board));
   });
-  s.Get("/v1/peers", [this, reply](const Request&, Response& res) {
+  get("/v1/peers", [this, reply](const Request&, Response& res) {
     const int64_t now = this->now();
     Json links = Json::array();
     for (const LinkInfo& l : engine_.links()) {
@@ -543,7 +568,7 @@ void ApiServer::routes() {
     }
     reply(res, 200, out);
   });
-  s.Get("/v1/status", [this, reply, failWith](const Request&, Response& res) {
+  get("/v1/status", [this, reply, failWith](const Request&, Response& res) {
     auto view = engine_.store().beginRead();
     if (!view) return failWith(res, view.error());
     auto heads = (*view)->heads();
@@ -591,7 +616,7 @@ void ApiServer::routes() {
                {"void_total", voidTotal},
                {"writes", writes}});
   });
-  s.Get("/v1/feeds", [this, reply, failWith](const Request& req, Response& res) {
+  get("/v1/feeds", [this, reply, failWith](const Request& req, Response& res) {
     auto view = engine_.store().beginRead();
     if (!view) return failWith(res, view.error());
     auto heads = (*view)->heads();
@@ -604,7 +629,7 @@ void ApiServer::routes() {
     }
     reply(res, 200, Json{{"feeds", feeds}});
   });
-  s.Get("/v1/tree", [this, reply](const Request&, Response& res) {
+  get("/v1/tree", [this, reply](const Request&, Response& res) {
     auto authority = engine_.authority();
     Json nodes = Json::array();
     nodes.push_back(Json{{"code", authority->root()},
@@ -616,7 +641,7 @@ void ApiServer::routes() {
     }
     reply(res, 200, Json{{"root", authority->root()}, {"nodes", nodes}});
   });
-  s.Get("/v1/delegations", [this, reply](const Request&, Response& res) {
+  get("/v1/delegations", [this, reply](const Request&, Response& res) {
     auto authority = engine_.authority();
     Json list = Json::array();
     for (const AuthorityRecord* r : authority->validDelegations()) {
@@ -636,11 +661,11 @@ void ApiServer::routes() {
     reply(res, 200, Json{{"delegations", list}});
   });
   // The supervision board: a static page that reads the three GETs above and /v1/supervision.
-  s.Get("/board", [](const Request&, Response& res) {
+  get("/board", [](const Request&, Response& res) {
     res.set_content(std::string(boardPageHtml()), "text/html; charset=utf-8");
   });
-  s.Get("/", [](const Request&, Response& res) { res.set_redirect("/board"); });
-  s.Get("/healthz", [this, reply](const Request&, Response& res) {
+  get("/", [](const Request&, Response& res) { res.set_redirect("/board"); });
+  get("/healthz", [this, reply](const Request&, Response& res) {
     std::string problem = health_ ? health_() : "";
     int64_t stalled = steadyClockMs() - engine_.lastLoopSteadyMs();
     if (problem.empty() && stalled > kWriterStallMs) {
@@ -650,7 +675,7 @@ void ApiServer::routes() {
       return reply(res, 503, Json{{"status", "unhealthy"}, {"problem", problem}});
     reply(res, 200, Json{{"status", "ok"}, {"code", identity_.code}});
   });
-  s.Get("/metrics", [this](const Request&, Response& res) {
+  get("/metrics", [this](const Request&, Response& res) {
     std::string out = metrics_.render();
     const int64_t now = this->now();
     std::vector<LinkInfo> links = engine_.links();
@@ -735,6 +760,12 @@ void ApiServer::routes() {
     res.set_content(out, "text/plain; version=0.0.4");
   });
 
+  get("/v1", [this, reply](const Request&, Response& res) {
+    Json list = Json::array();
+    for (const ApiRoute& r : routes_) list.push_back(Json{{"method", r.method}, {"path", r.path}});
+    reply(res, 200, Json{{"routes", list}, {"reference", "docs/API.md"}});
+  });
+
   s.set_exception_handler([this](const Request& req, Response& res, std::exception_ptr ep) {
     std::string what = "unknown";
     try {
@@ -749,10 +780,12 @@ void ApiServer::routes() {
     res.set_content(dump(Json{{"error", "internal error: " + what}, {"code", "internal"}}),
                     "application/json");
   });
-  s.set_error_handler([this](const Request&, Response& res) {
+  s.set_error_handler([this](const Request& req, Response& res) {
     if (!res.body.empty()) return;
     metrics_.add(Counter::kApiErrors, std::to_string(res.status));
-    std::string message = res.status == 404 ? "no such endpoint" : "request refused";
+    std::string message = res.status == 404 ? "no such endpoint: " + req.method + " " + req.path +
+                                                  " (GET /v1 lists the endpoints)"
+                                            : "request refused";
     if (res.status == 413)
       message = "request body larger than " + std::to_string(kMaxApiBodyBytes) + " bytes";
     res.set_content(dump(Json{{"error", message}, {"code", std::to_string(res.status)}}),

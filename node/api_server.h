@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "base/result.h"
 #include "crypto/applicant_key.h"
@@ -56,6 +57,15 @@ struct ApiOptions {
   int64_t clockOffsetMs = 0;  // config [testing] clock_offset_days: deadlines and cards read it
 };
 
+// One endpoint as documented in docs/API.md: `path` with `{name}` for one path segment.
+struct ApiRoute {
+  std::string method;
+  std::string path;
+};
+
+// The regular expression the HTTP library matches for a documented path.
+std::string routePattern(const std::string& documentedPath);
+
 class ApiServer {
  public:
   // `health` returns "" when the node's other parts (ZAP handler, transport) are fine, else what
@@ -82,6 +92,7 @@ class ApiServer {
   ApiOptions options_;
   std::function<std::string()> health_;
   std::unique_ptr<httplib::Server> server_;
+  std::vector<ApiRoute> routes_;
   std::thread thread_;
 };
 
