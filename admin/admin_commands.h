@@ -208,6 +208,20 @@ Status order(const OrderOptions& options);
 
 Status peers(const NodeQueryOptions& options);
 
+// 效能投诉: file a complaint about a node, answer it (有接必理) or close it (有理必果). Filed on
+// any node; answered and closed on the node it is routed to (the parent of the node complained
+// about) or an ancestor of that node.
+struct ComplaintOptions {
+  std::string action;       // file | answer | close
+  std::string complaintId;  // answer, close; file: optional (default: the node makes one)
+  std::string against;      // file: the node complained about
+  std::string caseId;       // file: optional
+  std::string summary;      // file
+  std::string note;         // answer, close: what the complainant is told (recorded)
+  NodeQueryOptions node;
+};
+Status complaint(const ComplaintOptions& options);
+
 struct RevokeKeyOptions {
   std::string child;
   uint32_t serial = 0;  // 0: the only serial issued to the child (from the parent's issued/)

@@ -815,6 +815,68 @@ Status order(const OrderOptions& o) {
   return Status::Ok();
 }
 
+// --- complaints -------------------------------------------------------------------------------
+
+Status complaint(const ComplaintOptions& o) {
+  if (o.action == "file") {
+    if (o.against.empty()) return refused("--against CODE is required: the node complained about");
+    if (auto code = DivisionCode::parse(o.against); !code)
+      return refused("--against: " + code.error().message);
+    if (o.summary.empty()) return refused("--summary TEXT is required: what the complaint is");
+    GOVBUS_ASSIGN_OR_RETURN(NodeApi api, apiFor(o.node, true));
+    Json body{{"against", o.against}, {"summary", o.summary}};
+    if (!o.caseId.empty()) body["case_id"] = o.caseId;
+    if (!o.complaintId.empty()) body["complaint_id"] = o.complaintId;
+    auto r = api.post("/v1/complaints", body);
+    if (!r) {
+      if (r.error().code != ErrorCode::kInvalidArgument) return r.error();
+      return refused("the node refused the complaint: " + r.error().message);
+    }
+    if (o.node.json) {
+      Json out = *r;
+      out["record"] = refText(*r);
+      printJson(out);
+      return Status::Ok();
+    }
+    const std::string id = r->value("complaint_id", "?");
+    std::printf("complaint %s against %s filed — record %s\n", id.c_str(), o.against.c_str(),
+                refText(*r).c_str());
+    std::printf(
+        "it is routed to the parent of %s, which answers it with: govbus-admin complaint answer "
+        "%s --note TEXT --dir <that node's dir>\n",
+        o.against.c_str(), id.c_str());
+    return Status::Ok();
+  }
+  if (o.action != "answer" && o.action != "close")
+    return refused("the action is file, answer or close");
+  if (o.complaintId.empty()) return refused("the complaint id is required");
+  const std::string status = o.action == "answer" ? "handling" : "resolved";
+  GOVBUS_ASSIGN_OR_RETURN(NodeApi api, apiFor(o.node, true));
+  Json body{{"status", status}};
+  if (!o.note.empty()) body["note"] = o.note;
+  auto r = api.post("/v1/complaints/" + urlEncode(o.complaintId) + "/updates", body);
+  if (!r) {
+    if (r.error().code != ErrorCode::kInvalidArgument) return r.error();
+    return refused("the node refused to " + o.action + " complaint " + o.complaintId + ": " +
+                   r.error().message +
+                   " (a complaint is answered and closed by the node it is routed to, the parent "
+                   "of the node complained about, or by an ancestor of that node; open "
+                   "complaints: govbus-admin supervision --dir " +
+                   dirText(o.node) + ")");
+  }
+  if (o.node.json) {
+    Json out = *r;
+    out["record"] = refText(*r);
+    printJson(out);
+    return Status::Ok();
+  }
+  std::printf("complaint %s %s (%s) — record %s\n", o.complaintId.c_str(),
+              o.action == "answer" ? "answered" : "closed",
+              o.action == "answer" ? "handling, 有接必理" : "resolved, 有理必果",
+              refText(*r).c_str());
+  return Status::Ok();
+}
+
 // --- peers ------------------------------------------------------------------------------------
 
 namespace {

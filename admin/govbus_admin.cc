@@ -272,6 +272,38 @@ int main(int argc, char** argv) {
       example("  govbus-admin order urge 430102-0001 --note '请三日内办结' --dir /var/lib/govbus\n"
               "  govbus-admin order transfer 430102-0001 --to 430100 --dir /var/lib/govbus"));
 
+  ComplaintOptions complaintOpts;
+  auto* complaintCmd =
+      app.add_subcommand("complaint", "file, answer or close a complaint about a node (效能投诉)");
+  complaintCmd->require_subcommand(1);
+  auto* complaintFileCmd =
+      complaintCmd->add_subcommand("file", "file a complaint on this node (any node takes one)");
+  complaintFileCmd->add_option("--against", complaintOpts.against, "the node complained about")
+      ->required();
+  complaintFileCmd->add_option("--summary", complaintOpts.summary, "what the complaint is")
+      ->required();
+  complaintFileCmd->add_option("--case", complaintOpts.caseId, "the case it is about (optional)");
+  complaintFileCmd->add_option("--id", complaintOpts.complaintId,
+                               "the complaint's id (default: the node makes one)");
+  nodeOptions(complaintFileCmd, complaintOpts.node);
+  complaintFileCmd->footer(example(
+      "  govbus-admin complaint file --against 430102 --case 430102-0001 --summary '窗口推诿' "
+      "--dir /var/lib/govbus"));
+  auto* complaintAnswerCmd = complaintCmd->add_subcommand(
+      "answer", "take a complaint in hand (有接必理), on the node it is routed to");
+  auto* complaintCloseCmd = complaintCmd->add_subcommand(
+      "close", "close a complaint with its outcome (有理必果), on the node it is routed to");
+  for (CLI::App* cmd : {complaintAnswerCmd, complaintCloseCmd}) {
+    cmd->add_option("complaint", complaintOpts.complaintId, "the complaint id")->required();
+    cmd->add_option("--note", complaintOpts.note, "what the complainant is told (recorded)");
+    nodeOptions(cmd, complaintOpts.node);
+  }
+  complaintAnswerCmd->footer(
+      example("  govbus-admin complaint answer TS-2026-0001 --note '已转经办窗口核查' --dir "
+              "/var/lib/govbus"));
+  complaintCloseCmd->footer(example(
+      "  govbus-admin complaint close TS-2026-0001 --note '已整改并回复' --dir /var/lib/govbus"));
+
   NodeQueryOptions peersNode;
   auto* peersCmd = app.add_subcommand(
       "peers", "the node's replication links: state, lag in records and seconds, last ack");
@@ -451,6 +483,9 @@ int main(int argc, char** argv) {
     result = supervision(boardNode);
   } else if (*orderCmd) {
     result = govbus::admin::order(orderOpts);
+  } else if (*complaintCmd) {
+    complaintOpts.action = *complaintFileCmd ? "file" : *complaintAnswerCmd ? "answer" : "close";
+    result = govbus::admin::complaint(complaintOpts);
   } else if (*peersCmd) {
     result = govbus::admin::peers(peersNode);
   } else if (*verifyCmd) {

@@ -247,14 +247,22 @@ void ApiServer::routes() {
            return Payload(std::move(e));
          });
        });
-  post("/v1/complaints", [this, write](const Request& req, Response& res) {
-    write(req, res, [&](const Json& j, const Request&) -> Result<Payload> {
-      static std::atomic<uint64_t> counter{0};  // only makes generated ids unique within a run
-      std::string id =
-          identity_.code + "-" + std::to_string(now()) + "-" + std::to_string(++counter);
-      GOVBUS_ASSIGN_OR_RETURN(Complaint c, complaintFromJson(j, id));
-      return Payload(std::move(c));
-    });
+  post("/v1/complaints", [this, authorized, body, reply, failWith, commit](const Request& req,
+                                                                           Response& res) {
+    if (!authorized(req, res)) return;
+    auto j = body(req, res);
+    if (!j) return;
+    static std::atomic<uint64_t> counter{0};  // only makes generated ids unique within a run
+    std::string id = identity_.code + "-" + std::to_string(now()) + "-" + std::to_string(++counter);
+    auto c = complaintFromJson(*j, id);
+    if (!c) return failWith(res, c.error());
+    const std::string complaintId = c->complaintId;
+    auto [ref, error] = commit(Payload(std::move(*c)));
+    if (!ref) return error(res);
+    // The caller needs the id for updates, and it may have been generated here.
+    Json out = toJson(*ref);
+    out["complaint_id"] = complaintId;
+    reply(res, 201, out);
   });
   post("/v1/complaints/{id}/updates", [write](const Request& req, Response& res) {
     write(req, res, [&](const Json& j, const Request& r) -> Result<Payload> {

@@ -960,5 +960,57 @@ TEST(AdminCliTest, ADecisionReportedThreeDaysLateIsFlaggedAndCountsAtItsWitnesse
   EXPECT_EQ(county.get("/v1/cases/430102-0007").body["deadline"]["card"], "red");
 }
 
+// Issue 17: a city answers a complaint with govbus-admin, not raw JSON.
+TEST(AdminCliTest, AComplaintIsFiledAnsweredAndClosedWithTheComplaintCommands) {
+  NodeCluster cluster;
+  startProvinceCityCounty(cluster);
+  const std::string county = cluster.node("430102").dir().string();
+  const std::string city = cluster.node("430100").dir().string();
+
+  CommandResult filed = admin({"complaint", "file", "--against", "430102", "--summary", "窗口推诿",
+                               "--case", "430102-0001", "--id", "TS-2026-0009", "--dir", county});
+  ASSERT_EQ(filed.exitCode, kExitOk) << filed.out << filed.err;
+  EXPECT_NE(filed.out.find("complaint TS-2026-0009 against 430102 filed — record 430102#"),
+            std::string::npos)
+      << filed.out;
+  CommandResult generated = admin({"complaint", "file", "--against", "430102", "--summary",
+                                   "多次跑腿", "--dir", county, "--json"});
+  ASSERT_EQ(generated.exitCode, kExitOk) << generated.err;
+  Json g = Json::parse(generated.out, nullptr, false);
+  ASSERT_TRUE(g.is_object()) << generated.out;
+  EXPECT_EQ(g.value("complaint_id", "").rfind("430102-", 0), 0u) << "the node made the id";
+
+  ASSERT_TRUE(eventually([&] {
+    return admin({"supervision", "--dir", city}).out.find("TS-2026-0009") != std::string::npos;
+  })) << "the complaint reaches the city it is routed to";
+
+  // The county complained about cannot answer its own complaint.
+  CommandResult self =
+      admin({"complaint", "answer", "TS-2026-0009", "--note", "没有推诿", "--dir", county});
+  EXPECT_EQ(self.exitCode, kExitRefused) << self.out;
+  EXPECT_NE(self.err.find("complaint_update_not_by_supervisor"), std::string::npos) << self.err;
+  EXPECT_NE(self.err.find("routed to"), std::string::npos) << self.err;
+
+  CommandResult answered =
+      admin({"complaint", "answer", "TS-2026-0009", "--note", "已转经办窗口核查", "--dir", city});
+  ASSERT_EQ(answered.exitCode, kExitOk) << answered.err;
+  EXPECT_NE(answered.out.find("complaint TS-2026-0009 answered (handling"), std::string::npos)
+      << answered.out;
+  EXPECT_NE(admin({"supervision", "--dir", city}).out.find("TS-2026-0009"), std::string::npos)
+      << "answered is still open";
+
+  CommandResult closed =
+      admin({"complaint", "close", "TS-2026-0009", "--note", "已整改并回复", "--dir", city});
+  ASSERT_EQ(closed.exitCode, kExitOk) << closed.err;
+  EXPECT_NE(closed.out.find("closed (resolved"), std::string::npos) << closed.out;
+  EXPECT_EQ(admin({"supervision", "--dir", city}).out.find("TS-2026-0009"), std::string::npos)
+      << "a closed complaint leaves the board";
+
+  EXPECT_EQ(admin({"complaint", "close", "--dir", city}).exitCode, kExitUsage);
+  EXPECT_EQ(
+      admin({"complaint", "file", "--against", "4301", "--summary", "x", "--dir", city}).exitCode,
+      kExitRefused);
+}
+
 }  // namespace
 }  // namespace govbus::testing

@@ -1,0 +1,55 @@
+// docs/API.md against the endpoints a real node serves: every route the node registers (it lists
+// them at GET /v1) has a "### METHOD PATH" section in the reference, and every such section is a
+// route the node serves, so the reference can neither miss an endpoint nor keep a removed one.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "node/node_harness.h"
+
+namespace govbus::testing {
+namespace {
+
+std::set<std::string> documentedRoutes() {
+  std::ifstream in(std::string(GOVBUS_DOCS_DIR) + "/API.md");
+  EXPECT_TRUE(in) << "docs/API.md is missing";
+  std::set<std::string> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("### GET ", 0) == 0 || line.rfind("### POST ", 0) == 0) {
+      while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+      EXPECT_TRUE(out.insert(line.substr(4)).second) << "documented twice: " << line;
+    }
+  }
+  return out;
+}
+
+TEST(ApiReferenceTest, EveryRouteTheNodeServesIsDocumentedAndNothingElse) {
+  NodeCluster cluster;
+  NodeProcess& province = cluster.add("430000", "湖南省");
+  cluster.start("430000");
+  HttpResult index = province.get("/v1");
+  ASSERT_EQ(index.status, 200) << index.text;
+  std::set<std::string> served;
+  for (const Json& r : index.body["routes"])
+    served.insert(r.value("method", "") + " " + r.value("path", ""));
+  ASSERT_GT(served.size(), 20u) << index.text;
+
+  const std::set<std::string> documented = documentedRoutes();
+  for (const std::string& r : served)
+    EXPECT_TRUE(documented.contains(r))
+        << r << " is served but has no '### " << r << "' section in docs/API.md";
+  for (const std::string& r : documented)
+    EXPECT_TRUE(served.contains(r))
+        << "docs/API.md documents " << r << ", which the node does not serve";
+
+  // An endpoint that does not exist says so, and where the list is.
+  HttpResult missing = province.get("/v1/nothing-here");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_NE(missing.text.find("GET /v1 lists the endpoints"), std::string::npos) << missing.text;
+}
+
+}  // namespace
+}  // namespace govbus::testing
