@@ -242,8 +242,8 @@ Result<CaseEvent> caseEventFromJson(const std::string& caseId, const Json& body,
                                     const HandlerLookup& handlerFor,
                                     const ApplicantKey* applicantKey) {
   GOVBUS_TRY(requireObject(body));
-  if (caseId.empty() || caseId.size() > kMaxTextBytes)
-    return fieldError("case id", "must be 1 to 4096 bytes");
+  if (caseId.empty() || caseId.size() > kMaxIdBytes)
+    return fieldError("case id", "must be 1 to " + std::to_string(kMaxIdBytes) + " bytes");
   CaseEvent e;
   e.caseId = caseId;
   GOVBUS_ASSIGN_OR_RETURN(size_t type, enumName(body, "type", kEventTypeNames, std::nullopt));
@@ -348,6 +348,10 @@ Result<Complaint> complaintFromJson(const Json& body, const std::string& generat
   GOVBUS_ASSIGN_OR_RETURN(c.caseId, str(body, "case_id", false));
   GOVBUS_ASSIGN_OR_RETURN(c.against, code(body, "against", true));
   GOVBUS_ASSIGN_OR_RETURN(c.summary, str(body, "summary", true));
+  if (c.complaintId.size() > kMaxIdBytes)
+    return fieldError("complaint_id", "longer than " + std::to_string(kMaxIdBytes) + " bytes");
+  if (c.caseId.size() > kMaxIdBytes)
+    return fieldError("case_id", "longer than " + std::to_string(kMaxIdBytes) + " bytes");
   return c;
 }
 

@@ -5,6 +5,7 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -43,7 +44,10 @@ int statusFor(ErrorCode code) {
     case ErrorCode::kRevokedKey:
     case ErrorCode::kUnknownSigner:
       return 503;
+    case ErrorCode::kBadClock:  // this node's own clock went back: retry once it is fixed
+      return 503;
     case ErrorCode::kMapFull:
+    case ErrorCode::kQuotaExceeded:
       return 507;
     default:
       return 500;
@@ -452,11 +456,17 @@ void ApiServer::routes() {
     }
     size_t limit = kDefaultListedCases;
     if (req.has_param("limit")) {
-      try {
-        limit = std::min<size_t>(std::stoul(req.get_param_value("limit")), kMaxListedCases);
-      } catch (const std::exception&) {
-        return fail(res, 400, "parameter 'limit' must be a number", "invalid_argument");
+      const std::string text = req.get_param_value("limit");
+      const bool digits =
+          !text.empty() && text.size() <= 9 &&
+          std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (!digits || std::stoul(text) == 0) {
+        return fail(res, 400,
+                    "parameter 'limit' must be a whole number from 1 (at most " +
+                        std::to_string(kMaxListedCases) + " are listed)",
+                    "invalid_argument");
       }
+      limit = std::min<size_t>(std::stoul(text), kMaxListedCases);
     }
     auto view = engine_.store().beginRead();
     if (!view) return failWith(res, view.error());
@@ -680,7 +690,8 @@ void ApiServer::routes() {
       problem = "the writer thread has not made progress for " + std::to_string(stalled) + " ms";
     }
     if (!problem.empty())
-      return reply(res, 503, Json{{"status", "unhealthy"}, {"problem", problem}});
+      return reply(res, 503,
+                   Json{{"status", "unhealthy"}, {"problem", problem}, {"code", "unhealthy"}});
     reply(res, 200, Json{{"status", "ok"}, {"code", identity_.code}});
   });
   get("/metrics", [this](const Request&, Response& res) {
@@ -791,13 +802,18 @@ void ApiServer::routes() {
   s.set_error_handler([this](const Request& req, Response& res) {
     if (!res.body.empty()) return;
     metrics_.add(Counter::kApiErrors, std::to_string(res.status));
-    std::string message = res.status == 404 ? "no such endpoint: " + req.method + " " + req.path +
-                                                  " (GET /v1 lists the endpoints)"
-                                            : "request refused";
-    if (res.status == 413)
+    std::string message = "request refused", code = "invalid_argument";
+    if (res.status == 404) {
+      message =
+          "no such endpoint: " + req.method + " " + req.path + " (GET /v1 lists the endpoints)";
+      code = "not_found";
+    } else if (res.status == 413) {
       message = "request body larger than " + std::to_string(kMaxApiBodyBytes) + " bytes";
-    res.set_content(dump(Json{{"error", message}, {"code", std::to_string(res.status)}}),
-                    "application/json");
+      code = "too_large";
+    } else if (res.status >= 500) {
+      code = "internal";
+    }
+    res.set_content(dump(Json{{"error", message}, {"code", code}}), "application/json");
   });
 }
 

@@ -40,6 +40,8 @@ inline constexpr uint64_t kTraversalWordsPerMessageWord = 4;
 inline constexpr size_t kMaxDivisionCodeChars = 12;
 // Any text field (names, reasons, material names).
 inline constexpr size_t kMaxTextBytes = 4 * 1024;
+// Case and complaint ids: short enough to index and show, long enough for any numbering scheme.
+inline constexpr size_t kMaxIdBytes = 64;
 // Any list of strings in a payload (materials).
 inline constexpr size_t kMaxListItems = 256;
 

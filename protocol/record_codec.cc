@@ -175,7 +175,7 @@ Result<Delegation> readDelegation(wire::Delegation::Reader r) {
 
 Result<CaseEvent> readCaseEvent(wire::CaseEvent::Reader r) {
   CaseEvent e;
-  GOVBUS_ASSIGN_OR_RETURN(e.caseId, readText(r.getCaseId(), "caseEvent.caseId", 64));
+  GOVBUS_ASSIGN_OR_RETURN(e.caseId, readText(r.getCaseId(), "caseEvent.caseId", kMaxIdBytes));
   if (e.caseId.empty()) return malformed("caseEvent.caseId", "is required");
   switch (r.which()) {
     case wire::CaseEvent::RECEIVED: {
@@ -304,7 +304,8 @@ Result<Payload> readPayload(wire::Record::Reader r) {
     case wire::Record::SUPERVISION_ORDER: {
       auto o = r.getSupervisionOrder();
       SupervisionOrder out;
-      GOVBUS_ASSIGN_OR_RETURN(out.caseId, readText(o.getCaseId(), "supervisionOrder.caseId", 64));
+      GOVBUS_ASSIGN_OR_RETURN(out.caseId,
+                              readText(o.getCaseId(), "supervisionOrder.caseId", kMaxIdBytes));
       if (out.caseId.empty()) return malformed("supervisionOrder.caseId", "is required");
       GOVBUS_ASSIGN_OR_RETURN(out.kind, readEnum<OrderKind>(static_cast<uint16_t>(o.getKind()), 4,
                                                             "supervisionOrder.kind"));
@@ -320,8 +321,8 @@ Result<Payload> readPayload(wire::Record::Reader r) {
       auto c = r.getComplaint();
       Complaint out;
       GOVBUS_ASSIGN_OR_RETURN(out.complaintId,
-                              readText(c.getComplaintId(), "complaint.complaintId", 64));
-      GOVBUS_ASSIGN_OR_RETURN(out.caseId, readText(c.getCaseId(), "complaint.caseId", 64));
+                              readText(c.getComplaintId(), "complaint.complaintId", kMaxIdBytes));
+      GOVBUS_ASSIGN_OR_RETURN(out.caseId, readText(c.getCaseId(), "complaint.caseId", kMaxIdBytes));
       GOVBUS_ASSIGN_OR_RETURN(out.against, readCode(c.getAgainst(), "complaint.against"));
       GOVBUS_ASSIGN_OR_RETURN(out.summary, readText(c.getSummary(), "complaint.summary"));
       return Payload(std::move(out));
@@ -329,8 +330,9 @@ Result<Payload> readPayload(wire::Record::Reader r) {
     case wire::Record::COMPLAINT_UPDATE: {
       auto u = r.getComplaintUpdate();
       ComplaintUpdate out;
-      GOVBUS_ASSIGN_OR_RETURN(out.complaintId,
-                              readText(u.getComplaintId(), "complaintUpdate.complaintId", 64));
+      GOVBUS_ASSIGN_OR_RETURN(
+          out.complaintId,
+          readText(u.getComplaintId(), "complaintUpdate.complaintId", kMaxIdBytes));
       GOVBUS_ASSIGN_OR_RETURN(out.status,
                               readEnum<ComplaintStatus>(static_cast<uint16_t>(u.getStatus()), 3,
                                                         "complaintUpdate.status"));

@@ -51,5 +51,35 @@ TEST(ApiReferenceTest, EveryRouteTheNodeServesIsDocumentedAndNothingElse) {
   EXPECT_NE(missing.text.find("GET /v1 lists the endpoints"), std::string::npos) << missing.text;
 }
 
+// What docs/API.md promises about errors: a named code in every error body, limits that are the
+// records' own (an id the wire format would refuse is refused at the API with its field named).
+TEST(ApiReferenceTest, ErrorsCarryANamedCodeAndIdsAreCheckedAgainstTheWireLimit) {
+  NodeCluster cluster;
+  NodeProcess& province = cluster.add("430000", "湖南省");
+  cluster.start("430000");
+
+  HttpResult missing = province.get("/v1/nothing-here");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.body.value("code", ""), "not_found") << missing.text;
+
+  const std::string longId(65, 'x');
+  HttpResult longCase =
+      province.post("/v1/cases/" + longId + "/events", Json{{"type", "accepted"}});
+  EXPECT_EQ(longCase.status, 400) << longCase.text;
+  EXPECT_NE(longCase.text.find("case id"), std::string::npos) << longCase.text;
+  EXPECT_NE(longCase.text.find("64 bytes"), std::string::npos) << longCase.text;
+  HttpResult longComplaint = province.post(
+      "/v1/complaints", Json{{"against", "430000"}, {"summary", "x"}, {"complaint_id", longId}});
+  EXPECT_EQ(longComplaint.status, 400) << longComplaint.text;
+  EXPECT_NE(longComplaint.text.find("complaint_id"), std::string::npos) << longComplaint.text;
+
+  for (const std::string limit : {"-1", "0", "ten", "99999999999"}) {
+    HttpResult r = province.get("/v1/cases?limit=" + limit);
+    EXPECT_EQ(r.status, 400) << limit << ": " << r.text;
+    EXPECT_EQ(r.body.value("code", ""), "invalid_argument") << r.text;
+  }
+  EXPECT_EQ(province.get("/v1/cases?limit=5000").status, 200) << "capped, not refused";
+}
+
 }  // namespace
 }  // namespace govbus::testing
