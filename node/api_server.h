@@ -48,6 +48,8 @@ inline constexpr int kApiIoTimeoutSeconds = 10;
 // /healthz fails when the writer thread has not come round its loop for this long.
 inline constexpr int64_t kWriterStallMs = 10'000;
 
+class ApiRoutes;
+
 struct ApiOptions {
   std::string host;
   uint16_t port = 0;
@@ -82,7 +84,13 @@ class ApiServer {
   void stop();
 
  private:
+  // One resource per file (node/api_routes.h).
   void routes();
+  void caseRoutes(ApiRoutes& api);
+  void supervisionRoutes(ApiRoutes& api);
+  void authorityRoutes(ApiRoutes& api);
+  void calendarRoutes(ApiRoutes& api);
+  void nodeRoutes(ApiRoutes& api);
   int64_t now() const;  // the wall clock, with the test offset
 
   Engine& engine_;
@@ -93,6 +101,7 @@ class ApiServer {
   std::function<std::string()> health_;
   std::unique_ptr<httplib::Server> server_;
   std::vector<ApiRoute> routes_;
+  std::unique_ptr<ApiRoutes> api_;
   std::thread thread_;
 };
 

@@ -1,0 +1,164 @@
+#include "node/api_routes.h"
+
+#include <chrono>
+
+namespace govbus {
+
+namespace {
+
+int statusFor(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kMalformed:
+    case ErrorCode::kTooLarge:
+    case ErrorCode::kUnknownKind:
+      return 400;
+    case ErrorCode::kNotFound:
+      return 404;
+    case ErrorCode::kBufferFull:
+    case ErrorCode::kExpiredCertificate:
+    case ErrorCode::kRevokedKey:
+    case ErrorCode::kUnknownSigner:
+      return 503;
+    case ErrorCode::kBadClock:  // this node's own clock went back: retry once it is fixed
+      return 503;
+    case ErrorCode::kMapFull:
+    case ErrorCode::kQuotaExceeded:
+      return 507;
+    default:
+      return 500;
+  }
+}
+
+bool constantTimeEqual(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+}  // namespace
+
+std::string jsonText(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
+std::string metricLabel(std::string_view name, std::string_view value) {
+  return std::string(name) + "=\"" + promLabel(value) + "\"";
+}
+
+ApiRoutes::ApiRoutes(httplib::Server& server, Engine& engine, Metrics& metrics,
+                     const ApiOptions& options, std::vector<ApiRoute>& routes)
+    : server_(server), engine_(engine), metrics_(metrics), options_(options), routes_(routes) {}
+
+void ApiRoutes::get(const std::string& path, Handler handler) {
+  routes_.push_back(ApiRoute{"GET", path});
+  server_.Get(routePattern(path), std::move(handler));
+}
+
+// Every POST reads its body here rather than letting httplib do it: httplib refuses a body over
+// 8 KiB whose content type is application/x-www-form-urlencoded (what `curl -d` sends) with a 413
+// that said "larger than 1 MiB". We take JSON whatever the content type; the 1 MiB bound
+// (set_payload_max_length) still applies to the read. The handler gets a copy of the request with
+// the body filled in; its regex matches still point into the original's path, which lives until
+// the handler returns.
+void ApiRoutes::post(const std::string& path, Handler handler) {
+  routes_.push_back(ApiRoute{"POST", path});
+  server_.Post(routePattern(path),
+               [handler = std::move(handler)](const Request& req, Response& res,
+                                              const httplib::ContentReader& read) {
+                 Request withBody = req;
+                 if (!read([&withBody](const char* data, size_t n) {
+                       withBody.body.append(data, n);
+                       return true;
+                     })) {
+                   if (res.status < 400) res.status = 400;  // httplib set 413 for an oversized body
+                   return;
+                 }
+                 handler(withBody, res);
+               });
+}
+
+void ApiRoutes::reply(Response& res, int status, const Json& body) const {
+  res.status = status;
+  res.set_content(jsonText(body), "application/json");
+}
+
+void ApiRoutes::fail(Response& res, int status, const std::string& message,
+                     std::string_view code) const {
+  metrics_.add(Counter::kApiErrors, std::to_string(status));
+  reply(res, status, Json{{"error", message}, {"code", code}});
+}
+
+void ApiRoutes::failWith(Response& res, const Error& e) const {
+  fail(res, statusFor(e.code), e.message, errorCodeName(e.code));
+}
+
+bool ApiRoutes::mayWrite(const Request& req, Response& res) const {
+  if (constantTimeEqual(req.get_header_value("Authorization"), "Bearer " + options_.token))
+    return true;
+  res.set_header("WWW-Authenticate", "Bearer");
+  fail(res, 401,
+       "writes need 'Authorization: Bearer <token>' with the token in the node's api_token_file",
+       "unauthorized");
+  return false;
+}
+
+// Even on loopback, where other local users may be.
+bool ApiRoutes::mayReadCases(const Request& req, Response& res) const {
+  const std::string given = req.get_header_value("Authorization");
+  if (constantTimeEqual(given, "Bearer " + options_.token) ||
+      (!options_.readToken.empty() && constantTimeEqual(given, "Bearer " + options_.readToken)))
+    return true;
+  res.set_header("WWW-Authenticate", "Bearer");
+  fail(res, 401,
+       "case reads need 'Authorization: Bearer <token>' with the token in the node's "
+       "api_read_token_file (or api_token_file)",
+       "unauthorized");
+  return false;
+}
+
+std::optional<Json> ApiRoutes::body(const Request& req, Response& res) const {
+  Json j = Json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    fail(res, 400, "the request body is not valid JSON", "invalid_argument");
+    return std::nullopt;
+  }
+  if (!j.is_object()) {
+    fail(res, 400, "the request body must be a JSON object", "invalid_argument");
+    return std::nullopt;
+  }
+  return j;
+}
+
+std::optional<RecordRef> ApiRoutes::commit(Payload payload, Response& res) const {
+  auto future = engine_.author(std::move(payload));
+  if (future.wait_for(std::chrono::milliseconds(kApiWriteTimeoutMs)) != std::future_status::ready) {
+    fail(res, 503,
+         "the node did not commit the record within " + std::to_string(kApiWriteTimeoutMs / 1000) +
+             " s; it may still be committed — read it back before retrying",
+         "timeout");
+    return std::nullopt;
+  }
+  try {
+    Result<RecordRef> r = future.get();
+    if (r) return *r;
+    failWith(res, r.error());
+  } catch (const std::future_error&) {
+    fail(res, 503, "the node is stopping", "stopping");
+  }
+  return std::nullopt;
+}
+
+void ApiRoutes::write(const Request& req, Response& res, const Parse& parse) const {
+  if (!mayWrite(req, res)) return;
+  auto j = body(req, res);
+  if (!j) return;
+  Result<Payload> payload = parse(*j, req);
+  if (!payload) return failWith(res, payload.error());
+  auto ref = commit(std::move(*payload), res);
+  if (!ref) return;
+  reply(res, 201, toJson(*ref));
+}
+
+}  // namespace govbus
