@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "govbus_version.h"
 #include "testnet/generate_store.h"
 #include "testnet/procs.h"
 #include "testnet/simulation.h"
@@ -32,6 +33,8 @@ int main(int argc, char** argv) {
       "  govbus-testnet --generate-store /srv/sizing --records 2000000\n"
       "Exit status: 0 when every invariant holds (or the store was written), 1 when one fails, 2 "
       "on a usage or setup error.");
+  app.set_version_flag("--version", govbus::versionLine("govbus-testnet"),
+                       "print the version and the commit, then exit");
   bool sim = false, procs = false, keep = false;
   std::string binDir;
   // No report file unless --report names one: a run never leaves files where nobody asked.
