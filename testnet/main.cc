@@ -19,6 +19,23 @@
 #define GOVBUS_DATA_DIR "data"
 #endif
 
+namespace {
+
+// The data/ folder: the source tree's when it is there (a build), else the installed copy beside
+// this program (the .deb: /usr/bin/govbus-testnet -> /usr/share/govbus/data).
+std::string defaultDataDir() {
+  std::error_code ec;
+  if (std::filesystem::is_directory(GOVBUS_DATA_DIR, ec)) return GOVBUS_DATA_DIR;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    std::filesystem::path installed = self.parent_path().parent_path() / "share/govbus/data";
+    if (std::filesystem::is_directory(installed, ec)) return installed.string();
+  }
+  return GOVBUS_DATA_DIR;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace govbus::testnet;
   CLI::App app{
@@ -38,7 +55,7 @@ int main(int argc, char** argv) {
   bool sim = false, procs = false, keep = false;
   std::string binDir;
   // No report file unless --report names one: a run never leaves files where nobody asked.
-  std::string topologyName = "small", province, faults = "all", report, dataDir = GOVBUS_DATA_DIR;
+  std::string topologyName = "small", province, faults = "all", report, dataDir = defaultDataDir();
   uint64_t seed = 1;
   double durationS = 120, rate = 4;
   bool quiet = false;
