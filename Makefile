@@ -5,7 +5,7 @@ JOBS        ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
 .PHONY: all deps build test test-slow asan bench bench-e2e fuzz format clean help demo demo-stop demo-sim testnet-sweep \
-        mutation
+        mutation package
 
 all: build
 
@@ -17,6 +17,7 @@ help:
 	@echo "make test    install missing packages, build, run the whole test suite (but the slow tests)"
 	@echo "make test-slow  the slow tests: a generated province store verified with bounded memory"
 	@echo "make asan    the same under AddressSanitizer + UndefinedBehaviorSanitizer"
+	@echo "make package build the Debian package build/govbus_<version>_<arch>.deb (CPack)"
 	@echo "make bench   build and run build/govbus-bench"
 	@echo "make bench-e2e  county -> city -> province propagation through real govbus-node processes"
 	@echo "make test-slow  the tests labelled slow (many more property-test histories)"
@@ -78,6 +79,11 @@ testnet-sweep: build
 	  if $(BUILD)/govbus-testnet --sim --seed $$s --faults all --quiet --report $(BUILD)/sweep >/dev/null; \
 	  then pass=$$((pass+1)); else fail=$$((fail+1)); echo "seed $$s FAILED"; fi; done; \
 	  echo "$$pass passed, $$fail failed"; test $$fail -eq 0
+
+# The Debian package (cmake/Packaging.cmake): build/govbus_<version>_<arch>.deb with govbus-node,
+# govbus-admin, govbus-testnet, the systemd unit and the docs. docs/OPERATIONS.md installs it.
+package: build
+	cd $(BUILD) && cpack
 
 bench: build
 	$(BUILD)/govbus-bench

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "admin/admin_commands.h"
+#include "govbus_version.h"
 
 namespace {
 
@@ -19,6 +20,8 @@ int main(int argc, char** argv) {
   CLI::App app{"govbus-admin: set up and inspect GovBus nodes"};
   app.require_subcommand(1);
   app.footer(kExitCodes);
+  app.set_version_flag("--version", govbus::versionLine("govbus-admin"),
+                       "print the version and the commit, then exit");
 
   InitOptions init;
   std::string initDir;

@@ -56,6 +56,7 @@
 #include "bench/table.h"
 #include "crypto/hash.h"
 #include "crypto/keys.h"
+#include "govbus_version.h"
 #include "node/lmdb_store.h"
 #include "node/worker_pool.h"
 #include "protocol/limits.h"
@@ -913,6 +914,9 @@ Options parseArgs(int argc, char** argv) {
       o.catchUpRecords = static_cast<size_t>(positiveNumber(a, argv[++i]));
     } else if (a == "--e2e-keep") {
       o.e2eOptions.keep = true;
+    } else if (a == "--version") {
+      std::printf("%s\n", versionLine("govbus-bench").c_str());
+      std::exit(0);
     } else if (a == "--help" || a == "-h") {
       std::printf(
           "usage: govbus-bench [--quick] [--records N] [--state-records N] [--state-only]\n"
@@ -941,6 +945,7 @@ Options parseArgs(int argc, char** argv) {
           "                     single-core verify limit measured in the same run\n"
           "  --catch-up-records N  records the county writes offline (default 100000)\n"
           "  --data DIR         the repository's data/ folder (the state table's topology)\n"
+          "  --version          print the version and the commit, then exit\n"
           "Stores are created under $TMPDIR.\n",
           kQuickRecords, kQuickStateRecords, kDefaultRecords, kDefaultStateRecords,
           E2eOptions{}.latencyRate, E2eOptions{}.latencySeconds, E2eOptions{}.stepSeconds,

@@ -17,6 +17,7 @@
 #include "node/data_dir_lock.h"
 #include "node/engine.h"
 #include "node/lmdb_store.h"
+#include "node/log_format.h"
 #include "node/node_config.h"
 #include "node/node_identity.h"
 #include "node/transport.h"
@@ -29,14 +30,17 @@ namespace {
 
 constexpr long kSignalPollMs = 200;
 
+// The resolved log format of this process (runNode sets it first).
+LogFormat gLogFormat = LogFormat::kPlain;
+
 int failStartup(int status, const std::string& message) {
-  std::fprintf(stderr, "govbus-node: %s\n", message.c_str());
+  std::fprintf(stderr, "%s\n", plainLogLine(gLogFormat, spdlog::level::err, message).c_str());
   return status;
 }
 
 void setupLogging(const std::string& level) {
   auto logger = spdlog::stdout_logger_mt("govbus");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %-5l %v");
+  logger->set_formatter(makeLogFormatter(gLogFormat));
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(level));
@@ -97,7 +101,8 @@ void reload(const NodeConfig& current, const NodeIdentity& identity, Transport& 
 
 }  // namespace
 
-int runNode(const std::filesystem::path& configFile, bool checkOnly) {
+int runNode(const std::filesystem::path& configFile, bool checkOnly, LogFormat logFormat) {
+  gLogFormat = resolveLogFormat(logFormat);
   // Block the signals before any thread exists, so that every thread inherits the mask and only
   // the main thread takes them (sigtimedwait below).
   sigset_t signals;
@@ -110,6 +115,7 @@ int runNode(const std::filesystem::path& configFile, bool checkOnly) {
 
   auto config = loadNodeConfig(configFile);
   if (!config) return failStartup(kExitConfigError, config.error().message);
+  setupLogging(config->logLevel);
   // [testing] clock_offset_days shifts every wall-clock reading of this node (0 in production).
   const int64_t clockOffsetMs = config->clockOffsetMs;
   auto now = [clockOffsetMs] { return wallClockMs() + clockOffsetMs; };
@@ -211,7 +217,6 @@ int runNode(const std::filesystem::path& configFile, bool checkOnly) {
       }
     }
   }
-  setupLogging(config->logLevel);
   FatalSignal fatal;
   auto onFatal = [&fatal](const std::string& why) { fatal.raise(why); };
   zmq::context_t context(1);
@@ -300,7 +305,8 @@ int runNode(const std::filesystem::path& configFile, bool checkOnly) {
   zap.stop();
   context.close();
   if (fatal.raised()) {
-    std::fprintf(stderr, "govbus-node: %s\n", fatal.message().c_str());
+    std::fprintf(stderr, "%s\n",
+                 plainLogLine(gLogFormat, spdlog::level::critical, fatal.message()).c_str());
     return kExitRuntimeError;
   }
   spdlog::info("node {} stopped", identity->code);

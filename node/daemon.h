@@ -16,6 +16,8 @@
 
 #include <filesystem>
 
+#include "node/log_format.h"
+
 namespace govbus {
 
 // Exit statuses.
@@ -30,7 +32,9 @@ inline constexpr int kExitConfigError = 2;  // also a command-line mistake
 inline constexpr const char* kRestoreMarkerFileName = "restored-from-backup";
 
 // Runs the node until it is told to stop; returns the process exit status. With `checkOnly`, checks
-// the config, identity and store and returns without serving.
-int runNode(const std::filesystem::path& configFile, bool checkOnly);
+// the config, identity and store and returns without serving. `logFormat` (node/log_format.h):
+// kAuto gives the journal's priority prefixes when stdout is the journal.
+int runNode(const std::filesystem::path& configFile, bool checkOnly,
+            LogFormat logFormat = LogFormat::kAuto);
 
 }  // namespace govbus

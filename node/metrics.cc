@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "govbus_version.h"
+
 namespace govbus {
 
 namespace {
@@ -105,6 +107,10 @@ std::string Metrics::render() const {
   std::snprintf(buf, sizeof buf, "%.6f", commitSum_);
   out += std::string("govbus_commit_latency_seconds_sum ") + buf + "\n";
   out += "govbus_commit_latency_seconds_count " + std::to_string(commitCount_) + "\n";
+  out += "# HELP govbus_build_info The version and commit of this govbus-node (always 1).\n";
+  out += "# TYPE govbus_build_info gauge\n";
+  out += std::string("govbus_build_info{version=\"") + promLabel(kVersion) + "\",commit=\"" +
+         promLabel(kCommit) + "\"} 1\n";
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "govbus_version.h"
 #include "testnet/generate_store.h"
 #include "testnet/procs.h"
 #include "testnet/simulation.h"
@@ -17,6 +18,23 @@
 #ifndef GOVBUS_DATA_DIR
 #define GOVBUS_DATA_DIR "data"
 #endif
+
+namespace {
+
+// The data/ folder: the source tree's when it is there (a build), else the installed copy beside
+// this program (the .deb: /usr/bin/govbus-testnet -> /usr/share/govbus/data).
+std::string defaultDataDir() {
+  std::error_code ec;
+  if (std::filesystem::is_directory(GOVBUS_DATA_DIR, ec)) return GOVBUS_DATA_DIR;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    std::filesystem::path installed = self.parent_path().parent_path() / "share/govbus/data";
+    if (std::filesystem::is_directory(installed, ec)) return installed.string();
+  }
+  return GOVBUS_DATA_DIR;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace govbus::testnet;
@@ -32,10 +50,12 @@ int main(int argc, char** argv) {
       "  govbus-testnet --generate-store /srv/sizing --records 2000000\n"
       "Exit status: 0 when every invariant holds (or the store was written), 1 when one fails, 2 "
       "on a usage or setup error.");
+  app.set_version_flag("--version", govbus::versionLine("govbus-testnet"),
+                       "print the version and the commit, then exit");
   bool sim = false, procs = false, keep = false;
   std::string binDir;
   // No report file unless --report names one: a run never leaves files where nobody asked.
-  std::string topologyName = "small", province, faults = "all", report, dataDir = GOVBUS_DATA_DIR;
+  std::string topologyName = "small", province, faults = "all", report, dataDir = defaultDataDir();
   uint64_t seed = 1;
   double durationS = 120, rate = 4;
   bool quiet = false;
