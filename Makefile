@@ -4,7 +4,7 @@ ASAN_BUILD  ?= build-asan
 JOBS        ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test test-slow asan bench bench-e2e fuzz format clean help demo demo-stop demo-sim testnet-sweep \
+.PHONY: all deps build test test-slow asan bench bench-e2e fuzz fuzz-run format clean help demo demo-stop demo-sim testnet-sweep \
         mutation package
 
 all: build
@@ -15,14 +15,15 @@ help:
 	@echo "make demo-stop  stop that network"
 	@echo "make demo-sim   the simulated network with every fault kind (govbus-testnet --sim)"
 	@echo "make test    install missing packages, build, run the whole test suite (but the slow tests)"
-	@echo "make test-slow  the slow tests: a generated province store verified with bounded memory"
+	@echo "make test-slow  the slow tests: a generated province store verified with bounded memory,"
+	@echo "             and the order-independence property over many more histories"
 	@echo "make asan    the same under AddressSanitizer + UndefinedBehaviorSanitizer"
 	@echo "make package build the Debian package build/govbus_<version>_<arch>.deb (CPack)"
 	@echo "make bench   build and run build/govbus-bench"
 	@echo "make bench-e2e  county -> city -> province propagation through real govbus-node processes"
-	@echo "make test-slow  the tests labelled slow (many more property-test histories)"
 	@echo "make mutation   mutation campaign over protocol/, crypto/, sync/ (hours; docs/TESTING.md)"
 	@echo "make fuzz    build the libFuzzer targets with clang (build-fuzz/)"
+	@echo "make fuzz-run [FUZZ_SECONDS=N]  run every fuzz target N s; executions and findings per target"
 	@echo "make format  clang-format every source file"
 
 deps:
@@ -96,6 +97,10 @@ bench-e2e: build
 fuzz: deps
 	CXX=clang++ CC=clang cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGOVBUS_FUZZ=ON
 	cmake --build build-fuzz -j $(JOBS)
+
+# Every fuzz target for FUZZ_SECONDS (default 60) each; prints executions and findings per target.
+fuzz-run: fuzz
+	scripts/fuzz-run
 
 format:
 	git ls-files '*.h' '*.cc' | xargs clang-format -i

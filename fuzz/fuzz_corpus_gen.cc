@@ -1,5 +1,6 @@
 // fuzz_corpus_gen DIR: writes seed corpora for the fuzz targets, one directory per target
-// (DIR/record, DIR/sync_message, DIR/certificate, DIR/key_file, DIR/catalog_csv, DIR/calendar_csv).
+// (DIR/record, DIR/sync_message, DIR/certificate, DIR/key_file, DIR/catalog_csv, DIR/calendar_csv,
+// DIR/api_json, DIR/node_config, DIR/validity).
 // Records and certificates are signed with the fixture's keys, so they verify inside the targets.
 #include <cstdio>
 #include <filesystem>
@@ -13,8 +14,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   size_t written = 0;
-  for (const char* target :
-       {"record", "sync_message", "certificate", "key_file", "catalog_csv", "calendar_csv"}) {
+  for (const char* target : {"record", "sync_message", "certificate", "key_file", "catalog_csv",
+                             "calendar_csv", "api_json", "node_config", "validity"}) {
     std::filesystem::path dir = std::filesystem::path(argv[1]) / target;
     std::filesystem::create_directories(dir);
     for (const auto& [name, bytes] : govbus::fuzz::corpusFor(target)) {

@@ -23,33 +23,6 @@ SigningKey keyFor(uint8_t n) {
   return std::move(*key);
 }
 
-// Authors the next record of one feed, with a correct link, lamport clock and wall time.
-class Feed {
- public:
-  Feed(std::string code, const SigningKey& key) : code_(std::move(code)), key_(key) {}
-
-  SignedRecord next(Payload payload, Frontier frontier = {}) {
-    Envelope e;
-    e.author = code_;
-    e.keySerial = 1;
-    e.seq = ++seq_;
-    if (e.seq > 1) e.prevHash.assign(lastId_.begin(), lastId_.end());
-    e.lamport = e.seq;
-    e.wallTimeMs = kEpochMs + static_cast<int64_t>(e.seq) * 1000;
-    e.frontier = std::move(frontier);
-    Bytes body = encodeRecordBody(Record{std::move(e), std::move(payload)});
-    lastId_ = blake2b256(body);
-    Bytes signature = key_.sign(kRecordSignatureDomain, body);
-    return SignedRecord{std::move(body), std::move(signature)};
-  }
-
- private:
-  std::string code_;
-  const SigningKey& key_;
-  uint64_t seq_ = 0;
-  Hash256 lastId_{};
-};
-
 CaseEvent received(uint64_t n) {
   CaseEvent e;
   e.caseId = "430102-" + std::to_string(n);
@@ -65,13 +38,34 @@ CaseEvent received(uint64_t n) {
 
 }  // namespace
 
+SignedRecord FeedWriter::next(Payload payload, Frontier frontier, uint64_t lamportStep) {
+  Envelope e;
+  e.author = code_;
+  e.keySerial = 1;
+  e.seq = ++seq_;
+  if (e.seq > 1) e.prevHash.assign(lastId_.begin(), lastId_.end());
+  lamport_ += lamportStep == 0 ? 1 : lamportStep;
+  for (const FrontierEntry& f : frontier) lamport_ = std::max(lamport_, f.seq + 1);
+  e.lamport = lamport_;
+  e.wallTimeMs = kEpochMs + static_cast<int64_t>(e.seq) * 1000;
+  e.frontier = std::move(frontier);
+  Bytes body = encodeRecordBody(Record{std::move(e), std::move(payload)});
+  lastId_ = blake2b256(body);
+  Bytes signature = key_.sign(kRecordSignatureDomain, body);
+  return SignedRecord{std::move(body), std::move(signature)};
+}
+
 const FuzzNetwork& FuzzNetwork::instance() {
   static const FuzzNetwork network;
   return network;
 }
 
 FuzzNetwork::FuzzNetwork() {
-  SigningKey province = keyFor(1), city = keyFor(2), county = keyFor(3);
+  keys_.emplace("430000", keyFor(1));
+  keys_.emplace("430100", keyFor(2));
+  keys_.emplace("430102", keyFor(3));
+  const SigningKey &province = keys_.at("430000"), &city = keys_.at("430100"),
+                   &county = keys_.at("430102");
   auto issue = [](const std::string& subject, const std::string& issuer, const SigningKey& key,
                   const SigningKey& issuerKey) {
     Certificate c{subject, "node " + subject,  toBytes(key.publicKey().bytes()), issuer,
@@ -88,7 +82,7 @@ FuzzNetwork::FuzzNetwork() {
   }
   trust_.emplace(std::move(*trust));
 
-  Feed p("430000", province), c("430100", city), k("430102", county);
+  FeedWriter p("430000", province), c("430100", city), k("430102", county);
   records_.push_back(p.next(certificates_[1]));
   records_.push_back(p.next(CatalogItem{
       CatalogOp::kInsert, "XK-SCJG-001", "食品经营许可", 3, 20, 10, true, {"申请书", "营业执照"}}));
@@ -157,19 +151,48 @@ std::vector<std::pair<std::string, Bytes>> corpusFor(const std::string& target) 
                      toBytes(asBytes(R"({"items": [{"code": "A", "name": "甲", "level": "county",)"
                                      R"( "legal_days": 20, "promised_days": 10, "delegable": true,)"
                                      R"( "materials": ["申请书"]}]})")));
+  } else if (target == "api_json") {
+    // The first byte is the length of the case or complaint id in the URL (fuzz_api_json.cc).
+    for (
+        const char* body :
+        {R"({"type":"received","item":"XK-SL-001","region":"430102","applicant_id":"430102199001010011","materials":["申请书"],"first_responsible":"窗口 1 号"})",
+         R"({"type":"accepted"})",
+         R"({"type":"denied","reason":"不符合条件","legal_basis":"第八条"})",
+         R"({"against":"430102","summary":"窗口推诿","case_id":"430102-0001"})",
+         R"({"status":"handling","note":"已受理"})",
+         R"({"items":[{"code":"XK-A","name":"甲","level":"county","legal_days":20,"promised_days":10,"delegable":true,"materials":["申请书"]}]})",
+         R"({"item":"XK-SL-001","grantee":"430100","mode":"devolve","may_redelegate":true})",
+         R"({"delegation":"430000#5","reason":"调整"})",
+         R"({"case_id":"430102-0001","kind":"transfer","transfer_to":"430100","last_seen":"430102#2"})",
+         R"({"year":2026,"holidays":["2026-10-01"],"workdays":["2026-10-10"]})",
+         R"({"name":"witness_tolerance_ms","value":3600000})"}) {
+      out.emplace_back("body-" + std::to_string(out.size()),
+                       toBytes(asBytes(std::string(1, '\x0c') + body)));
+    }
+  } else if (target == "validity") {
+    // Any bytes make a program; a few lengths start it off.
+    for (size_t n : {16, 64, 256, 1024}) {
+      Bytes program(n);
+      for (size_t i = 0; i < n; ++i) program[i] = static_cast<uint8_t>((i * 37 + n) & 0xff);
+      out.emplace_back("program-" + std::to_string(n), std::move(program));
+    }
+  } else if (target == "node_config") {
+    out.emplace_back(
+        "config",
+        toBytes(asBytes("code = \"430102\"\ndata_dir = \"data\"\nkey_file = \"node.key\"\n"
+                        "anchor_file = \"anchor.cert\"\ncertificate_chain_file = \"chain.certs\"\n"
+                        "upstreams = [\"tcp://127.0.0.1:7101\", { code = \"430000\", endpoint = "
+                        "\"tcp://127.0.0.1:7100\" }]\napi = \"127.0.0.1:8102\"\n"
+                        "api_token_file = \"api.token\"\napi_read_token_file = \"api-read.token\"\n"
+                        "applicant_key_file = \"applicant.key\"\nlog_level = \"info\"\n"
+                        "[store]\nmap_size_mb = 256\nauthor_quota_mb = 64\n"
+                        "[sync]\nheartbeat_ms = 500\n[testing]\nclock_offset_days = 3\n")));
   } else if (target == "calendar_csv") {
-    out.emplace_back("csv", toBytes(asBytes("date,kind,name_zh,name_en
-"
-                                            "2026-10-01,holiday,国庆节,National Day
-"
-                                            "2026-10-10,workday,国庆节,National Day
-"
-                                            "2027-01-01,holiday,元旦,New Year's Day
-")));
-    out.emplace_back("csv-bad", toBytes(asBytes("kind,date
-workday,2026-10-09
-x,2026-13-01
-")));
+    out.emplace_back("csv", toBytes(asBytes("date,kind,name_zh,name_en\n"
+                                            "2026-10-01,holiday,国庆节,National Day\n"
+                                            "2026-10-10,workday,国庆节,National Day\n"
+                                            "2027-01-01,holiday,元旦,New Year's Day\n")));
+    out.emplace_back("csv-bad", toBytes(asBytes("kind,date\nworkday,2026-10-09\nx,2026-13-01\n")));
   }
   return out;
 }

@@ -8,6 +8,7 @@
 // Thread safety: instance() is initialised once (C++ static); everything after is const.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -18,6 +19,26 @@
 #include "sync/trust_store.h"
 
 namespace govbus::fuzz {
+
+// The fixture's records are authored in 2026; certificates are valid from 2025 to 2035.
+inline constexpr int64_t kFixtureEpochMs = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
+
+// Authors the next record of one feed, with a correct link, a lamport clock above every frontier
+// entry, and a wall time one second per record after the fixture's epoch.
+class FeedWriter {
+ public:
+  FeedWriter(std::string code, const SigningKey& key) : code_(std::move(code)), key_(key) {}
+  SignedRecord next(Payload payload, Frontier frontier = {}, uint64_t lamportStep = 1);
+  uint64_t seq() const { return seq_; }
+  const std::string& code() const { return code_; }
+
+ private:
+  std::string code_;
+  const SigningKey& key_;
+  uint64_t seq_ = 0;
+  uint64_t lamport_ = 0;
+  Hash256 lastId_{};
+};
 
 class FuzzNetwork {
  public:
@@ -30,10 +51,13 @@ class FuzzNetwork {
   const std::vector<SignedRecord>& records() const { return records_; }
   // Contents of a valid key file.
   const std::string& keyFile() const { return keyFile_; }
+  // The signing key of 430000, 430100 or 430102.
+  const SigningKey& key(const std::string& code) const { return keys_.at(code); }
 
  private:
   FuzzNetwork();
 
+  std::map<std::string, SigningKey> keys_;
   std::optional<TrustStore> trust_;  // set in the constructor; TrustStore has no empty state
   std::vector<SignedCertificate> certificates_;
   std::vector<SignedRecord> records_;

@@ -358,6 +358,8 @@ Result<Complaint> complaintFromJson(const Json& body, const std::string& generat
 Result<ComplaintUpdate> complaintUpdateFromJson(const std::string& complaintId, const Json& body) {
   GOVBUS_TRY(requireObject(body));
   GOVBUS_TRY(onlyFields(body, {"status", "note"}));
+  if (complaintId.empty() || complaintId.size() > kMaxIdBytes)
+    return fieldError("complaint id", "must be 1 to " + std::to_string(kMaxIdBytes) + " bytes");
   ComplaintUpdate u;
   u.complaintId = complaintId;
   GOVBUS_ASSIGN_OR_RETURN(size_t status,

@@ -72,6 +72,12 @@ TEST(ApiReferenceTest, ErrorsCarryANamedCodeAndIdsAreCheckedAgainstTheWireLimit)
       "/v1/complaints", Json{{"against", "430000"}, {"summary", "x"}, {"complaint_id", longId}});
   EXPECT_EQ(longComplaint.status, 400) << longComplaint.text;
   EXPECT_NE(longComplaint.text.find("complaint_id"), std::string::npos) << longComplaint.text;
+  // Found by fuzz_api_json: an update of a complaint whose id in the URL is over the limit.
+  HttpResult longUpdate =
+      province.post("/v1/complaints/" + longId + "/updates", Json{{"status", "handling"}});
+  EXPECT_EQ(longUpdate.status, 400) << longUpdate.text;
+  EXPECT_EQ(longUpdate.body.value("code", ""), "invalid_argument") << longUpdate.text;
+  EXPECT_NE(longUpdate.text.find("complaint id"), std::string::npos) << longUpdate.text;
 
   for (const std::string limit : {"-1", "0", "ten", "99999999999"}) {
     HttpResult r = province.get("/v1/cases?limit=" + limit);
