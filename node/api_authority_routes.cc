@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 
 #include "node/api_routes.h"
@@ -97,9 +99,15 @@ void ApiServer::authorityRoutes(ApiRoutes& api) {
     api.reply(res, 200, Json{{"items", items}});
   });
   // Liveness for the board: when this node last heard from each node of the tree (see
-  // docs/API.md, GET /v1/tree): now for a ready direct link, else its last acknowledgement, or the
-  // wall time of the newest record of that node's feed held here (capped at now), the later.
-  api.get("/v1/tree", [this, &api](const Request& req, Response& res) {
+  // docs/API.md, GET /v1/tree): now for a ready direct link, else the last time a read of the
+  // tree found it ready or its last acknowledgement; or the wall time of the newest record of
+  // that node's feed held here (capped at now); the latest of these.
+  struct SeenReady {
+    std::mutex mu;
+    std::map<std::string, int64_t> atMs;  // link peer -> last read of the tree that found it ready
+  };
+  auto seenReady = std::make_shared<SeenReady>();
+  api.get("/v1/tree", [this, &api, seenReady](const Request& req, Response& res) {
     if (!api.mayReadBoard(req, res)) return;
     auto authority = engine_.authority();
     const int64_t now = this->now();
@@ -136,7 +144,13 @@ void ApiServer::authorityRoutes(ApiRoutes& api) {
       if (auto it = direct.find(code); it != direct.end()) {
         const LinkInfo& l = *it->second;
         // A ready link has exchanged heartbeats within the peer timeout: heard now.
-        const int64_t ack = l.ready ? now : l.lastAckMs;
+        int64_t ack = l.lastAckMs;
+        {
+          std::lock_guard lock(seenReady->mu);
+          int64_t& seen = seenReady->atMs[code];
+          if (l.ready) seen = now;
+          ack = std::max(ack, seen);
+        }
         if (ack > heard) {
           heard = ack;
           via = "link";

@@ -123,6 +123,12 @@ const L = {
         witnessed: "witnessed", supervision_order: "supervision order", receiver: "Receiver", legalDue: "Legal limit",
         loading: "Loading…", lag: "records behind" },
 };
+// Event, order and status names as the API spells them, in Chinese.
+const ZH_NAMES = { received: "收件", accepted: "受理", materialsRequested: "补正告知", materialsSupplied: "补齐材料",
+  stepCompleted: "环节办结", suspended: "暂停计时", resumed: "恢复计时", approved: "准予许可", denied: "不予许可",
+  closed: "办结", withdrawn: "撤回", transferred: "移交", urge: "督办", correct: "纠错", halt: "叫停", transfer: "转办",
+  under_review: "审查中", pending_materials: "待补正", open: "在办" };
+const zhName = (k) => lang === "zh" && ZH_NAMES[k] ? `${ZH_NAMES[k]} <span class="code">${esc(k)}</span>` : esc(k);
 const params = new URLSearchParams(location.search);
 const offlineAfterMs = 1000 * (Number(params.get("offline_after_s")) > 0 ? Number(params.get("offline_after_s")) : 120);
 let lang = localStorage.getItem("govbus.lang") || "zh";
@@ -257,14 +263,16 @@ function renderDetail() {
     const names = {};
     if (last) for (const n of last[1].nodes) names[n.code] = n.name;
     const who = (x) => `${esc(names[x] || "")} <span class="code">${esc(x)}</span>`;
+    const itemNames = {};
+    if (last) for (const l of [last[0].overdue, last[0].yellow || [], last[0].orders || [], last[0].denials]) for (const x of l) itemNames[x.item] = x.item_name;
     const recs = [...c.records].sort((a, b) => a.wall_time_ms - b.wall_time_ms);
     box.innerHTML = head +
-      `<table><tbody><tr><th>${t("item")}</th><td>${esc(c.item)}</td></tr><tr><th>${t("handler")}</th><td>${who(c.handler)}</td></tr>` +
-      `<tr><th>${t("receiver")}</th><td>${who(c.receiver)}</td></tr><tr><th>${t("status")}</th><td>${esc(c.status)}</td></tr>` +
+      `<table><tbody><tr><th>${t("item")}</th><td>${esc(itemNames[c.item] || "")} <span class="code">${esc(c.item)}</span></td></tr><tr><th>${t("handler")}</th><td>${who(c.handler)}</td></tr>` +
+      `<tr><th>${t("receiver")}</th><td>${who(c.receiver)}</td></tr><tr><th>${t("status")}</th><td>${zhName(c.status)}</td></tr>` +
       `<tr><th>${t("due")}</th><td>${esc(due(d))} · <span class="${esc(d.card)}">${esc(t(d.card))}</span> · ${Number(d.used_days).toFixed(1)}/${d.promised_days}</td></tr>` +
       `<tr><th>${t("legalDue")}</th><td>${d.legal_due_at_ms ? dateText(d.legal_due_at_ms - 1) : "—"}</td></tr></tbody></table>` +
       `<h4>${t("timeline")}</h4><ol class="timeline">` + recs.map((r) =>
-        `<li class="${r.verdict !== "valid" ? "void" : ""}${r.reported_late ? " late" : ""}"><b>${esc(r.kind === "case_event" ? r.type : t(r.kind) + " " + (r.order || ""))}</b> ` +
+        `<li class="${r.verdict !== "valid" ? "void" : ""}${r.reported_late ? " late" : ""}"><b>${r.kind === "case_event" ? zhName(r.type) : esc(t(r.kind)) + " " + zhName(r.order || "")}</b> ` +
         `${timeText(r.wall_time_ms)} · ${who(r.record.author)}` +
         `${r.reported_late ? ` · ${t("lateReports")} (${t("witnessed")} ${timeText(r.witnessed_at_ms)})` : ""}` +
         `${r.verdict !== "valid" ? ` · ${esc(r.verdict)}` : ""}${r.reason || r.note ? `<br>${esc(r.reason || r.note)}` : ""}</li>`).join("") + `</ol>` +
