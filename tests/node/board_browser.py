@@ -2,7 +2,8 @@
 """Drives the supervision board in headless Chromium and checks the rendered DOM.
 
 Called by board_browser_test (tests/node/board_browser_test.cc) with a running network; exits
-non-zero, with the reason on stderr, when a check fails. Usage:
+non-zero, with the reason on stderr, when a check fails. Saves the board (OUT.png) and the board
+with a case's timeline open (OUT-case.png). Usage:
   board_browser.py --url http://127.0.0.1:PORT --token-file F --screenshot OUT.png
                    --offline CODE --red-case ID [--offline-after-s N]
 """
@@ -25,6 +26,8 @@ def main():
     ap.add_argument("--online", action="append", default=[], help="codes that must show online")
     ap.add_argument("--red-case", required=True)
     ap.add_argument("--offline-after-s", type=int, default=20)
+    ap.add_argument("--denied-case", help="a case that must be listed under 否定报备")
+    ap.add_argument("--complaint-against", help="a node an open complaint must name")
     a = ap.parse_args()
     token = open(a.token_file).read().strip()
 
@@ -69,6 +72,12 @@ def main():
         red = driver.find_elements(By.CSS_SELECTOR, '#cards tr[data-card="red"]')
         check(red and a.red_case in red[0].text, f"no red card for {a.red_case}: {[r.text for r in red]}")
         check(red and "年" in red[0].text and "月" in red[0].text, f"due date not in zh format: {red[0].text if red else ''}")
+        if a.denied_case:
+            rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#denials tr")]
+            check(any(a.denied_case in r for r in rows), f"denials: {rows}")
+        if a.complaint_against:
+            rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#complaints tr")]
+            check(any(a.complaint_against in r for r in rows), f"complaints: {rows}")
         # No horizontal scrolling at 1366x768.
         sw, cw = driver.execute_script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         check(sw <= cw, f"horizontal scroll: scrollWidth {sw} > clientWidth {cw}")
@@ -76,6 +85,7 @@ def main():
         driver.execute_script("const s=document.getElementById('f-card'); s.value='yellow'; s.dispatchEvent(new Event('change'));")
         check(not driver.find_elements(By.CSS_SELECTOR, '#cards tr[data-card="red"]'), "card filter does not hide red cards")
         driver.execute_script("const s=document.getElementById('f-card'); s.value=''; s.dispatchEvent(new Event('change'));")
+        driver.save_screenshot(a.screenshot)
         # A click opens the case's timeline.
         link = driver.find_element(By.CSS_SELECTOR, f'#cards a.case[data-case="{a.red_case}"]')
         link.click()
@@ -84,7 +94,7 @@ def main():
         check(any("received" in e for e in events) and any("accepted" in e for e in events),
               f"timeline: {events}")
         time.sleep(0.3)
-        driver.save_screenshot(a.screenshot)
+        driver.save_screenshot(a.screenshot.replace(".png", "-case.png"))
         # No console errors (a 404 for /favicon.ico or a failed read would show here).
         errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
         check(not errors, f"console errors: {errors}")

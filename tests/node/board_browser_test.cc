@@ -60,8 +60,23 @@ TEST(BoardBrowserTest, ShowsTheTreeARedCardAnOfflineCountyAndACaseTimeline) {
   ASSERT_EQ(
       countyB.post("/v1/cases/430103-0001/events", received("430103", "430103199001011234")).status,
       201);
+  // A denial (否定报备) at 天心区 and a complaint about it that 长沙市 takes.
+  ASSERT_EQ(
+      countyB.post("/v1/cases/430103-0002/events", received("430103", "430103199202021234")).status,
+      201);
+  ASSERT_EQ(countyB.post("/v1/cases/430103-0002/events", Json{{"type", "accepted"}}).status, 201);
+  HttpResult denied =
+      countyB.post("/v1/cases/430103-0002/events", Json{{"type", "denied"},
+                                                        {"reason", "材料不符合法定条件"},
+                                                        {"legal_basis", "行政许可法第三十八条"}});
+  ASSERT_EQ(denied.status, 201) << denied.text;
+  HttpResult complaint =
+      city.post("/v1/complaints",
+                Json{{"against", "430103"}, {"summary", "窗口推诿"}, {"case_id", "430103-0001"}});
+  ASSERT_EQ(complaint.status, 201) << complaint.text;
   ASSERT_TRUE(eventually([&] {
     return province.get("/v1/cases/430102-0001").body.value("status", "") == "under_review" &&
+           province.get("/v1/cases/430103-0002").body.value("denied", false) &&
            province.get("/v1/cases/430103-0001").status == 200;
   })) << "the cases did not reach the province";
   HttpResult urge = province.post(
@@ -91,7 +106,6 @@ TEST(BoardBrowserTest, ShowsTheTreeARedCardAnOfflineCountyAndACaseTimeline) {
   EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
   std::cout << r.out;
   EXPECT_NE(province.get("/favicon.ico").status, 404);
-  (void)city;
 }
 
 }  // namespace
