@@ -4,10 +4,13 @@
 
 #include <atomic>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 
 #include "node/api_routes.h"
 #include "protocol/division_code.h"
+#include "protocol/record_codec.h"
 #include "sync/state_engine.h"
 
 namespace govbus {
@@ -95,19 +98,86 @@ void ApiServer::authorityRoutes(ApiRoutes& api) {
     for (const auto& [code, entry] : authority->catalog()) items.push_back(toJson(entry));
     api.reply(res, 200, Json{{"items", items}});
   });
-  api.get("/v1/tree", [this, &api](const Request&, Response& res) {
+  // Liveness for the board: when this node last heard from each node of the tree (see
+  // docs/API.md, GET /v1/tree): now for a ready direct link, else the last time a read of the
+  // tree found it ready or its last acknowledgement; or the wall time of the newest record of
+  // that node's feed held here (capped at now); the latest of these.
+  struct SeenReady {
+    std::mutex mu;
+    std::map<std::string, int64_t> atMs;  // link peer -> last read of the tree that found it ready
+  };
+  auto seenReady = std::make_shared<SeenReady>();
+  api.get("/v1/tree", [this, &api, seenReady](const Request& req, Response& res) {
+    if (!api.mayReadBoard(req, res)) return;
     auto authority = engine_.authority();
-    Json nodes = Json::array();
-    nodes.push_back(Json{{"code", authority->root()},
-                         {"name", authority->nameOf(authority->root())},
-                         {"parent", nullptr}});
-    for (const auto& [child, parent] : authority->parents()) {
-      nodes.push_back(
-          Json{{"code", child}, {"name", authority->nameOf(child)}, {"parent", parent}});
+    const int64_t now = this->now();
+    std::map<std::string, const LinkInfo*> direct;
+    const std::vector<LinkInfo> links = engine_.links();
+    for (const LinkInfo& l : links) {
+      auto& slot = direct[l.code];
+      if (slot == nullptr || l.lastAckMs > slot->lastAckMs) slot = &l;
     }
-    api.reply(res, 200, Json{{"root", authority->root()}, {"nodes", nodes}});
+    auto view = engine_.store().beginRead();
+    if (!view) return api.failWith(res, view.error());
+    auto describe = [&](const std::string& code, const Json& parent) {
+      Json n{{"code", code}, {"name", authority->nameOf(code)}, {"parent", parent}};
+      int64_t heard = 0;
+      std::string via;
+      if (code == identity_.code) {
+        heard = now;
+        via = "self";
+      }
+      if (auto head = (*view)->head(code); head && *head) {
+        if (auto raw = (*view)->record(code, (*head)->seq); raw && *raw) {
+          if (auto rec = decodeSignedRecord(**raw)) {
+            if (auto body = decodeRecordBody(rec->body)) {
+              const int64_t wall = std::min(body->envelope.wallTimeMs, now);
+              n["last_record_ms"] = wall;
+              if (wall > heard) {
+                heard = wall;
+                via = "record";
+              }
+            }
+          }
+        }
+      }
+      if (auto it = direct.find(code); it != direct.end()) {
+        const LinkInfo& l = *it->second;
+        // A ready link has exchanged heartbeats within the peer timeout: heard now.
+        int64_t ack = l.lastAckMs;
+        {
+          std::lock_guard lock(seenReady->mu);
+          int64_t& seen = seenReady->atMs[code];
+          if (l.ready) seen = now;
+          ack = std::max(ack, seen);
+        }
+        if (ack > heard) {
+          heard = ack;
+          via = "link";
+        }
+        n["link"] =
+            Json{{"direction", l.direction == PeerDirection::kUpstream ? "upstream" : "downstream"},
+                 {"state", l.ready ? "ready" : (l.connected ? "connecting" : "disconnected")},
+                 {"last_ack_ms", l.lastAckMs},
+                 {"lag_records", l.lagRecords},
+                 {"lag_seconds", l.behindSinceMs > 0 ? (now - l.behindSinceMs) / 1000 : 0}};
+      }
+      n["last_heard_ms"] = heard == 0 ? Json(nullptr) : Json(heard);
+      n["heard_via"] = via.empty() ? Json(nullptr) : Json(via);
+      return n;
+    };
+    Json nodes = Json::array();
+    nodes.push_back(describe(authority->root(), nullptr));
+    for (const auto& [child, parent] : authority->parents())
+      nodes.push_back(describe(child, parent));
+    api.reply(res, 200,
+              Json{{"root", authority->root()},
+                   {"self", identity_.code},
+                   {"now_ms", now},
+                   {"nodes", nodes}});
   });
-  api.get("/v1/delegations", [this, &api](const Request&, Response& res) {
+  api.get("/v1/delegations", [this, &api](const Request& req, Response& res) {
+    if (!api.mayReadBoard(req, res)) return;
     auto authority = engine_.authority();
     Json list = Json::array();
     for (const AuthorityRecord* r : authority->validDelegations()) {

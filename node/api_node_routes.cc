@@ -112,10 +112,51 @@ void ApiServer::nodeRoutes(ApiRoutes& api) {
     api.reply(res, 200, Json{{"feeds", feeds}});
   });
   // The supervision board: a static page that reads the three GETs above and /v1/supervision.
-  api.get("/board", [](const Request&, Response& res) {
+  // From outside loopback it needs the read token, given once on the login page and kept in an
+  // HttpOnly, SameSite=Strict cookie that the board's GETs (and case reads) accept.
+  api.get("/board", [&api](const Request& req, Response& res) {
+    if (!ApiRoutes::isLoopback(req) && !api.hasReadCredentials(req))
+      return res.set_redirect("/login");
+    res.set_header("Cache-Control", "no-store");
     res.set_content(std::string(boardPageHtml()), "text/html; charset=utf-8");
   });
+  api.get("/login", [](const Request&, Response& res) {
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(std::string(loginPageHtml(false)), "text/html; charset=utf-8");
+  });
+  api.post("/login", [&api](const Request& req, Response& res) {
+    // A form post: token=<read token> (application/x-www-form-urlencoded).
+    std::string token;
+    for (size_t at = 0; at <= req.body.size();) {
+      size_t end = req.body.find('&', at);
+      if (end == std::string::npos) end = req.body.size();
+      const std::string pair = req.body.substr(at, end - at);
+      if (pair.rfind("token=", 0) == 0) token = httplib::detail::decode_url(pair.substr(6), true);
+      at = end + 1;
+    }
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' '))
+      token.pop_back();
+    res.set_header("Cache-Control", "no-store");
+    if (!api.isReadToken(token)) {
+      res.status = 401;
+      res.set_content(std::string(loginPageHtml(true)), "text/html; charset=utf-8");
+      return;
+    }
+    res.set_header("Set-Cookie", std::string(ApiRoutes::kBoardCookie) + "=" + token +
+                                     "; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200");
+    res.set_redirect("/board", 303);
+  });
+  api.post("/logout", [](const Request&, Response& res) {
+    res.set_header("Set-Cookie", std::string(ApiRoutes::kBoardCookie) +
+                                     "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    res.set_redirect("/login", 303);
+  });
   api.get("/", [](const Request&, Response& res) { res.set_redirect("/board"); });
+  // Browsers ask for it with every page: answered, not a counted 404.
+  api.get("/favicon.ico", [](const Request&, Response& res) {
+    res.status = 204;
+    res.set_header("Cache-Control", "max-age=86400");
+  });
   api.get("/healthz", [this, &api](const Request&, Response& res) {
     std::string problem = health_ ? health_() : "";
     int64_t stalled = steadyClockMs() - engine_.lastLoopSteadyMs();

@@ -104,16 +104,60 @@ bool ApiRoutes::mayWrite(const Request& req, Response& res) const {
   return false;
 }
 
+bool ApiRoutes::isReadToken(std::string_view given) const {
+  if (given.empty()) return false;
+  const bool write = constantTimeEqual(given, options_.token);
+  const bool read = !options_.readToken.empty() && constantTimeEqual(given, options_.readToken);
+  return write || read;
+}
+
+std::string ApiRoutes::boardCookie(const Request& req) {
+  const std::string header = req.get_header_value("Cookie");
+  const std::string name = std::string(kBoardCookie) + "=";
+  size_t at = 0;
+  while (at < header.size()) {
+    while (at < header.size() && (header[at] == ' ' || header[at] == ';')) ++at;
+    size_t end = header.find(';', at);
+    if (end == std::string::npos) end = header.size();
+    if (header.compare(at, name.size(), name) == 0)
+      return header.substr(at + name.size(), end - at - name.size());
+    at = end;
+  }
+  return "";
+}
+
+bool ApiRoutes::isLoopback(const Request& req) {
+  // Behind a reverse proxy every peer is loopback: a forwarded request counts as remote.
+  if (req.has_header("X-Forwarded-For") || req.has_header("Forwarded") ||
+      req.has_header("X-Real-IP"))
+    return false;
+  const std::string& a = req.remote_addr;
+  return a.rfind("127.", 0) == 0 || a == "::1" || a.rfind("::ffff:127.", 0) == 0;
+}
+
+bool ApiRoutes::hasReadCredentials(const Request& req) const {
+  const std::string auth = req.get_header_value("Authorization");
+  if (auth.rfind("Bearer ", 0) == 0 && isReadToken(std::string_view(auth).substr(7))) return true;
+  return isReadToken(boardCookie(req));
+}
+
 // Even on loopback, where other local users may be.
 bool ApiRoutes::mayReadCases(const Request& req, Response& res) const {
-  const std::string given = req.get_header_value("Authorization");
-  if (constantTimeEqual(given, "Bearer " + options_.token) ||
-      (!options_.readToken.empty() && constantTimeEqual(given, "Bearer " + options_.readToken)))
-    return true;
+  if (hasReadCredentials(req)) return true;
   res.set_header("WWW-Authenticate", "Bearer");
   fail(res, 401,
        "case reads need 'Authorization: Bearer <token>' with the token in the node's "
-       "api_read_token_file (or api_token_file)",
+       "api_read_token_file (or api_token_file), or the board's login cookie (GET /login)",
+       "unauthorized");
+  return false;
+}
+
+bool ApiRoutes::mayReadBoard(const Request& req, Response& res) const {
+  if (isLoopback(req) || hasReadCredentials(req)) return true;
+  res.set_header("WWW-Authenticate", "Bearer");
+  fail(res, 401,
+       "from outside loopback the board's reads need the read token: log in at GET /login or "
+       "send 'Authorization: Bearer <token>'",
        "unauthorized");
   return false;
 }

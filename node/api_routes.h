@@ -51,7 +51,16 @@ class ApiRoutes {
   // The write token; on a mismatch answers 401 and returns false.
   bool mayWrite(const Request& req, Response& res) const;
   // Case reads carry applicant data: the read token or the write token.
+  // Also accepts the board's login cookie (kBoardCookie), which holds the read token.
   bool mayReadCases(const Request& req, Response& res) const;
+  // The board page's reads: open on loopback; from elsewhere they need what mayReadCases needs.
+  bool mayReadBoard(const Request& req, Response& res) const;
+  bool hasReadCredentials(const Request& req) const;
+  // `given` is the read token or the write token (constant time).
+  bool isReadToken(std::string_view given) const;
+  static std::string boardCookie(const Request& req);
+  static bool isLoopback(const Request& req);
+  static constexpr std::string_view kBoardCookie = "govbus_read";
   // The body as a JSON object, or answers 400 and returns nothing.
   std::optional<Json> body(const Request& req, Response& res) const;
   // Has the Engine author `payload` and waits for the commit; on failure answers and returns

@@ -11,6 +11,10 @@
 
 namespace govbus {
 
+namespace {
+constexpr size_t kBoardListLimit = 500;
+}  // namespace
+
 void ApiServer::supervisionRoutes(ApiRoutes& api) {
   api.post("/v1/complaints", [this, &api](const Request& req, Response& res) {
     if (!api.mayWrite(req, res)) return;
@@ -51,13 +55,48 @@ void ApiServer::supervisionRoutes(ApiRoutes& api) {
       return Payload(std::move(o));
     });
   });
-  api.get("/v1/supervision", [this, &api](const Request&, Response& res) {
+  api.get("/v1/supervision", [this, &api](const Request& req, Response& res) {
+    if (!api.mayReadBoard(req, res)) return;
     auto view = engine_.store().beginRead();
     if (!view) return api.failWith(res, view.error());
     auto authority = engine_.authority();
-    auto board = supervisionView(**view, *authority, identity_.code, now());
+    const int64_t now = this->now();
+    auto board = supervisionView(**view, *authority, identity_.code, now);
     if (!board) return api.failWith(res, board.error());
-    api.reply(res, 200, toJson(*board));
+    Json out = toJson(*board);
+    // What the board lists beside the counts: yellow cards and open cases under a supervision
+    // order (督办), with their deadlines, in the same shape as `overdue`.
+    Json yellow = Json::array(), orders = Json::array();
+    Status st = StateEngine::forEachCase(**view, [&](const CaseSummary& c) {
+      if (!authority->isAncestorOrSelf(identity_.code, c.handler) &&
+          !authority->isAncestorOrSelf(identity_.code, c.receiver))
+        return true;
+      Deadline d = deadlineAt(c, now, authority->calendar());
+      const bool open = c.endedAtMs == 0;
+      if (d.card == Card::kYellow && yellow.size() < kBoardListLimit) {
+        Json e = toJson(c);
+        e["deadline"] = toJson(d);
+        yellow.push_back(std::move(e));
+      }
+      if (open && c.urges > 0 && orders.size() < kBoardListLimit) {
+        Json e = toJson(c);
+        e["deadline"] = toJson(d);
+        orders.push_back(std::move(e));
+      }
+      return true;
+    });
+    if (!st) return api.failWith(res, st.error());
+    out["yellow"] = std::move(yellow);
+    out["orders"] = std::move(orders);
+    // Item names, for the lists that carry an item code.
+    for (const char* list :
+         {"overdue", "yellow", "orders", "denials", "second_materials_requests"}) {
+      for (Json& e : out[list]) {
+        const CatalogEntry* entry = authority->item(e.value("item", ""));
+        e["item_name"] = entry ? entry->name : "";
+      }
+    }
+    api.reply(res, 200, out);
   });
 }
 
