@@ -515,7 +515,9 @@ Status StateEngine::apply(FeedTxn& txn, const std::vector<CheckedRecord>& append
   }
   GOVBUS_TRY(applyAuthorityChanges(txn, authority_.takeChanges(), dirty));
   GOVBUS_TRY(releaseWaiting(txn, dirty));
-  for (const std::string& id : dirty.cases) GOVBUS_TRY(evaluateCaseInto(txn, id, dirty));
+  // Every record is indexed and the tree settled: witnessed times cannot move from here on.
+  witness::EarliestMemo earliest;
+  for (const std::string& id : dirty.cases) GOVBUS_TRY(evaluateCaseInto(txn, id, dirty, earliest));
   for (const std::string& id : dirty.complaints) GOVBUS_TRY(evaluateComplaintInto(txn, id));
 
   const Hash256& out = digest_->value();
@@ -707,7 +709,8 @@ Status StateEngine::writeVerdicts(FeedTxn& txn, const Bytes& prefix, std::vector
   return Status::Ok();
 }
 
-Status StateEngine::evaluateCaseInto(FeedTxn& txn, const std::string& caseId, const Dirty& dirty) {
+Status StateEngine::evaluateCaseInto(FeedTxn& txn, const std::string& caseId, const Dirty& dirty,
+                                     witness::EarliestMemo& earliest) {
   ++stats_.casesEvaluated;
   const Bytes prefix = keyZ(kCaseInput, caseId);
   GOVBUS_ASSIGN_OR_RETURN(std::vector<Input> read, readInputs(txn, prefix, caseId));
@@ -717,7 +720,7 @@ Status StateEngine::evaluateCaseInto(FeedTxn& txn, const std::string& caseId, co
   for (Input& in : read) {  // what remains of `read` is its refs and verdicts
     Record& r = in.record;
     GOVBUS_ASSIGN_OR_RETURN(int64_t witnessed,
-                            witness::earliest(txn, in.ref.author, in.ref.seq, authority_));
+                            earliest(txn, in.ref.author, in.ref.seq, authority_));
     if (auto* e = std::get_if<CaseEvent>(&r.payload)) {
       if (e->type == CaseEventType::kAccepted) acceptances.push_back(r.envelope.wallTimeMs);
       inputs.push_back(CaseInput{in.ref, std::move(r.envelope), std::move(*e), witnessed});

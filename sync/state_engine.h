@@ -53,6 +53,7 @@
 #include "sync/feed_store.h"
 #include "sync/ingest.h"
 #include "sync/state_digest.h"
+#include "sync/witness_index.h"
 
 namespace govbus {
 
@@ -128,7 +129,8 @@ class StateEngine {
   Status markByCode(FeedTxn& txn, const Bytes& prefix, std::set<std::string>& out);
   Status markFeedFrom(FeedTxn& txn, const std::string& author, uint64_t seq, Dirty& dirty);
   Status releaseWaiting(FeedTxn& txn, Dirty& dirty);
-  Status evaluateCaseInto(FeedTxn& txn, const std::string& caseId, const Dirty& dirty);
+  Status evaluateCaseInto(FeedTxn& txn, const std::string& caseId, const Dirty& dirty,
+                          witness::EarliestMemo& earliest);
   Status evaluateComplaintInto(FeedTxn& txn, const std::string& complaintId);
   Status putDigested(FeedTxn& txn, const Bytes& key, const Bytes& value,
                      const std::optional<Bytes>& old);

@@ -58,6 +58,21 @@ Result<std::optional<Step>> firstStepFrom(FeedReader& view, std::string_view fee
   return out;
 }
 
+// The earliest of `ancestor`'s statements on (author, seq) into `best`, unless that witness
+// record is forked.
+Status takeEarlier(FeedReader& view, std::string_view author, const std::string& ancestor,
+                   uint64_t seq, const AuthorityState& authority, int64_t& best) {
+  GOVBUS_ASSIGN_OR_RETURN(std::optional<Step> step, firstStepFrom(view, author, ancestor, seq));
+  if (!step) return Status::Ok();
+  Envelope witness;
+  witness.author = ancestor;
+  witness.seq = step->seq;
+  witness.keySerial = step->serial;
+  if (authority.isForked(witness)) return Status::Ok();
+  if (best == 0 || step->atMs < best) best = step->atMs;
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status indexCaseEvent(FeedTxn& txn, const RecordRef& event, std::string_view caseId) {
@@ -107,14 +122,29 @@ Result<int64_t> earliest(FeedReader& view, std::string_view author, uint64_t seq
   int64_t best = 0;
   for (const std::string& ancestor : authority.pathFromRoot(author)) {
     if (ancestor == author) break;
-    GOVBUS_ASSIGN_OR_RETURN(std::optional<Step> step, firstStepFrom(view, author, ancestor, seq));
-    if (!step) continue;
-    Envelope witness;
-    witness.author = ancestor;
-    witness.seq = step->seq;
-    witness.keySerial = step->serial;
-    if (authority.isForked(witness)) continue;
-    if (best == 0 || step->atMs < best) best = step->atMs;
+    GOVBUS_TRY(takeEarlier(view, author, ancestor, seq, authority, best));
+  }
+  return best;
+}
+
+Result<int64_t> EarliestMemo::operator()(FeedReader& view, std::string_view author, uint64_t seq,
+                                         const AuthorityState& authority) {
+  auto it = feeds_.find(author);
+  if (it == feeds_.end()) {
+    std::vector<Ancestor> ancestors;
+    for (std::string& ancestor : authority.pathFromRoot(author)) {
+      if (ancestor == author) break;
+      GOVBUS_ASSIGN_OR_RETURN(std::optional<Bytes> last, view.stateGet(lastKey(author, ancestor)));
+      // A step is written only with its "V" raised to at least its N, so no step lies above "V".
+      const uint64_t stated = last && last->size() == 8 ? BinaryReader(*last).u64() : 0;
+      ancestors.push_back(Ancestor{std::move(ancestor), stated});
+    }
+    it = feeds_.emplace(std::string(author), std::move(ancestors)).first;
+  }
+  int64_t best = 0;
+  for (const Ancestor& a : it->second) {
+    if (a.stated < seq) continue;
+    GOVBUS_TRY(takeEarlier(view, author, a.code, seq, authority, best));
   }
   return best;
 }

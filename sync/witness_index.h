@@ -21,9 +21,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 #include "protocol/record.h"
@@ -43,6 +45,23 @@ Status add(FeedTxn& txn, const Envelope& witness, const Witness& statements,
 // The earliest time a strict ancestor of `author` witnessed (author, seq); 0 when none has.
 Result<int64_t> earliest(FeedReader& view, std::string_view author, uint64_t seq,
                          const AuthorityState& authority);
+
+// earliest() for many records in a row, while neither the witness index nor the tree changes (a
+// state apply's evaluations, after every record of the batch is indexed). Per feed it keeps the
+// strict ancestors and the highest seq each has stated ("V"), so that a record above every
+// statement — every record, where no witness has spoken of its feed — needs no seek.
+class EarliestMemo {
+ public:
+  Result<int64_t> operator()(FeedReader& view, std::string_view author, uint64_t seq,
+                             const AuthorityState& authority);
+
+ private:
+  struct Ancestor {
+    std::string code;
+    uint64_t stated = 0;  // "V": no statement of this ancestor reaches above it
+  };
+  std::map<std::string, std::vector<Ancestor>, std::less<>> feeds_;
+};
 
 // Whether every feed a witness names lies inside its author's region (a structural rule; the
 // tree decides, when asking, whether the author is really an ancestor).
