@@ -14,9 +14,9 @@ namespace govbus {
 namespace {
 
 constexpr char kCase = 'c', kComplaint = 'p', kVoid = 'v', kCatalog = 'k', kTree = 'n',
-               kAuthorityIndex = 'a', kCaseInput = 'i', kComplaintInput = 'j', kItemIndex = 't',
-               kRegionIndex = 'r', kAgainstIndex = 'q', kAcceptanceIndex = 'x',
-               kGlobalViewIndex = 'y', kWaitingIndex = 'w', kMeta = 'm';
+               kAuthorityIndex = 'a', kCaseInput = 'i', kComplaintInput = 'j', kRegionIndex = 'r',
+               kAgainstIndex = 'q', kAcceptanceIndex = 'x', kGlobalViewIndex = 'y',
+               kWaitingIndex = 'w', kMeta = 'm';
 constexpr size_t kRefKeyBytes = 12 + 8;
 
 void putRef(BinaryWriter& w, const RecordRef& ref) {
@@ -461,9 +461,6 @@ Status StateEngine::index(FeedTxn& txn, const RecordRef& ref, const Record& reco
       // Index by what the record names, valid or not: a `received` void today (its item not yet
       // in the catalog, its handler not yet enrolled) must be judged again when that changes.
       const CaseReceived& r = event->received;
-      GOVBUS_TRY(txn.statePut(
-          BinaryWriter().u8(kItemIndex).raw(r.item).u8(0).raw(r.region).u8(0).raw(caseId).take(),
-          {}));
       GOVBUS_TRY(txn.statePut(keyZZ(kRegionIndex, r.region, caseId), {}));
       if (env.author != r.region)
         GOVBUS_TRY(txn.statePut(keyZZ(kRegionIndex, env.author, caseId), {}));
@@ -544,14 +541,9 @@ Status StateEngine::applyAuthorityChanges(FeedTxn& txn, const AuthorityState::Ch
     GOVBUS_TRY(markByCode(txn, keyZ(kGlobalViewIndex, code), dirty.cases));
   }
   // Earlier versions of an item changed (a fork of the root): any case of the item may have seen
-  // one. Never in the ordinary course.
-  for (const std::string& code : changes.versioned) {
-    Bytes prefix = BinaryWriter().u8(kItemIndex).raw(code).u8(0).take();
-    GOVBUS_TRY(txn.stateScan(prefix, [&](ByteView k, ByteView) {
-      dirty.cases.insert(splitAfter(k, prefix.size()).second);
-      return true;
-    }));
-  }
+  // one. Never in the ordinary course, so every case is judged again rather than keeping an index
+  // by item that each `received` would write.
+  if (!changes.versioned.empty()) GOVBUS_TRY(markByCode(txn, key(kRegionIndex, ""), dirty.cases));
   // A node moved in the tree: the cases whose region or receiving window is under it, and the
   // complaints against a node under it.
   for (const std::string& node : changes.nodes) {
