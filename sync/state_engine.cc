@@ -477,7 +477,6 @@ Status StateEngine::index(FeedTxn& txn, const RecordRef& ref, const Record& reco
       w.u8(kWaitingIndex).raw(f.author).u8(0).u64(f.seq).raw(caseId);
       GOVBUS_TRY(txn.statePut(w.take(), {}));
     }
-    if (std::holds_alternative<CaseEvent>(p)) GOVBUS_TRY(witness::indexCaseEvent(txn, ref, caseId));
     return txn.statePut(keyZRef(kCaseInput, caseId, ref), factsOf(VoidReason::kNone, env, p));
   }
   std::string complaintId;

@@ -4,16 +4,14 @@
 
 #include "base/binary.h"
 #include "protocol/division_code.h"
+#include "protocol/record_codec.h"
 
 namespace govbus::witness {
 
 namespace {
 
-constexpr char kEventCase = 'E', kStep = 'W', kLast = 'V', kOutage = 'O';
+constexpr char kStep = 'W', kLast = 'V', kOutage = 'O';
 
-Bytes eventKey(std::string_view author, uint64_t seq) {
-  return BinaryWriter().u8(kEventCase).raw(author).u8(0).u64(seq).take();
-}
 Bytes stepPrefix(std::string_view feed, std::string_view witness) {
   return BinaryWriter().u8(kStep).raw(feed).u8(0).raw(witness).u8(0).take();
 }
@@ -75,10 +73,6 @@ Status takeEarlier(FeedReader& view, std::string_view author, const std::string&
 
 }  // namespace
 
-Status indexCaseEvent(FeedTxn& txn, const RecordRef& event, std::string_view caseId) {
-  return txn.statePut(eventKey(event.author, event.seq), asBytes(caseId));
-}
-
 bool namesOnlyDescendants(const Envelope& witness, const Witness& statements) {
   auto author = DivisionCode::parse(witness.author);
   if (!author) return false;
@@ -106,13 +100,16 @@ Status add(FeedTxn& txn, const Envelope& w, const Witness& statements,
     uint64_t from = e.seq > last ? last + 1 : 1;
     if (e.seq > last)
       GOVBUS_TRY(txn.statePut(lastKey(e.author, w.author), BinaryWriter().u64(e.seq).take()));
-    Bytes prefix = BinaryWriter().u8(kEventCase).raw(e.author).u8(0).take();
-    GOVBUS_TRY(txn.stateScanFrom(eventKey(e.author, from), prefix, [&](ByteView k, ByteView v) {
-      if (k.size() != prefix.size() + 8) return true;
-      if (BinaryReader(k.subspan(prefix.size())).u64() > e.seq) return false;
-      dirtyCases.insert(std::string(asChars(v)));
-      return true;
-    }));
+    // Read from the feed rather than from an index of case events by record, which every case
+    // event would write to (and dirty a page of) for the few witness statements to read.
+    GOVBUS_ASSIGN_OR_RETURN(std::optional<FeedHead> head, txn.head(e.author));
+    const uint64_t until = head ? std::min(e.seq, head->seq) : 0;
+    for (uint64_t s = from; s <= until; ++s) {
+      GOVBUS_ASSIGN_OR_RETURN(std::optional<ByteView> raw, txn.record(e.author, s));
+      if (!raw) continue;
+      GOVBUS_ASSIGN_OR_RETURN(std::string caseId, caseEventIdOf(*raw));
+      if (!caseId.empty()) dirtyCases.insert(std::move(caseId));
+    }
   }
   return Status::Ok();
 }

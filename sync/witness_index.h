@@ -11,7 +11,6 @@
 // evaluation of the case.
 //
 // State keys (none digested: they are indexes of records, whose effects the case summaries carry):
-//   "E" author 0 seq(8)         → caseId         a case event, to find the cases a witness moves
 //   "W" X 0 W 0 N(8)            → T(8) seq(8) serial(4)   a step of the staircase of (X, W)
 //   "V" X 0 W                   → N(8)           the highest N recorded for (X, W)
 //   "O" author 0 fromMs(8)      → untilMs(8)     a link outage the author reported
@@ -34,11 +33,9 @@
 
 namespace govbus::witness {
 
-// Remembers that the case event `event` belongs to `caseId`.
-Status indexCaseEvent(FeedTxn& txn, const RecordRef& event, std::string_view caseId);
-
 // Adds a valid Witness record's statements. Cases with events whose earliest witness may have
-// moved are added to `dirtyCases`.
+// moved (found by reading the feed's records the statement newly covers) are added to
+// `dirtyCases`.
 Status add(FeedTxn& txn, const Envelope& witness, const Witness& statements,
            std::set<std::string>& dirtyCases);
 
