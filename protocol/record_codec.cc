@@ -608,6 +608,20 @@ Result<Record> decodeRecordBody(ByteView body) {
                                    });
 }
 
+Result<std::string> caseEventIdOf(ByteView signedRecord) {
+  return readMessage<wire::SignedRecord>(
+      signedRecord, kMaxSignedRecordBytes, "signed record",
+      [](wire::SignedRecord::Reader r) -> Result<std::string> {
+        capnp::Data::Reader body = r.getBody();
+        return readMessage<wire::Record>(
+            ByteView(body.begin(), body.size()), kMaxRecordBodyBytes, "record body",
+            [](wire::Record::Reader b) -> Result<std::string> {
+              if (b.which() != wire::Record::CASE_EVENT) return std::string();
+              return readText(b.getCaseEvent().getCaseId(), "caseEvent.caseId", 64);
+            });
+      });
+}
+
 Result<Envelope> decodeEnvelope(ByteView body) {
   return readMessage<wire::Record>(body, kMaxRecordBodyBytes, "record body",
                                    [](wire::Record::Reader r) { return readEnvelope(r); });

@@ -23,6 +23,10 @@ Bytes encodeSignedRecord(const SignedRecord& record);
 Result<Record> decodeRecordBody(ByteView body);
 Bytes encodeRecordBody(const Record& record);
 
+// The case id of a case event, reading nothing else of the record; empty for any other payload.
+// For scans over stored records, which were validated in full when they were appended.
+Result<std::string> caseEventIdOf(ByteView signedRecord);
+
 // Decodes just the envelope (author, sequence, links), skipping payload validation: for hot paths
 // that have already validated the body once (reading the own store).
 Result<Envelope> decodeEnvelope(ByteView body);

@@ -14,9 +14,9 @@ namespace govbus {
 namespace {
 
 constexpr char kCase = 'c', kComplaint = 'p', kVoid = 'v', kCatalog = 'k', kTree = 'n',
-               kAuthorityIndex = 'a', kCaseInput = 'i', kComplaintInput = 'j', kItemIndex = 't',
-               kRegionIndex = 'r', kAgainstIndex = 'q', kAcceptanceIndex = 'x',
-               kGlobalViewIndex = 'y', kWaitingIndex = 'w', kMeta = 'm';
+               kAuthorityIndex = 'a', kCaseInput = 'i', kComplaintInput = 'j', kRegionIndex = 'r',
+               kAgainstIndex = 'q', kAcceptanceIndex = 'x', kGlobalViewIndex = 'y',
+               kWaitingIndex = 'w', kMeta = 'm';
 constexpr size_t kRefKeyBytes = 12 + 8;
 
 void putRef(BinaryWriter& w, const RecordRef& ref) {
@@ -461,9 +461,6 @@ Status StateEngine::index(FeedTxn& txn, const RecordRef& ref, const Record& reco
       // Index by what the record names, valid or not: a `received` void today (its item not yet
       // in the catalog, its handler not yet enrolled) must be judged again when that changes.
       const CaseReceived& r = event->received;
-      GOVBUS_TRY(txn.statePut(
-          BinaryWriter().u8(kItemIndex).raw(r.item).u8(0).raw(r.region).u8(0).raw(caseId).take(),
-          {}));
       GOVBUS_TRY(txn.statePut(keyZZ(kRegionIndex, r.region, caseId), {}));
       if (env.author != r.region)
         GOVBUS_TRY(txn.statePut(keyZZ(kRegionIndex, env.author, caseId), {}));
@@ -480,7 +477,6 @@ Status StateEngine::index(FeedTxn& txn, const RecordRef& ref, const Record& reco
       w.u8(kWaitingIndex).raw(f.author).u8(0).u64(f.seq).raw(caseId);
       GOVBUS_TRY(txn.statePut(w.take(), {}));
     }
-    if (std::holds_alternative<CaseEvent>(p)) GOVBUS_TRY(witness::indexCaseEvent(txn, ref, caseId));
     return txn.statePut(keyZRef(kCaseInput, caseId, ref), factsOf(VoidReason::kNone, env, p));
   }
   std::string complaintId;
@@ -515,7 +511,9 @@ Status StateEngine::apply(FeedTxn& txn, const std::vector<CheckedRecord>& append
   }
   GOVBUS_TRY(applyAuthorityChanges(txn, authority_.takeChanges(), dirty));
   GOVBUS_TRY(releaseWaiting(txn, dirty));
-  for (const std::string& id : dirty.cases) GOVBUS_TRY(evaluateCaseInto(txn, id, dirty));
+  // Every record is indexed and the tree settled: witnessed times cannot move from here on.
+  witness::EarliestMemo earliest;
+  for (const std::string& id : dirty.cases) GOVBUS_TRY(evaluateCaseInto(txn, id, dirty, earliest));
   for (const std::string& id : dirty.complaints) GOVBUS_TRY(evaluateComplaintInto(txn, id));
 
   const Hash256& out = digest_->value();
@@ -542,14 +540,9 @@ Status StateEngine::applyAuthorityChanges(FeedTxn& txn, const AuthorityState::Ch
     GOVBUS_TRY(markByCode(txn, keyZ(kGlobalViewIndex, code), dirty.cases));
   }
   // Earlier versions of an item changed (a fork of the root): any case of the item may have seen
-  // one. Never in the ordinary course.
-  for (const std::string& code : changes.versioned) {
-    Bytes prefix = BinaryWriter().u8(kItemIndex).raw(code).u8(0).take();
-    GOVBUS_TRY(txn.stateScan(prefix, [&](ByteView k, ByteView) {
-      dirty.cases.insert(splitAfter(k, prefix.size()).second);
-      return true;
-    }));
-  }
+  // one. Never in the ordinary course, so every case is judged again rather than keeping an index
+  // by item that each `received` would write.
+  if (!changes.versioned.empty()) GOVBUS_TRY(markByCode(txn, key(kRegionIndex, ""), dirty.cases));
   // A node moved in the tree: the cases whose region or receiving window is under it, and the
   // complaints against a node under it.
   for (const std::string& node : changes.nodes) {
@@ -707,7 +700,8 @@ Status StateEngine::writeVerdicts(FeedTxn& txn, const Bytes& prefix, std::vector
   return Status::Ok();
 }
 
-Status StateEngine::evaluateCaseInto(FeedTxn& txn, const std::string& caseId, const Dirty& dirty) {
+Status StateEngine::evaluateCaseInto(FeedTxn& txn, const std::string& caseId, const Dirty& dirty,
+                                     witness::EarliestMemo& earliest) {
   ++stats_.casesEvaluated;
   const Bytes prefix = keyZ(kCaseInput, caseId);
   GOVBUS_ASSIGN_OR_RETURN(std::vector<Input> read, readInputs(txn, prefix, caseId));
@@ -717,7 +711,7 @@ Status StateEngine::evaluateCaseInto(FeedTxn& txn, const std::string& caseId, co
   for (Input& in : read) {  // what remains of `read` is its refs and verdicts
     Record& r = in.record;
     GOVBUS_ASSIGN_OR_RETURN(int64_t witnessed,
-                            witness::earliest(txn, in.ref.author, in.ref.seq, authority_));
+                            earliest(txn, in.ref.author, in.ref.seq, authority_));
     if (auto* e = std::get_if<CaseEvent>(&r.payload)) {
       if (e->type == CaseEventType::kAccepted) acceptances.push_back(r.envelope.wallTimeMs);
       inputs.push_back(CaseInput{in.ref, std::move(r.envelope), std::move(*e), witnessed});

@@ -14,8 +14,9 @@
 //                                     value is the record's verdict (mirroring its "v" entry) and
 //                                     what the rules read of it, so that evaluating a case reads
 //                                     its index entries and never the feeds
-//   "t" item 0 region 0 caseId        cases by item (an item's earlier catalog versions changed)
-//   "r" code 0 caseId                 cases by region and by receiving window (the tree changed)
+//   "r" code 0 caseId                 cases by region and by receiving window (the tree changed,
+//                                     and every case when the clock rules or an item's earlier
+//                                     catalog versions changed)
 //   "q" code 0 complaintId            complaints by the node complained against (the tree changed)
 //   "x" item 0 region 0 time 0 caseId acceptances by item, region and wall time (a delegation of
 //                                     the item under the region, valid at that time, changed)
@@ -53,12 +54,13 @@
 #include "sync/feed_store.h"
 #include "sync/ingest.h"
 #include "sync/state_digest.h"
+#include "sync/witness_index.h"
 
 namespace govbus {
 
 // Version of the state table's layout; a store with another (or an interrupted rebuild) is
 // rebuilt from its feeds when opened.
-inline constexpr uint32_t kStateLayoutVersion = 3;
+inline constexpr uint32_t kStateLayoutVersion = 4;
 
 class StateEngine {
  public:
@@ -128,7 +130,8 @@ class StateEngine {
   Status markByCode(FeedTxn& txn, const Bytes& prefix, std::set<std::string>& out);
   Status markFeedFrom(FeedTxn& txn, const std::string& author, uint64_t seq, Dirty& dirty);
   Status releaseWaiting(FeedTxn& txn, Dirty& dirty);
-  Status evaluateCaseInto(FeedTxn& txn, const std::string& caseId, const Dirty& dirty);
+  Status evaluateCaseInto(FeedTxn& txn, const std::string& caseId, const Dirty& dirty,
+                          witness::EarliestMemo& earliest);
   Status evaluateComplaintInto(FeedTxn& txn, const std::string& complaintId);
   Status putDigested(FeedTxn& txn, const Bytes& key, const Bytes& value,
                      const std::optional<Bytes>& old);

@@ -4,16 +4,14 @@
 
 #include "base/binary.h"
 #include "protocol/division_code.h"
+#include "protocol/record_codec.h"
 
 namespace govbus::witness {
 
 namespace {
 
-constexpr char kEventCase = 'E', kStep = 'W', kLast = 'V', kOutage = 'O';
+constexpr char kStep = 'W', kLast = 'V', kOutage = 'O';
 
-Bytes eventKey(std::string_view author, uint64_t seq) {
-  return BinaryWriter().u8(kEventCase).raw(author).u8(0).u64(seq).take();
-}
 Bytes stepPrefix(std::string_view feed, std::string_view witness) {
   return BinaryWriter().u8(kStep).raw(feed).u8(0).raw(witness).u8(0).take();
 }
@@ -58,11 +56,22 @@ Result<std::optional<Step>> firstStepFrom(FeedReader& view, std::string_view fee
   return out;
 }
 
-}  // namespace
-
-Status indexCaseEvent(FeedTxn& txn, const RecordRef& event, std::string_view caseId) {
-  return txn.statePut(eventKey(event.author, event.seq), asBytes(caseId));
+// The earliest of `ancestor`'s statements on (author, seq) into `best`, unless that witness
+// record is forked.
+Status takeEarlier(FeedReader& view, std::string_view author, const std::string& ancestor,
+                   uint64_t seq, const AuthorityState& authority, int64_t& best) {
+  GOVBUS_ASSIGN_OR_RETURN(std::optional<Step> step, firstStepFrom(view, author, ancestor, seq));
+  if (!step) return Status::Ok();
+  Envelope witness;
+  witness.author = ancestor;
+  witness.seq = step->seq;
+  witness.keySerial = step->serial;
+  if (authority.isForked(witness)) return Status::Ok();
+  if (best == 0 || step->atMs < best) best = step->atMs;
+  return Status::Ok();
 }
+
+}  // namespace
 
 bool namesOnlyDescendants(const Envelope& witness, const Witness& statements) {
   auto author = DivisionCode::parse(witness.author);
@@ -91,13 +100,16 @@ Status add(FeedTxn& txn, const Envelope& w, const Witness& statements,
     uint64_t from = e.seq > last ? last + 1 : 1;
     if (e.seq > last)
       GOVBUS_TRY(txn.statePut(lastKey(e.author, w.author), BinaryWriter().u64(e.seq).take()));
-    Bytes prefix = BinaryWriter().u8(kEventCase).raw(e.author).u8(0).take();
-    GOVBUS_TRY(txn.stateScanFrom(eventKey(e.author, from), prefix, [&](ByteView k, ByteView v) {
-      if (k.size() != prefix.size() + 8) return true;
-      if (BinaryReader(k.subspan(prefix.size())).u64() > e.seq) return false;
-      dirtyCases.insert(std::string(asChars(v)));
-      return true;
-    }));
+    // Read from the feed rather than from an index of case events by record, which every case
+    // event would write to (and dirty a page of) for the few witness statements to read.
+    GOVBUS_ASSIGN_OR_RETURN(std::optional<FeedHead> head, txn.head(e.author));
+    const uint64_t until = head ? std::min(e.seq, head->seq) : 0;
+    for (uint64_t s = from; s <= until; ++s) {
+      GOVBUS_ASSIGN_OR_RETURN(std::optional<ByteView> raw, txn.record(e.author, s));
+      if (!raw) continue;
+      GOVBUS_ASSIGN_OR_RETURN(std::string caseId, caseEventIdOf(*raw));
+      if (!caseId.empty()) dirtyCases.insert(std::move(caseId));
+    }
   }
   return Status::Ok();
 }
@@ -107,14 +119,29 @@ Result<int64_t> earliest(FeedReader& view, std::string_view author, uint64_t seq
   int64_t best = 0;
   for (const std::string& ancestor : authority.pathFromRoot(author)) {
     if (ancestor == author) break;
-    GOVBUS_ASSIGN_OR_RETURN(std::optional<Step> step, firstStepFrom(view, author, ancestor, seq));
-    if (!step) continue;
-    Envelope witness;
-    witness.author = ancestor;
-    witness.seq = step->seq;
-    witness.keySerial = step->serial;
-    if (authority.isForked(witness)) continue;
-    if (best == 0 || step->atMs < best) best = step->atMs;
+    GOVBUS_TRY(takeEarlier(view, author, ancestor, seq, authority, best));
+  }
+  return best;
+}
+
+Result<int64_t> EarliestMemo::operator()(FeedReader& view, std::string_view author, uint64_t seq,
+                                         const AuthorityState& authority) {
+  auto it = feeds_.find(author);
+  if (it == feeds_.end()) {
+    std::vector<Ancestor> ancestors;
+    for (std::string& ancestor : authority.pathFromRoot(author)) {
+      if (ancestor == author) break;
+      GOVBUS_ASSIGN_OR_RETURN(std::optional<Bytes> last, view.stateGet(lastKey(author, ancestor)));
+      // A step is written only with its "V" raised to at least its N, so no step lies above "V".
+      const uint64_t stated = last && last->size() == 8 ? BinaryReader(*last).u64() : 0;
+      ancestors.push_back(Ancestor{std::move(ancestor), stated});
+    }
+    it = feeds_.emplace(std::string(author), std::move(ancestors)).first;
+  }
+  int64_t best = 0;
+  for (const Ancestor& a : it->second) {
+    if (a.stated < seq) continue;
+    GOVBUS_TRY(takeEarlier(view, author, a.code, seq, authority, best));
   }
   return best;
 }

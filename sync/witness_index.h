@@ -11,7 +11,6 @@
 // evaluation of the case.
 //
 // State keys (none digested: they are indexes of records, whose effects the case summaries carry):
-//   "E" author 0 seq(8)         → caseId         a case event, to find the cases a witness moves
 //   "W" X 0 W 0 N(8)            → T(8) seq(8) serial(4)   a step of the staircase of (X, W)
 //   "V" X 0 W                   → N(8)           the highest N recorded for (X, W)
 //   "O" author 0 fromMs(8)      → untilMs(8)     a link outage the author reported
@@ -21,9 +20,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 #include "protocol/record.h"
@@ -32,17 +33,32 @@
 
 namespace govbus::witness {
 
-// Remembers that the case event `event` belongs to `caseId`.
-Status indexCaseEvent(FeedTxn& txn, const RecordRef& event, std::string_view caseId);
-
 // Adds a valid Witness record's statements. Cases with events whose earliest witness may have
-// moved are added to `dirtyCases`.
+// moved (found by reading the feed's records the statement newly covers) are added to
+// `dirtyCases`.
 Status add(FeedTxn& txn, const Envelope& witness, const Witness& statements,
            std::set<std::string>& dirtyCases);
 
 // The earliest time a strict ancestor of `author` witnessed (author, seq); 0 when none has.
 Result<int64_t> earliest(FeedReader& view, std::string_view author, uint64_t seq,
                          const AuthorityState& authority);
+
+// earliest() for many records in a row, while neither the witness index nor the tree changes (a
+// state apply's evaluations, after every record of the batch is indexed). Per feed it keeps the
+// strict ancestors and the highest seq each has stated ("V"), so that a record above every
+// statement — every record, where no witness has spoken of its feed — needs no seek.
+class EarliestMemo {
+ public:
+  Result<int64_t> operator()(FeedReader& view, std::string_view author, uint64_t seq,
+                             const AuthorityState& authority);
+
+ private:
+  struct Ancestor {
+    std::string code;
+    uint64_t stated = 0;  // "V": no statement of this ancestor reaches above it
+  };
+  std::map<std::string, std::vector<Ancestor>, std::less<>> feeds_;
+};
 
 // Whether every feed a witness names lies inside its author's region (a structural rule; the
 // tree decides, when asking, whether the author is really an ancestor).

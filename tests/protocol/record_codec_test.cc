@@ -98,6 +98,20 @@ TEST(RecordCodecTest, SignedRecordRoundTripsAndDecodesFromUnalignedBytes) {
   EXPECT_EQ(*decoded, sr);
 }
 
+TEST(RecordCodecTest, CaseEventIdOfReadsTheCaseIdOfACaseEventAndNothingElse) {
+  for (const Payload& p : everyPayloadKind()) {
+    Bytes wire =
+        encodeSignedRecord(SignedRecord{encodeRecordBody(Record{envelope(), p}), Bytes(64, 7)});
+    Bytes shifted(wire.size() + 1);  // stored values need not be aligned
+    std::copy(wire.begin(), wire.end(), shifted.begin() + 1);
+    auto id = caseEventIdOf(ByteView(shifted).subspan(1));
+    ASSERT_TRUE(id.ok()) << payloadKindName(p) << ": " << id.error().message;
+    const auto* e = std::get_if<CaseEvent>(&p);
+    EXPECT_EQ(*id, e ? e->caseId : std::string()) << payloadKindName(p);
+  }
+  EXPECT_FALSE(caseEventIdOf(Bytes(24, 0xff)).ok());
+}
+
 Error bodyError(Envelope e, Payload p = KeyRevocation{"430102", 1, 1, ""}) {
   auto r = decodeRecordBody(encodeRecordBody(Record{std::move(e), std::move(p)}));
   EXPECT_FALSE(r.ok());
