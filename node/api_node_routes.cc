@@ -182,28 +182,21 @@ void ApiServer::nodeRoutes(ApiRoutes& api) {
                       l.direction == PeerDirection::kUpstream ? "upstream" : "downstream");
       out += "govbus_link_up{" + labels + "} " + (l.ready ? "1" : "0") + "\n";
     }
-    out +=
-        "# HELP govbus_link_lag_records Records in a peer's scope it is not known to hold.\n"
-        "# TYPE govbus_link_lag_records gauge\n";
-    for (const LinkInfo& l : links) {
-      out += "govbus_link_lag_records{" + metricLabel("peer", l.code) + "} " +
-             std::to_string(l.lagRecords) + "\n";
-    }
-    out +=
-        "# HELP govbus_link_lag_seconds How long a peer has been behind (0 when in sync).\n"
-        "# TYPE govbus_link_lag_seconds gauge\n";
-    for (const LinkInfo& l : links) {
-      int64_t lag = l.behindSinceMs > 0 ? (now - l.behindSinceMs) / 1000 : 0;
-      out += "govbus_link_lag_seconds{" + metricLabel("peer", l.code) + "} " + std::to_string(lag) +
-             "\n";
-    }
-    out +=
-        "# HELP govbus_link_inflight_records Records sent to a peer and not yet acknowledged.\n"
-        "# TYPE govbus_link_inflight_records gauge\n";
-    for (const LinkInfo& l : links) {
-      out += "govbus_link_inflight_records{" + metricLabel("peer", l.code) + "} " +
-             std::to_string(l.inflightRecords) + "\n";
-    }
+    // One gauge per link, labelled by peer.
+    auto perLink = [&](const char* name, const char* help, auto value) {
+      out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n";
+      for (const LinkInfo& l : links)
+        out += std::string(name) + "{" + metricLabel("peer", l.code) + "} " +
+               std::to_string(value(l)) + "\n";
+    };
+    perLink("govbus_link_lag_records", "Records in a peer's scope it is not known to hold.",
+            [](const LinkInfo& l) { return l.lagRecords; });
+    perLink("govbus_link_lag_seconds", "How long a peer has been behind (0 when in sync).",
+            [now](const LinkInfo& l) -> int64_t {
+              return l.behindSinceMs > 0 ? (now - l.behindSinceMs) / 1000 : 0;
+            });
+    perLink("govbus_link_inflight_records", "Records sent to a peer and not yet acknowledged.",
+            [](const LinkInfo& l) { return l.inflightRecords; });
     if (!identity_.isRoot()) {
       UpstreamStatus u = transport_.upstreamStatus();
       out +=

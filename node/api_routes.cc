@@ -1,5 +1,7 @@
 #include "node/api_routes.h"
 
+#include "node/node_config.h"
+
 #include <chrono>
 
 namespace govbus {
@@ -94,14 +96,18 @@ void ApiRoutes::failWith(Response& res, const Error& e) const {
   fail(res, statusFor(e.code), e.message, errorCodeName(e.code));
 }
 
+bool ApiRoutes::refuse(Response& res, const std::string& message) const {
+  res.set_header("WWW-Authenticate", "Bearer");
+  fail(res, 401, message, "unauthorized");
+  return false;
+}
+
 bool ApiRoutes::mayWrite(const Request& req, Response& res) const {
   if (constantTimeEqual(req.get_header_value("Authorization"), "Bearer " + options_.token))
     return true;
-  res.set_header("WWW-Authenticate", "Bearer");
-  fail(res, 401,
-       "writes need 'Authorization: Bearer <token>' with the token in the node's api_token_file",
-       "unauthorized");
-  return false;
+  return refuse(
+      res,
+      "writes need 'Authorization: Bearer <token>' with the token in the node's api_token_file");
 }
 
 bool ApiRoutes::isReadToken(std::string_view given) const {
@@ -131,8 +137,10 @@ bool ApiRoutes::isLoopback(const Request& req) {
   if (req.has_header("X-Forwarded-For") || req.has_header("Forwarded") ||
       req.has_header("X-Real-IP"))
     return false;
-  const std::string& a = req.remote_addr;
-  return a.rfind("127.", 0) == 0 || a == "::1" || a.rfind("::ffff:127.", 0) == 0;
+  // An IPv4 peer on a dual-stack socket shows as ::ffff:127.x.y.z.
+  std::string_view a = req.remote_addr;
+  if (a.starts_with("::ffff:")) a.remove_prefix(7);
+  return isLoopbackHost(a);
 }
 
 bool ApiRoutes::hasReadCredentials(const Request& req) const {
@@ -144,22 +152,17 @@ bool ApiRoutes::hasReadCredentials(const Request& req) const {
 // Even on loopback, where other local users may be.
 bool ApiRoutes::mayReadCases(const Request& req, Response& res) const {
   if (hasReadCredentials(req)) return true;
-  res.set_header("WWW-Authenticate", "Bearer");
-  fail(res, 401,
-       "case reads need 'Authorization: Bearer <token>' with the token in the node's "
-       "api_read_token_file (or api_token_file), or the board's login cookie (GET /login)",
-       "unauthorized");
-  return false;
+  return refuse(
+      res,
+      "case reads need 'Authorization: Bearer <token>' with the token in the node's "
+      "api_read_token_file (or api_token_file), or the board's login cookie (GET /login)");
 }
 
 bool ApiRoutes::mayReadBoard(const Request& req, Response& res) const {
   if (isLoopback(req) || hasReadCredentials(req)) return true;
-  res.set_header("WWW-Authenticate", "Bearer");
-  fail(res, 401,
-       "from outside loopback the board's reads need the read token: log in at GET /login or "
-       "send 'Authorization: Bearer <token>'",
-       "unauthorized");
-  return false;
+  return refuse(res,
+                "from outside loopback the board's reads need the read token: log in at GET /login "
+                "or send 'Authorization: Bearer <token>'");
 }
 
 std::optional<Json> ApiRoutes::body(const Request& req, Response& res) const {

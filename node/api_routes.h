@@ -50,6 +50,8 @@ class ApiRoutes {
 
   // The write token; on a mismatch answers 401 and returns false.
   bool mayWrite(const Request& req, Response& res) const;
+  // Answers 401 with `message` and the Bearer challenge; returns false.
+  bool refuse(Response& res, const std::string& message) const;
   // Case reads carry applicant data: the read token or the write token.
   // Also accepts the board's login cookie (kBoardCookie), which holds the read token.
   bool mayReadCases(const Request& req, Response& res) const;

@@ -24,13 +24,19 @@ const Json* findByKey(const Json& list, const std::string& key, const std::strin
   return nullptr;
 }
 
-TEST(BoardTest, ServesTheBoardPageAndTheTreeAndDelegationsItReads) {
-  NodeCluster cluster;
+// 湖南省 and 长沙市, enrolled and running; returns the province.
+NodeProcess& startProvinceAndCity(NodeCluster& cluster) {
   NodeProcess& province = cluster.add("430000", "湖南省");
   cluster.add("430100", "长沙市", {"430000"});
   cluster.start("430000");
   cluster.enroll("430100", "430000");
   cluster.start("430100");
+  return province;
+}
+
+TEST(BoardTest, ServesTheBoardPageAndTheTreeAndDelegationsItReads) {
+  NodeCluster cluster;
+  NodeProcess& province = startProvinceAndCity(cluster);
 
   HttpResult page = province.get("/board");
   ASSERT_EQ(page.status, 200);
@@ -154,11 +160,7 @@ TEST(BoardTest, TheLoginCookieOpensCaseReadsAndTheBoardFromOutsideLoopback) {
 
 TEST(BoardTest, TheTreeSaysWhenEachNodeWasLastHeardFrom) {
   NodeCluster cluster;
-  NodeProcess& province = cluster.add("430000", "湖南省");
-  cluster.add("430100", "长沙市", {"430000"});
-  cluster.start("430000");
-  cluster.enroll("430100", "430000");
-  cluster.start("430100");
+  NodeProcess& province = startProvinceAndCity(cluster);
   ASSERT_TRUE(eventually([&] {
     HttpResult t = province.get("/v1/tree");
     if (!t.body.is_object() || !t.body["nodes"].is_array()) return false;
