@@ -130,8 +130,8 @@ void ApiServer::authorityRoutes(ApiRoutes& api) {
       if (auto head = (*view)->head(code); head && *head) {
         if (auto raw = (*view)->record(code, (*head)->seq); raw && *raw) {
           if (auto rec = decodeSignedRecord(**raw)) {
-            if (auto body = decodeRecordBody(rec->body)) {
-              const int64_t wall = std::min(body->envelope.wallTimeMs, now);
+            if (auto envelope = decodeEnvelope(rec->body)) {  // the time only, not the payload
+              const int64_t wall = std::min(envelope->wallTimeMs, now);
               n["last_record_ms"] = wall;
               if (wall > heard) {
                 heard = wall;
